@@ -1,0 +1,4 @@
+export { createDatabaseClient, type Database, type DatabaseClient } from './client.ts';
+export { ensureDatabase, migrateDatabase } from './migrate.ts';
+export * from './permissions.ts';
+export * as schema from './schema.ts';

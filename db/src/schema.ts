@@ -1,0 +1,269 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  index,
+  inet,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const roles = pgTable(
+  'roles',
+  {
+    id: serial('id').primaryKey(),
+    name: varchar('name', { length: 32 }).notNull().unique(),
+    level: integer('level').notNull().unique(),
+    permissions: jsonb('permissions').$type<string[]>().notNull(),
+    description: text('description'),
+    createdAt: createdAt(),
+  },
+  (t) => [check('roles_level_range', sql`${t.level} between 1 and 5`)],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: varchar('email', { length: 254 }).notNull(),
+    username: varchar('username', { length: 32 }).notNull(),
+    passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+    roleId: integer('role_id')
+      .notNull()
+      .references(() => roles.id),
+    isActive: boolean('is_active').notNull().default(true),
+    emailVerified: boolean('email_verified').notNull().default(false),
+    profileImageUrl: varchar('profile_image_url', { length: 2048 }),
+    preferences: jsonb('preferences').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // Case-insensitive uniqueness: "Ada" and "ada" are the same account name.
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    index('idx_users_role_id').on(t.roleId),
+  ],
+);
+
+/** Sessions the Lucia way: the cookie holds `<id>.<secret>`, only a SHA-256 of the secret is kept. */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    secretHash: bytea('secret_hash').notNull(),
+    ipAddress: inet('ip_address'),
+    userAgent: text('user_agent'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_user_sessions_user_id').on(t.userId), index('idx_user_sessions_expires_at').on(t.expiresAt)],
+);
+
+/** Single-use tokens sent by mail: email verification and password reset. */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: varchar('purpose', { length: 32 }).notNull(),
+    secretHash: bytea('secret_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('email_tokens_purpose', sql`${t.purpose} in ('verify_email', 'reset_password')`),
+    index('idx_email_tokens_user_id').on(t.userId),
+  ],
+);
+
+/** Mail that would have been sent, kept when no SMTP server is configured (development). */
+export const outboxMessages = pgTable(
+  'outbox_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    recipient: varchar('recipient', { length: 254 }).notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_outbox_messages_created_at').on(t.createdAt.desc())],
+);
+
+export const media = pgTable(
+  'media',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    filename: varchar('filename', { length: 255 }).notNull(),
+    originalFilename: varchar('original_filename', { length: 255 }).notNull(),
+    mimeType: varchar('mime_type', { length: 127 }).notNull(),
+    fileSize: bigint('file_size', { mode: 'number' }).notNull(),
+    privacy: varchar('privacy', { length: 16 }).notNull().default('private'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    thumbnailUrl: varchar('thumbnail_url', { length: 2048 }),
+    storagePath: varchar('storage_path', { length: 1024 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('media_privacy', sql`${t.privacy} in ('public', 'unlisted', 'private')`),
+    check('media_file_size', sql`${t.fileSize} >= 0`),
+    index('idx_media_user_id').on(t.userId),
+    index('idx_media_privacy').on(t.privacy),
+    index('idx_media_created_at').on(t.createdAt.desc()),
+  ],
+);
+
+export const comics = pgTable(
+  'comics',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: varchar('title', { length: 200 }).notNull(),
+    description: text('description'),
+    /** Plain JSON summary derived from the Yjs document: pages, panels, images, bubble text. */
+    panels: jsonb('panels').notNull().default([]),
+    isPublished: boolean('is_published').notNull().default(false),
+    privacy: varchar('privacy', { length: 16 }).notNull().default('private'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    thumbnailUrl: varchar('thumbnail_url', { length: 2048 }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('comics_privacy', sql`${t.privacy} in ('public', 'unlisted', 'private')`),
+    index('idx_comics_user_id').on(t.userId),
+    index('idx_comics_published').on(t.isPublished, t.updatedAt.desc()),
+  ],
+);
+
+export const comicMembers = pgTable(
+  'comic_members',
+  {
+    comicId: uuid('comic_id')
+      .notNull()
+      .references(() => comics.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: varchar('role', { length: 16 }).notNull(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.comicId, t.userId] }),
+    check('comic_members_role', sql`${t.role} in ('owner', 'editor', 'viewer')`),
+    index('idx_comic_members_user_id').on(t.userId),
+  ],
+);
+
+/** The encoded Yjs state of each comic, written by the collab-server. */
+export const comicDocuments = pgTable('comic_documents', {
+  comicId: uuid('comic_id')
+    .primaryKey()
+    .references(() => comics.id, { onDelete: 'cascade' }),
+  state: bytea('state').notNull(),
+  updatedAt: updatedAt(),
+});
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: varchar('type', { length: 16 }).notNull(),
+    workflow: varchar('workflow', { length: 64 }).notNull(),
+    status: varchar('status', { length: 16 }).notNull().default('queued'),
+    progress: integer('progress').notNull().default(0),
+    parameters: jsonb('parameters').$type<Record<string, unknown>>().notNull(),
+    targetComicId: uuid('target_comic_id').references(() => comics.id, { onDelete: 'set null' }),
+    targetPanelId: varchar('target_panel_id', { length: 128 }),
+    resultMediaId: uuid('result_media_id').references(() => media.id, { onDelete: 'set null' }),
+    errorMessage: text('error_message'),
+    /** Milliseconds spent running on the GPU. */
+    processingTime: integer('processing_time'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('jobs_type', sql`${t.type} in ('image', 'video', 'gif', 'comic')`),
+    check('jobs_status', sql`${t.status} in ('queued', 'running', 'completed', 'failed', 'cancelled')`),
+    check('jobs_progress', sql`${t.progress} between 0 and 100`),
+    index('idx_jobs_user_id').on(t.userId),
+    index('idx_jobs_status').on(t.status),
+    index('idx_jobs_type').on(t.type),
+    index('idx_jobs_created_at').on(t.createdAt.desc()),
+  ],
+);
+
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    reporterId: uuid('reporter_id').references(() => users.id, { onDelete: 'set null' }),
+    targetType: varchar('target_type', { length: 16 }).notNull(),
+    targetId: uuid('target_id').notNull(),
+    reason: varchar('reason', { length: 32 }).notNull(),
+    details: text('details'),
+    status: varchar('status', { length: 16 }).notNull().default('open'),
+    resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+    resolutionNote: text('resolution_note'),
+    createdAt: createdAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('reports_target_type', sql`${t.targetType} in ('comic', 'media', 'user')`),
+    check('reports_status', sql`${t.status} in ('open', 'resolved', 'dismissed')`),
+    index('idx_reports_status').on(t.status, t.createdAt.desc()),
+    index('idx_reports_target').on(t.targetType, t.targetId),
+  ],
+);
+
+export const auditLogs = pgTable(
+  'audit_logs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    action: varchar('action', { length: 64 }).notNull(),
+    resourceType: varchar('resource_type', { length: 32 }).notNull(),
+    resourceId: varchar('resource_id', { length: 128 }),
+    oldValues: jsonb('old_values'),
+    newValues: jsonb('new_values'),
+    ipAddress: inet('ip_address'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('idx_audit_logs_user_id').on(t.userId),
+    index('idx_audit_logs_action').on(t.action),
+    index('idx_audit_logs_created_at').on(t.createdAt.desc()),
+  ],
+);
