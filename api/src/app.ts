@@ -1,0 +1,96 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { Redis } from 'ioredis';
+import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
+import type { Config } from './config.ts';
+import { authPlugin, sessionCookie } from './plugins/auth.ts';
+import { docsPlugin } from './plugins/docs.ts';
+import { errorHandler } from './plugins/errors.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { createAccountService } from './services/accounts.ts';
+import { createAdminService } from './services/admin.ts';
+import { createAuditService } from './services/audit.ts';
+import { createLoginThrottle } from './services/login-throttle.ts';
+import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
+import { createSessionService } from './services/sessions.ts';
+
+export interface AppOverrides {
+  database?: DatabaseClient;
+  redis?: Redis;
+  mailer?: Mailer;
+  now?: () => Date;
+}
+
+/** JSON bodies are small; uploads get their own, larger limit on their own routes. */
+const JSON_BODY_LIMIT = 64 * 1024;
+
+/** Builds the whole API: used by `main.ts` to serve and by the tests through `app.inject`. */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'] },
+    trustProxy: config.trustProxy,
+    bodyLimit: JSON_BODY_LIMIT,
+    // Keeps request ids unguessable and unique across instances.
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const database = overrides.database ?? createDatabaseClient(config.databaseUrl);
+  const redis = overrides.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  app.addHook('onClose', async () => {
+    if (!overrides.database) await database.close();
+    if (!overrides.redis) await redis.quit();
+  });
+
+  const { db } = database;
+  const sessions = createSessionService({ db, ttlMs: config.sessionTtlMs, ...(overrides.now && { now: overrides.now }) });
+  const audit = createAuditService({ db });
+  const mailer =
+    overrides.mailer ??
+    (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(db, (m) => app.log.info(m)));
+  const accounts = createAccountService({ db, sessions, audit, mailer, publicUrl: config.publicUrl });
+  const admin = createAdminService({ db, sessions, audit, accounts });
+  const throttle = createLoginThrottle({ redis, prefix: config.redisPrefix });
+  const cookieJar = sessionCookie(config.secureCookies);
+
+  await app.register(errorHandler);
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } },
+    hsts: config.secureCookies,
+  });
+  await app.register(cookie);
+  await app.register(authPlugin, { sessions, cookie: cookieJar, publicOrigin: new URL(config.publicUrl).origin });
+  if (config.rateLimitEnabled) await app.register(rateLimitPlugin, { redis, prefix: config.redisPrefix });
+  await app.register(metricsPlugin);
+  await app.register(docsPlugin);
+
+  await app.register(healthRoutes, {
+    checks: [
+      { name: 'postgres', check: () => database.sql`select 1` },
+      { name: 'redis', check: () => redis.ping() },
+    ],
+  });
+  await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, throttle, cookie: cookieJar });
+  await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
+
+  // Housekeeping: expired sessions are refused on use already; this keeps the table small.
+  const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  app.decorate('admin', admin);
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    admin: ReturnType<typeof createAdminService>;
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/inkwell'),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  SMTP_URL: z.url().optional(),
+  MAIL_FROM: z.string().default('Inkwell <no-reply@localhost>'),
+  SUPERADMIN_EMAIL: z.email().optional(),
+  SUPERADMIN_USERNAME: z.string().optional(),
+  SUPERADMIN_PASSWORD: z.string().optional(),
+  RATE_LIMIT_DISABLED: bool.default(false),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  publicUrl: string;
+  trustProxy: boolean;
+  logLevel: string;
+  /** How long a session lives without use; every use within the second half renews it. */
+  sessionTtlMs: number;
+  /** `__Host-` cookies need https; the site's public address decides. */
+  secureCookies: boolean;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  superAdmin: { email: string; username: string; password: string } | undefined;
+  rateLimitEnabled: boolean;
+  /** Prefix of every Redis key this service writes, so tests can run side by side. */
+  redisPrefix: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment once, at start, and names every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const admin = [e.SUPERADMIN_EMAIL, e.SUPERADMIN_USERNAME, e.SUPERADMIN_PASSWORD];
+  if (admin.some(Boolean) && !admin.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SUPERADMIN_EMAIL, SUPERADMIN_USERNAME and SUPERADMIN_PASSWORD go together: set all three or none',
+    );
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.API_HOST,
+    port: e.API_PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    secureCookies: e.PUBLIC_URL.startsWith('https:'),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    superAdmin: e.SUPERADMIN_EMAIL
+      ? { email: e.SUPERADMIN_EMAIL, username: e.SUPERADMIN_USERNAME!, password: e.SUPERADMIN_PASSWORD! }
+      : undefined,
+    rateLimitEnabled: !e.RATE_LIMIT_DISABLED,
+    redisPrefix: 'inkwell:',
+  };
+}

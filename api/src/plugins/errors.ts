@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError } from '../errors.ts';
+
+/** Codes for the client errors Fastify itself raises (bad JSON, body too large…), in our vocabulary. */
+const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+};
+
+/**
+ * The one error mapper: typed errors keep their status and message, validation errors become 400 with
+ * the issues, other client errors keep their status with a safe message, anything else is a logged 500
+ * that leaks nothing.
+ */
+export const errorHandler = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const requestId = request.id;
+    if (error instanceof AppError) {
+      return reply.status(error.status).send({
+        success: false,
+        error: { code: error.code, message: error.message, details: error.details, requestId },
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const details = error.validation.map((issue) => ({
+        path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+        message: issue.message ?? 'Invalid value',
+      }));
+      const where = error.validationContext ?? 'request';
+      return reply.status(400).send({
+        success: false,
+        error: { code: 'validation_error', message: `The ${where} is not valid`, details, requestId },
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = FRAMEWORK_CODES[error.code] ?? (status === 429 ? 'rate_limited' : 'bad_request');
+      return reply.status(status).send({ success: false, error: { code, message: error.message, requestId } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({
+      success: false,
+      error: { code: 'internal_error', message: 'Something went wrong on our side', requestId },
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      success: false,
+      error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}`, requestId: request.id },
+    }),
+  );
+});

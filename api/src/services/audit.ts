@@ -1,0 +1,47 @@
+import type { Database } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import type { ClientInfo } from './sessions.ts';
+
+export type AuditAction =
+  | 'auth.register'
+  | 'auth.sign_in'
+  | 'auth.sign_in_failed'
+  | 'auth.sign_out'
+  | 'auth.sessions_ended'
+  | 'auth.password_changed'
+  | 'auth.password_reset_requested'
+  | 'auth.password_reset'
+  | 'auth.email_verified'
+  | 'user.role_changed'
+  | 'user.deactivated'
+  | 'user.reactivated'
+  | 'user.super_admin_created';
+
+export interface AuditEvent {
+  actorId: string | null;
+  action: AuditAction;
+  resourceType: string;
+  resourceId?: string | null;
+  oldValues?: unknown;
+  newValues?: unknown;
+  client?: ClientInfo;
+}
+
+export function createAuditService(deps: { db: Database }) {
+  return {
+    async record(event: AuditEvent): Promise<void> {
+      await deps.db.insert(schema.auditLogs).values({
+        userId: event.actorId,
+        action: event.action,
+        resourceType: event.resourceType,
+        resourceId: event.resourceId ?? null,
+        oldValues: event.oldValues ?? null,
+        newValues: event.newValues ?? null,
+        ipAddress: event.client?.ip ?? null,
+        userAgent: event.client?.userAgent?.slice(0, 512) ?? null,
+      });
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

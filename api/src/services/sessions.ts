@@ -1,0 +1,156 @@
+import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
+import type { Database } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
+
+const { roles, userSessions, users } = schema;
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Who is calling: the user, their role and what it permits. Built from one query per request. */
+export interface AuthUser {
+  id: string;
+  email: string;
+  username: string;
+  emailVerified: boolean;
+  createdAt: Date;
+  role: { name: string; level: number };
+  permissions: ReadonlySet<string>;
+}
+
+export interface Auth {
+  user: AuthUser;
+  sessionId: string;
+}
+
+export interface ValidatedSession extends Auth {
+  /** A new expiry when this use renewed the session (the cookie must be sent again). */
+  renewedUntil: Date | null;
+}
+
+/** Touching `last_used_at` on every request would turn every read into a write; once a minute is plenty. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function createSessionService(deps: { db: Database; ttlMs: number; now?: () => Date }) {
+  const { db, ttlMs } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    ttlMs,
+
+    async create(userId: string, client: ClientInfo): Promise<{ token: string; id: string; expiresAt: Date }> {
+      const { id, token, secretHash } = issueToken();
+      const expiresAt = new Date(now().getTime() + ttlMs);
+      await db.insert(userSessions).values({
+        id,
+        userId,
+        secretHash,
+        expiresAt,
+        ipAddress: client.ip,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+      });
+      return { token, id, expiresAt };
+    },
+
+    /** Checks a cookie's token; renews the session when it has used up half its lifetime. */
+    async validate(token: string): Promise<ValidatedSession | null> {
+      const parsed = parseToken(token);
+      if (!parsed) return null;
+      const [row] = await db
+        .select({
+          secretHash: userSessions.secretHash,
+          expiresAt: userSessions.expiresAt,
+          lastUsedAt: userSessions.lastUsedAt,
+          userId: users.id,
+          email: users.email,
+          username: users.username,
+          emailVerified: users.emailVerified,
+          isActive: users.isActive,
+          createdAt: users.createdAt,
+          roleName: roles.name,
+          roleLevel: roles.level,
+          permissions: roles.permissions,
+        })
+        .from(userSessions)
+        .innerJoin(users, eq(users.id, userSessions.userId))
+        .innerJoin(roles, eq(roles.id, users.roleId))
+        .where(eq(userSessions.id, parsed.id));
+      if (!row || !secretMatches(parsed.secret, row.secretHash)) return null;
+
+      const current = now();
+      if (row.expiresAt <= current || !row.isActive) {
+        await db.delete(userSessions).where(eq(userSessions.id, parsed.id));
+        return null;
+      }
+      let renewedUntil: Date | null = null;
+      if (row.expiresAt.getTime() - current.getTime() < ttlMs / 2) {
+        renewedUntil = new Date(current.getTime() + ttlMs);
+        await db
+          .update(userSessions)
+          .set({ expiresAt: renewedUntil, lastUsedAt: current })
+          .where(eq(userSessions.id, parsed.id));
+      } else if (current.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+        await db.update(userSessions).set({ lastUsedAt: current }).where(eq(userSessions.id, parsed.id));
+      }
+      return {
+        sessionId: parsed.id,
+        renewedUntil,
+        user: {
+          id: row.userId,
+          email: row.email,
+          username: row.username,
+          emailVerified: row.emailVerified,
+          createdAt: row.createdAt,
+          role: { name: row.roleName, level: row.roleLevel },
+          permissions: new Set(row.permissions),
+        },
+      };
+    },
+
+    list(userId: string) {
+      return db
+        .select({
+          id: userSessions.id,
+          ipAddress: userSessions.ipAddress,
+          userAgent: userSessions.userAgent,
+          createdAt: userSessions.createdAt,
+          lastUsedAt: userSessions.lastUsedAt,
+          expiresAt: userSessions.expiresAt,
+        })
+        .from(userSessions)
+        .where(and(eq(userSessions.userId, userId), gt(userSessions.expiresAt, now())))
+        .orderBy(sql`${userSessions.lastUsedAt} desc`);
+    },
+
+    /** Ends one of the user's sessions; false when the user has no such session. */
+    async revoke(userId: string, sessionId: string): Promise<boolean> {
+      const deleted = await db
+        .delete(userSessions)
+        .where(and(eq(userSessions.id, sessionId), eq(userSessions.userId, userId)))
+        .returning({ id: userSessions.id });
+      return deleted.length > 0;
+    },
+
+    /** Ends every session of the user, or every one but `exceptSessionId`. Returns how many ended. */
+    async revokeAll(userId: string, exceptSessionId?: string): Promise<number> {
+      const where = exceptSessionId
+        ? and(eq(userSessions.userId, userId), ne(userSessions.id, exceptSessionId))
+        : eq(userSessions.userId, userId);
+      const deleted = await db.delete(userSessions).where(where).returning({ id: userSessions.id });
+      return deleted.length;
+    },
+
+    async deleteExpired(): Promise<number> {
+      const deleted = await db
+        .delete(userSessions)
+        .where(lt(userSessions.expiresAt, now()))
+        .returning({ id: userSessions.id });
+      return deleted.length;
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
