@@ -9,7 +9,7 @@ async function main() {
   try {
     await migrateDatabase(config.databaseUrl);
   } catch (error) {
-    throw new Error(describeConnectionError('Postgres', config.databaseUrl, error));
+    throw new Error(describeConnectionError('Postgres', config.databaseUrl, error), { cause: error });
   }
   const app = await buildApp(config);
   if (config.superAdmin) {

@@ -74,7 +74,8 @@ export function createAccountService(deps: {
         .returning({ id: users.id });
       return user!;
     } catch (error) {
-      const constraint = (error as { constraint_name?: string }).constraint_name;
+      // drizzle wraps the driver's error; the unique index that refused the row is on its cause.
+      const constraint = (error as { cause?: { constraint_name?: string } }).cause?.constraint_name;
       if (constraint === 'users_email_lower_key') throw conflict('email_taken', 'An account with this email already exists');
       if (constraint === 'users_username_lower_key') throw conflict('username_taken', 'This username is taken');
       throw error;

@@ -1,0 +1,81 @@
+// Runs every Inkwell service behind one origin, with embedded defaults; stops them all together.
+//   PORT (3000)      the one origin: pages, /api, /collab
+//   API_PORT (4000)  where the API listens on loopback
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import { migrateDatabase } from '@inkwell/db';
+import { describeConnectionError } from '../api/src/lib/connection-errors.ts';
+
+const env: NodeJS.ProcessEnv & Record<'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'API_PORT', string> = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/inkwell',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  PORT: '3000',
+  API_PORT: '4000',
+  ...process.env,
+};
+env.PUBLIC_URL ??= `http://localhost:${env.PORT}`;
+env.API_INTERNAL_URL ??= `http://127.0.0.1:${env.API_PORT}`;
+
+async function checkServices(): Promise<void> {
+  try {
+    await migrateDatabase(env.DATABASE_URL);
+  } catch (error) {
+    throw new Error(describeConnectionError('Postgres', env.DATABASE_URL, error), { cause: error });
+  }
+  const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(describeConnectionError('Redis', env.REDIS_URL, error), { cause: error });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const services: Record<string, string> = {
+  api: 'api/src/main.ts',
+  web: 'web/server.ts',
+};
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function start(name: string, entry: string): void {
+  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.set(name, child);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => console.log(`[${name}] ${line}`));
+  }
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      console.error(`[${name}] stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping the others`);
+      stop(1);
+    } else if (children.size === 0) {
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+}
+
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = code;
+  if (children.size === 0) process.exit(code);
+  for (const child of children.values()) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 15_000).unref();
+}
+
+process.once('SIGINT', () => stop(0));
+process.once('SIGTERM', () => stop(0));
+
+try {
+  await checkServices();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+for (const [name, entry] of Object.entries(services)) start(name, entry);
+console.log(`Inkwell is starting at ${env.PUBLIC_URL}`);
