@@ -18,6 +18,7 @@ import { createAdminService } from './services/admin.ts';
 import { createAuditService } from './services/audit.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
+import { createSessionCache } from './services/session-cache.ts';
 import { createSessionService } from './services/sessions.ts';
 
 export interface AppOverrides {
@@ -50,7 +51,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const { db } = database;
-  const sessions = createSessionService({ db, ttlMs: config.sessionTtlMs, ...(overrides.now && { now: overrides.now }) });
+  const cache =
+    config.sessionCacheMs > 0
+      ? createSessionCache({ ttlMs: config.sessionCacheMs, maxEntries: 50_000, redis, channel: `${config.redisPrefix}session-invalidations` })
+      : undefined;
+  if (cache) {
+    await cache.ready;
+    app.addHook('onClose', () => cache.close());
+  }
+  const sessions = createSessionService({ db, ttlMs: config.sessionTtlMs, cache, ...(overrides.now && { now: overrides.now }) });
   const audit = createAuditService({ db });
   const mailer =
     overrides.mailer ??
@@ -61,8 +70,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const cookieJar = sessionCookie(config.secureCookies);
 
   await app.register(errorHandler);
+  // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     hsts: config.secureCookies,
   });
   await app.register(cookie);

@@ -12,6 +12,7 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('Inkwell <no-reply@localhost>'),
   SUPERADMIN_EMAIL: z.email().optional(),
@@ -31,6 +32,8 @@ export interface Config {
   logLevel: string;
   /** How long a session lives without use; every use within the second half renews it. */
   sessionTtlMs: number;
+  /** How long a validated session may be served from memory; 0 turns the cache off. */
+  sessionCacheMs: number;
   /** `__Host-` cookies need https; the site's public address decides. */
   secureCookies: boolean;
   smtpUrl: string | undefined;
@@ -67,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
+    sessionCacheMs: e.SESSION_CACHE_SECONDS * 1000,
     secureCookies: e.PUBLIC_URL.startsWith('https:'),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { type RoleName, createDatabaseClient, schema } from '@inkwell/db';
-import { buildApp } from '../src/app.ts';
+import { expect } from 'vitest';
+import { type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import type { Mail, Mailer } from '../src/services/mail.ts';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
@@ -20,10 +22,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Partial<Config> = {},
+  appOverrides: Omit<AppOverrides, 'database'> = {},
+): Promise<TestApp> {
   const config = testConfig(overrides);
   const database = createDatabaseClient(config.databaseUrl, { max: 4 });
-  const app = await buildApp(config, { database });
+  const app = await buildApp(config, { ...appOverrides, database });
   await app.ready();
   return {
     app,
@@ -39,6 +44,15 @@ export function uniqueName(prefix = 'u'): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
 }
 
+/**
+ * A random private address, so that helpers which sign people up or in never share the per-address limit
+ * of the sign-in routes (10 a minute) with each other or with the requests a test is about.
+ */
+export function randomIp(): string {
+  const [a, b, c] = randomBytes(3);
+  return `10.${a}.${b}.${Math.max(1, c! % 255)}`;
+}
+
 export interface TestUser {
   id: string;
   username: string;
@@ -48,8 +62,8 @@ export interface TestUser {
 }
 
 /** The `name=value` of the session cookie a response set, ready to send back. */
-export function sessionCookieOf(response: LightMyRequestResponse): string {
-  const cookie = response.cookies.find((c) => c.name === 'inkwell_session');
+export function sessionCookieOf(response: LightMyRequestResponse, name = 'inkwell_session'): string {
+  const cookie = response.cookies.find((c) => c.name === name);
   if (!cookie) throw new Error(`no session cookie in response ${response.statusCode}: ${response.body}`);
   return `${cookie.name}=${cookie.value}`;
 }
@@ -57,18 +71,25 @@ export function sessionCookieOf(response: LightMyRequestResponse): string {
 export async function registerUser(app: FastifyInstance, role?: RoleName, db?: TestApp['db']): Promise<TestUser> {
   const username = uniqueName();
   const user = { username, email: `${username}@example.com`, password: 'correct horse battery staple' };
-  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: user });
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: user, remoteAddress: randomIp() });
   if (response.statusCode !== 201) throw new Error(`register failed: ${response.body}`);
   const id = response.json().data.id as string;
   if (role && role !== 'user') {
     if (!db) throw new Error('a role other than user needs the database');
     await setRole(db, id, role);
+    // A fresh session: the first one may be cached with the old role.
+    return { id, ...user, cookie: await login(app, username, user.password) };
   }
   return { id, ...user, cookie: sessionCookieOf(response) };
 }
 
 export async function login(app: FastifyInstance, loginName: string, password: string): Promise<string> {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login: loginName, password } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { login: loginName, password },
+    remoteAddress: randomIp(),
+  });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.body}`);
   return sessionCookieOf(response);
 }
@@ -85,4 +106,56 @@ export async function auditActions(db: TestApp['db'], userId: string): Promise<s
     .where(eq(schema.auditLogs.userId, userId))
     .orderBy(schema.auditLogs.createdAt);
   return rows.map((r) => r.action);
+}
+
+/** The session id part of a `name=<id>.<secret>` cookie. */
+export function sessionIdOf(cookie: string): string {
+  return cookie.slice(cookie.indexOf('=') + 1).split('.')[0]!;
+}
+
+export async function sessionIds(db: TestApp['db'], userId: string): Promise<string[]> {
+  const rows = await db.select({ id: schema.userSessions.id }).from(schema.userSessions).where(eq(schema.userSessions.userId, userId));
+  return rows.map((r) => r.id).sort();
+}
+
+export function me(app: FastifyInstance, cookie?: string) {
+  return app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: cookie ? { cookie } : {} });
+}
+
+/** A mailer that keeps what it would send, for reading the links in it. */
+export function captureMailer(): Mailer & { mails: Mail[]; to(recipient: string): Mail[] } {
+  const mails: Mail[] = [];
+  return {
+    mails,
+    async send(mail) {
+      mails.push(mail);
+    },
+    to: (recipient) => mails.filter((m) => m.to.toLowerCase() === recipient.toLowerCase()),
+  };
+}
+
+/** The token in a mailed link (`...?token=<id>.<secret>`). */
+export function tokenIn(text: string): string {
+  const match = /[?&]token=([A-Za-z0-9]+\.[A-Za-z0-9]+)/.exec(text);
+  if (!match) throw new Error(`no token link in: ${text}`);
+  return match[1]!;
+}
+
+/**
+ * Asserts the standard error shape `{ success: false, error: { code, message, details? } }`, and that the
+ * body tells nothing about the server's insides (no stack trace, no SQL, no file paths).
+ */
+export function expectError(response: LightMyRequestResponse, status: number, code?: string): void {
+  expect(response.statusCode, response.body).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  const body = response.json();
+  expect(body.success).toBe(false);
+  expect(body).not.toHaveProperty('data');
+  expect(typeof body.error.code).toBe('string');
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error.message.length).toBeGreaterThan(0);
+  if (code) expect(body.error.code).toBe(code);
+  expect(Object.keys(body.error).every((k) => ['code', 'message', 'details', 'requestId'].includes(k))).toBe(true);
+  expect(response.body).not.toMatch(/\bat .+\(.*:\d+:\d+\)|node_modules|\.ts:\d+|\bstack\b/);
+  expect(response.body).not.toMatch(/\b(select|insert into|update|delete from)\b.*\b(from|set|where|values)\b|postgres|drizzle|constraint/i);
 }

@@ -23,7 +23,7 @@ export interface NewSession {
 
 export function createAccountService(deps: {
   db: Database;
-  sessions: Pick<SessionService, 'create' | 'revokeAll' | 'revoke'>;
+  sessions: Pick<SessionService, 'create' | 'revokeAll' | 'revoke' | 'forgetUser'>;
   audit: Pick<AuditService, 'record'>;
   mailer: Mailer;
   publicUrl: string;
@@ -172,6 +172,7 @@ export function createAccountService(deps: {
     async verifyEmail(token: string, client: ClientInfo): Promise<void> {
       const userId = await consumeEmailToken(token, 'verify_email');
       await db.update(users).set({ emailVerified: true, updatedAt: new Date() }).where(eq(users.id, userId));
+      await sessions.forgetUser(userId);
       await audit.record({ actorId: userId, action: 'auth.email_verified', resourceType: 'user', resourceId: userId, client });
     },
 

@@ -2,6 +2,7 @@ import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
+import type { SessionCache } from './session-cache.ts';
 
 const { roles, userSessions, users } = schema;
 
@@ -34,9 +35,24 @@ export interface ValidatedSession extends Auth {
 /** Touching `last_used_at` on every request would turn every read into a write; once a minute is plenty. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export function createSessionService(deps: { db: Database; ttlMs: number; now?: () => Date }) {
-  const { db, ttlMs } = deps;
+export function createSessionService(deps: { db: Database; ttlMs: number; cache?: SessionCache; now?: () => Date }) {
+  const { db, ttlMs, cache } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /** Renews a session in its second half of life, and notes its use at most once a minute. */
+  async function touch(id: string, expiresAt: Date, lastUsedAt: Date): Promise<{ expiresAt: Date; lastUsedAt: Date; renewed: boolean }> {
+    const current = now();
+    if (expiresAt.getTime() - current.getTime() < ttlMs / 2) {
+      const renewedUntil = new Date(current.getTime() + ttlMs);
+      await db.update(userSessions).set({ expiresAt: renewedUntil, lastUsedAt: current }).where(eq(userSessions.id, id));
+      return { expiresAt: renewedUntil, lastUsedAt: current, renewed: true };
+    }
+    if (current.getTime() - lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await db.update(userSessions).set({ lastUsedAt: current }).where(eq(userSessions.id, id));
+      return { expiresAt, lastUsedAt: current, renewed: false };
+    }
+    return { expiresAt, lastUsedAt, renewed: false };
+  }
 
   return {
     ttlMs,
@@ -57,6 +73,20 @@ export function createSessionService(deps: { db: Database; ttlMs: number; now?: 
 
     /** Checks a cookie's token; renews the session when it has used up half its lifetime. */
     async validate(token: string): Promise<ValidatedSession | null> {
+      const cached = cache?.get(token);
+      if (cached) {
+        if (cached.expiresAt <= now()) {
+          cache!.delete(token);
+          await db.delete(userSessions).where(eq(userSessions.id, cached.auth.sessionId));
+          return null;
+        }
+        const touched = await touch(cached.auth.sessionId, cached.expiresAt, cached.lastUsedAt);
+        if (touched.expiresAt !== cached.expiresAt || touched.lastUsedAt !== cached.lastUsedAt) {
+          cache!.set(token, { auth: cached.auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt });
+        }
+        return { ...cached.auth, renewedUntil: touched.renewed ? touched.expiresAt : null };
+      }
+
       const parsed = parseToken(token);
       if (!parsed) return null;
       const [row] = await db
@@ -79,25 +109,13 @@ export function createSessionService(deps: { db: Database; ttlMs: number; now?: 
         .innerJoin(roles, eq(roles.id, users.roleId))
         .where(eq(userSessions.id, parsed.id));
       if (!row || !secretMatches(parsed.secret, row.secretHash)) return null;
-
-      const current = now();
-      if (row.expiresAt <= current || !row.isActive) {
+      if (row.expiresAt <= now() || !row.isActive) {
         await db.delete(userSessions).where(eq(userSessions.id, parsed.id));
         return null;
       }
-      let renewedUntil: Date | null = null;
-      if (row.expiresAt.getTime() - current.getTime() < ttlMs / 2) {
-        renewedUntil = new Date(current.getTime() + ttlMs);
-        await db
-          .update(userSessions)
-          .set({ expiresAt: renewedUntil, lastUsedAt: current })
-          .where(eq(userSessions.id, parsed.id));
-      } else if (current.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-        await db.update(userSessions).set({ lastUsedAt: current }).where(eq(userSessions.id, parsed.id));
-      }
-      return {
+      const touched = await touch(parsed.id, row.expiresAt, row.lastUsedAt);
+      const auth: Auth = {
         sessionId: parsed.id,
-        renewedUntil,
         user: {
           id: row.userId,
           email: row.email,
@@ -108,6 +126,13 @@ export function createSessionService(deps: { db: Database; ttlMs: number; now?: 
           permissions: new Set(row.permissions),
         },
       };
+      cache?.set(token, { auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt });
+      return { ...auth, renewedUntil: touched.renewed ? touched.expiresAt : null };
+    },
+
+    /** Drops what is cached about a user after a change to their account (role, email, password). */
+    async forgetUser(userId: string): Promise<void> {
+      await cache?.forgetUser(userId);
     },
 
     list(userId: string) {
@@ -131,6 +156,7 @@ export function createSessionService(deps: { db: Database; ttlMs: number; now?: 
         .delete(userSessions)
         .where(and(eq(userSessions.id, sessionId), eq(userSessions.userId, userId)))
         .returning({ id: userSessions.id });
+      await cache?.forgetSession(sessionId);
       return deleted.length > 0;
     },
 
@@ -140,6 +166,7 @@ export function createSessionService(deps: { db: Database; ttlMs: number; now?: 
         ? and(eq(userSessions.userId, userId), ne(userSessions.id, exceptSessionId))
         : eq(userSessions.userId, userId);
       const deleted = await db.delete(userSessions).where(where).returning({ id: userSessions.id });
+      for (const { id } of deleted) await cache?.forgetSession(id);
       return deleted.length;
     },
 

@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import type { Auth } from './sessions.ts';
+
+export interface CachedSession {
+  auth: Auth;
+  expiresAt: Date;
+  lastUsedAt: Date;
+  cachedAt: number;
+}
+
+type Invalidation = { kind: 'user' | 'session'; id: string };
+
+/**
+ * Validated sessions kept in memory for a short while, so that a signed-in request costs no database
+ * round trip. Every change that could make an entry wrong (sign-out, revocation, role change,
+ * deactivation, password change, email verified) invalidates it here and, through Redis pub/sub, in
+ * every other API instance; the time limit is only a safety net for a missed message.
+ */
+export function createSessionCache(opts: { ttlMs: number; maxEntries: number; redis?: Redis; channel: string }) {
+  // Keyed by the whole token: a hit means this exact secret was checked against the database before.
+  const entries = new Map<string, CachedSession>();
+
+  function dropLocal({ kind, id }: Invalidation): void {
+    for (const [token, entry] of entries) {
+      if ((kind === 'user' ? entry.auth.user.id : entry.auth.sessionId) === id) entries.delete(token);
+    }
+  }
+
+  const subscriber = opts.redis?.duplicate();
+  const ready = subscriber?.subscribe(opts.channel).then(() => {
+    subscriber.on('message', (_channel, message) => {
+      try {
+        dropLocal(JSON.parse(message) as Invalidation);
+      } catch {
+        entries.clear();
+      }
+    });
+  });
+
+  async function invalidate(change: Invalidation): Promise<void> {
+    dropLocal(change);
+    await opts.redis?.publish(opts.channel, JSON.stringify(change));
+  }
+
+  return {
+    ready: ready ?? Promise.resolve(),
+
+    get(token: string): CachedSession | undefined {
+      const entry = entries.get(token);
+      if (entry && Date.now() - entry.cachedAt > opts.ttlMs) {
+        entries.delete(token);
+        return undefined;
+      }
+      return entry;
+    },
+
+    set(token: string, entry: Omit<CachedSession, 'cachedAt'>): void {
+      entries.delete(token);
+      entries.set(token, { ...entry, cachedAt: Date.now() });
+      // Map keeps insertion order: the first key is the oldest entry.
+      if (entries.size > opts.maxEntries) entries.delete(entries.keys().next().value!);
+    },
+
+    delete(token: string): void {
+      entries.delete(token);
+    },
+
+    forgetUser: (userId: string) => invalidate({ kind: 'user', id: userId }),
+    forgetSession: (sessionId: string) => invalidate({ kind: 'session', id: sessionId }),
+
+    async close(): Promise<void> {
+      entries.clear();
+      await subscriber?.quit();
+    },
+  };
+}
+
+export type SessionCache = ReturnType<typeof createSessionCache>;

@@ -1,0 +1,16 @@
+// `npm run bench`: each part measures Inkwell beside a baseline taken in the same run, and prints ratios.
+//   npm run bench            every part
+//   npm run bench -- api     one part
+import { benchApi } from './api.ts';
+
+const parts: Record<string, () => Promise<string[]>> = { api: benchApi };
+const chosen = process.argv.slice(2);
+for (const name of chosen.length ? chosen : Object.keys(parts)) {
+  const part = parts[name];
+  if (!part) {
+    console.error(`unknown part ${name}; parts: ${Object.keys(parts).join(', ')}`);
+    process.exit(2);
+  }
+  console.log((await part()).join('\n'));
+}
+process.exit(0);
