@@ -12,10 +12,13 @@ import { metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { comicRoutes, inviteRoutes } from './routes/comics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createAdminService } from './services/admin.ts';
 import { createAuditService } from './services/audit.ts';
+import { createCollabTokens } from './services/collab-tokens.ts';
+import { createComicService } from './services/comics.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
 import { createSessionCache } from './services/session-cache.ts';
@@ -68,6 +71,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const admin = createAdminService({ db, sessions, audit, accounts });
   const throttle = createLoginThrottle({ redis, prefix: config.redisPrefix });
   const cookieJar = sessionCookie(config.secureCookies);
+  const comics = createComicService({
+    db,
+    publicUrl: config.publicUrl,
+    publishAccessChange: async (change) => void (await redis.publish(`${config.redisPrefix}comic-access`, JSON.stringify(change))),
+  });
+  const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix });
 
   await app.register(errorHandler);
   // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).
@@ -89,6 +98,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, throttle, cookie: cookieJar });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
+  await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens });
+  await app.register(inviteRoutes, { prefix: '/api/v1/invites', comics });
 
   // Housekeeping: expired sessions are refused on use already; this keeps the table small.
   const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);

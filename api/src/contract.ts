@@ -141,3 +141,66 @@ export function ok<T extends z.ZodType>(data: T) {
 export function okPage<T extends z.ZodType>(item: T) {
   return z.object({ success: z.literal(true), data: z.array(item), pagination });
 }
+
+// ---- comics -----------------------------------------------------------------------------------------------
+
+export const COMIC_ROLES = ['owner', 'editor', 'viewer'] as const;
+export const comicRole = z.enum(COMIC_ROLES);
+export type ComicRole = z.infer<typeof comicRole>;
+/** Roles that can be given to someone else: there is one owner. */
+export const grantableComicRole = z.enum(['editor', 'viewer']);
+export const privacy = z.enum(['public', 'unlisted', 'private']);
+
+export const comicTitle = z.string().trim().min(1, 'Give the comic a title').max(200, 'A title has at most 200 characters');
+export const comicDescription = z.string().trim().max(5000, 'A description has at most 5000 characters');
+
+export const createComicBody = z.object({ title: comicTitle, description: comicDescription.optional() }).strict();
+export const updateComicBody = z
+  .object({ title: comicTitle.optional(), description: comicDescription.nullable().optional(), privacy: privacy.optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'Nothing to change');
+export const addMemberBody = z.object({ username, role: grantableComicRole }).strict();
+export const updateMemberBody = z.object({ role: grantableComicRole }).strict();
+export const memberParams = z.object({ id: uuid, userId: uuid }).strict();
+export const inviteParams = z.object({ id: uuid, inviteId: z.string().min(1).max(64) }).strict();
+export const createInviteBody = z
+  .object({ role: grantableComicRole, expiresInDays: z.number().int().min(1).max(30).default(7) })
+  .strict();
+export const acceptInviteBody = z.object({ token }).strict();
+export const comicsQuery = z.object({ ...pageQuery }).strict();
+
+export const comicSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  privacy,
+  isPublished: z.boolean(),
+  thumbnailUrl: z.string().nullable(),
+  ownerId: z.string(),
+  /** The caller's role on this comic; null when they read a published comic they are not a member of. */
+  myRole: comicRole.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ComicSummary = z.infer<typeof comicSummary>;
+
+export const comicDetail = comicSummary.extend({ panels: z.unknown() });
+export type ComicDetail = z.infer<typeof comicDetail>;
+
+export const comicMember = z.object({ userId: z.string(), username: z.string(), role: comicRole, addedAt: z.string() });
+export type ComicMember = z.infer<typeof comicMember>;
+
+export const comicInvite = z.object({
+  id: z.string(),
+  role: grantableComicRole,
+  expiresAt: z.string(),
+  createdAt: z.string(),
+  /** Only in the answer that creates it: the secret is not stored and cannot be shown again. */
+  url: z.string().optional(),
+});
+export type ComicInvite = z.infer<typeof comicInvite>;
+
+export const comicAccess = z.object({ userId: z.string(), username: z.string(), role: comicRole });
+export type ComicAccess = z.infer<typeof comicAccess>;
+
+export const collabToken = z.object({ token: z.string(), expiresAt: z.string() });

@@ -18,6 +18,8 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 
+export type Privacy = 'public' | 'unlisted' | 'private';
+
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -122,7 +124,7 @@ export const media = pgTable(
     originalFilename: varchar('original_filename', { length: 255 }).notNull(),
     mimeType: varchar('mime_type', { length: 127 }).notNull(),
     fileSize: bigint('file_size', { mode: 'number' }).notNull(),
-    privacy: varchar('privacy', { length: 16 }).notNull().default('private'),
+    privacy: varchar('privacy', { length: 16 }).$type<Privacy>().notNull().default('private'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     thumbnailUrl: varchar('thumbnail_url', { length: 2048 }),
     storagePath: varchar('storage_path', { length: 1024 }).notNull(),
@@ -149,7 +151,7 @@ export const comics = pgTable(
     /** Plain JSON summary derived from the Yjs document: pages, panels, images, bubble text. */
     panels: jsonb('panels').notNull().default([]),
     isPublished: boolean('is_published').notNull().default(false),
-    privacy: varchar('privacy', { length: 16 }).notNull().default('private'),
+    privacy: varchar('privacy', { length: 16 }).$type<Privacy>().notNull().default('private'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     thumbnailUrl: varchar('thumbnail_url', { length: 2048 }),
     createdAt: createdAt(),
@@ -171,7 +173,7 @@ export const comicMembers = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: varchar('role', { length: 16 }).notNull(),
+    role: varchar('role', { length: 16 }).$type<'owner' | 'editor' | 'viewer'>().notNull(),
     invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
@@ -179,6 +181,27 @@ export const comicMembers = pgTable(
     primaryKey({ columns: [t.comicId, t.userId] }),
     check('comic_members_role', sql`${t.role} in ('owner', 'editor', 'viewer')`),
     index('idx_comic_members_user_id').on(t.userId),
+  ],
+);
+
+/** Share links: whoever opens one while signed in joins the comic with its role. */
+export const comicInvites = pgTable(
+  'comic_invites',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    comicId: uuid('comic_id')
+      .notNull()
+      .references(() => comics.id, { onDelete: 'cascade' }),
+    role: varchar('role', { length: 16 }).$type<'editor' | 'viewer'>().notNull(),
+    secretHash: bytea('secret_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('comic_invites_role', sql`${t.role} in ('editor', 'viewer')`),
+    index('idx_comic_invites_comic_id').on(t.comicId),
   ],
 );
 

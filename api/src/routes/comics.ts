@@ -1,0 +1,177 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  acceptInviteBody,
+  addMemberBody,
+  collabToken,
+  comicAccess,
+  comicDetail,
+  comicInvite,
+  comicMember,
+  comicSummary,
+  comicsQuery,
+  createComicBody,
+  createInviteBody,
+  inviteParams,
+  memberParams,
+  ok,
+  okPage,
+  updateComicBody,
+  updateMemberBody,
+  uuidParams,
+} from '../contract.ts';
+import { unauthenticated } from '../errors.ts';
+import { requireAuth } from '../plugins/auth.ts';
+import type { CollabTokens } from '../services/collab-tokens.ts';
+import type { ComicService } from '../services/comics.ts';
+
+const tags = ['comics'];
+const empty = ok(z.object({}));
+
+/** Dates as ISO strings, as the contract says. */
+function dates<T extends Record<string, unknown>>(row: T): { [K in keyof T]: T[K] extends Date ? string : T[K] } {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) as never;
+}
+
+export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTokens: CollabTokens }> = async (app, { comics, collabTokens }) => {
+  app.get(
+    '/',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: 'My comics, most recently changed first', querystring: comicsQuery, response: { 200: okPage(comicSummary) } } },
+    async (request) => {
+      const { items, total } = await comics.list(requireAuth(request), request.query);
+      return { success: true as const, data: items.map(dates), pagination: { ...request.query, total } };
+    },
+  );
+
+  app.post(
+    '/',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Create a comic', body: createComicBody, response: { 201: ok(comicSummary) } } },
+    async (request, reply) => reply.status(201).send({ success: true as const, data: dates(await comics.create(requireAuth(request), request.body)) }),
+  );
+
+  app.get(
+    '/:id',
+    { config: { permission: 'comics:read' }, schema: { tags, summary: 'A comic: members see it, anyone sees a published one', params: uuidParams, response: { 200: ok(comicDetail) } } },
+    async (request) => ({ success: true as const, data: dates(await comics.get(request.auth, request.params.id)) }),
+  );
+
+  app.patch(
+    '/:id',
+    {
+      config: { permission: 'comics:create' },
+      schema: { tags, summary: 'Rename, describe (editors) or change privacy (owner)', params: uuidParams, body: updateComicBody, response: { 200: ok(comicDetail) } },
+    },
+    async (request) => ({ success: true as const, data: dates(await comics.update(requireAuth(request), request.params.id, request.body)) }),
+  );
+
+  app.delete(
+    '/:id',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Delete a comic (owner)', params: uuidParams, response: { 200: empty } } },
+    async (request) => {
+      await comics.remove(requireAuth(request), request.params.id);
+      return { success: true as const, data: {} };
+    },
+  );
+
+  app.get(
+    '/:id/members',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: "The comic's members", params: uuidParams, response: { 200: ok(z.array(comicMember)) } } },
+    async (request) => ({ success: true as const, data: (await comics.members(requireAuth(request), request.params.id)).map(dates) }),
+  );
+
+  app.post(
+    '/:id/members',
+    {
+      config: { permission: 'comics:create' },
+      schema: { tags, summary: 'Invite someone by username (owner)', params: uuidParams, body: addMemberBody, response: { 201: ok(comicMember) } },
+    },
+    async (request, reply) =>
+      reply.status(201).send({ success: true as const, data: dates(await comics.addMember(requireAuth(request), request.params.id, request.body)) }),
+  );
+
+  app.patch(
+    '/:id/members/:userId',
+    {
+      config: { permission: 'comics:create' },
+      schema: { tags, summary: "Change a member's role (owner)", params: memberParams, body: updateMemberBody, response: { 200: ok(comicMember) } },
+    },
+    async (request) => ({
+      success: true as const,
+      data: dates(await comics.updateMember(requireAuth(request), request.params.id, request.params.userId, request.body.role)),
+    }),
+  );
+
+  app.delete(
+    '/:id/members/:userId',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Remove a member (owner), or leave (yourself)', params: memberParams, response: { 200: empty } } },
+    async (request) => {
+      await comics.removeMember(requireAuth(request), request.params.id, request.params.userId);
+      return { success: true as const, data: {} };
+    },
+  );
+
+  app.get(
+    '/:id/invites',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Open share links (owner)', params: uuidParams, response: { 200: ok(z.array(comicInvite)) } } },
+    async (request) => ({ success: true as const, data: (await comics.listInvites(requireAuth(request), request.params.id)).map(dates) }),
+  );
+
+  app.post(
+    '/:id/invites',
+    {
+      config: { permission: 'comics:create' },
+      schema: { tags, summary: 'Create a share link that grants a role (owner)', params: uuidParams, body: createInviteBody, response: { 201: ok(comicInvite) } },
+    },
+    async (request, reply) =>
+      reply.status(201).send({ success: true as const, data: dates(await comics.createInvite(requireAuth(request), request.params.id, request.body)) }),
+  );
+
+  app.delete(
+    '/:id/invites/:inviteId',
+    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Revoke a share link (owner)', params: inviteParams, response: { 200: empty } } },
+    async (request) => {
+      await comics.revokeInvite(requireAuth(request), request.params.id, request.params.inviteId);
+      return { success: true as const, data: {} };
+    },
+  );
+
+  app.post(
+    '/:id/collab-token',
+    {
+      config: { permission: 'comics:read' },
+      schema: { tags, summary: 'A five-minute token to open the live document without the cookie', params: uuidParams, response: { 201: ok(collabToken) } },
+    },
+    async (request, reply) => {
+      const auth = requireAuth(request);
+      await comics.requireRole(auth, request.params.id, 'viewer');
+      const issued = await collabTokens.issue(auth.user.id, request.params.id);
+      return reply.status(201).send({ success: true as const, data: { token: issued.token, expiresAt: issued.expiresAt.toISOString() } });
+    },
+  );
+
+  app.get(
+    '/:id/access',
+    {
+      // Public because a collab token, not a session, may be what proves the caller.
+      config: { permission: 'public' },
+      schema: { tags, summary: "The caller's role on a comic (session cookie or Bearer collab token)", params: uuidParams, response: { 200: ok(comicAccess) } },
+    },
+    async (request) => {
+      const bearer = request.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
+      const userId = request.auth?.user.id ?? (bearer ? await collabTokens.resolve(bearer, request.params.id) : null);
+      if (!userId) throw unauthenticated();
+      return { success: true as const, data: await comics.access(userId, request.params.id) };
+    },
+  );
+};
+
+export const inviteRoutes: FastifyPluginAsyncZod<{ comics: ComicService }> = async (app, { comics }) => {
+  app.post(
+    '/accept',
+    {
+      config: { permission: 'comics:create' },
+      schema: { tags, summary: 'Join a comic through a share link', body: acceptInviteBody, response: { 200: ok(z.object({ comicId: z.string(), role: z.string() })) } },
+    },
+    async (request) => ({ success: true as const, data: await comics.acceptInvite(requireAuth(request), request.body.token) }),
+  );
+};

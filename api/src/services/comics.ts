@@ -1,0 +1,242 @@
+import { and, count, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import type { Database } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import type { ComicRole } from '../contract.ts';
+import { AppError, conflict, forbidden, notFound } from '../errors.ts';
+import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
+import type { Auth } from './sessions.ts';
+
+const { comicInvites, comicMembers, comics, users } = schema;
+
+const RANK: Record<ComicRole, number> = { viewer: 1, editor: 2, owner: 3 };
+
+/** What the collab-server must do when someone's access to a comic changes. */
+export type AccessChange = { comicId: string; userId: string; role: ComicRole | null } | { comicId: string; deleted: true };
+
+export interface ComicServiceDeps {
+  db: Database;
+  /** Tells every collab-server at once, so open connections close or turn read-only. */
+  publishAccessChange(change: AccessChange): Promise<void>;
+  publicUrl: string;
+}
+
+const comicColumns = {
+  id: comics.id,
+  title: comics.title,
+  description: comics.description,
+  privacy: comics.privacy,
+  isPublished: comics.isPublished,
+  thumbnailUrl: comics.thumbnailUrl,
+  ownerId: comics.userId,
+  createdAt: comics.createdAt,
+  updatedAt: comics.updatedAt,
+};
+
+export function createComicService(deps: ComicServiceDeps) {
+  const { db, publishAccessChange } = deps;
+
+  async function roleOf(userId: string, comicId: string): Promise<ComicRole | null> {
+    const [member] = await db
+      .select({ role: comicMembers.role })
+      .from(comicMembers)
+      .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId)));
+    return member?.role ?? null;
+  }
+
+  /**
+   * The caller's role, at least `needed`. A comic the caller may not see at all answers 404, so that
+   * private comics cannot be discovered by probing ids; a member with too small a role gets 403.
+   */
+  async function requireRole(actor: Auth, comicId: string, needed: ComicRole): Promise<ComicRole> {
+    const role = await roleOf(actor.user.id, comicId);
+    if (!role) throw notFound('Comic');
+    if (RANK[role] < RANK[needed]) throw forbidden(`Only the comic's ${needed === 'owner' ? 'owner' : `${needed}s and owner`} can do that`);
+    return role;
+  }
+
+  async function findComic(comicId: string) {
+    const [comic] = await db.select({ ...comicColumns, panels: comics.panels }).from(comics).where(eq(comics.id, comicId));
+    if (!comic) throw notFound('Comic');
+    return comic;
+  }
+
+  return {
+    requireRole,
+
+    async list(actor: Auth, page: { page: number; limit: number }) {
+      const mine = eq(comicMembers.userId, actor.user.id);
+      const [rows, [total]] = await Promise.all([
+        db
+          .select({ ...comicColumns, myRole: comicMembers.role })
+          .from(comics)
+          .innerJoin(comicMembers, and(eq(comicMembers.comicId, comics.id), mine))
+          .orderBy(desc(comics.updatedAt))
+          .limit(page.limit)
+          .offset((page.page - 1) * page.limit),
+        db.select({ total: count() }).from(comicMembers).where(mine),
+      ]);
+      return { items: rows, total: total?.total ?? 0 };
+    },
+
+    async create(actor: Auth, input: { title: string; description?: string | undefined }) {
+      return db.transaction(async (tx) => {
+        const [comic] = await tx
+          .insert(comics)
+          .values({ userId: actor.user.id, title: input.title, description: input.description ?? null })
+          .returning(comicColumns);
+        await tx.insert(comicMembers).values({ comicId: comic!.id, userId: actor.user.id, role: 'owner' });
+        return { ...comic!, myRole: 'owner' as const };
+      });
+    },
+
+    /** A comic for its members; a published, non-private one for anyone. */
+    async get(actor: Auth | null, comicId: string) {
+      const comic = await findComic(comicId);
+      const myRole = actor ? await roleOf(actor.user.id, comicId) : null;
+      if (!myRole && !(comic.isPublished && comic.privacy !== 'private')) throw notFound('Comic');
+      return { ...comic, myRole };
+    },
+
+    async update(actor: Auth, comicId: string, change: { title?: string | undefined; description?: string | null | undefined; privacy?: 'public' | 'unlisted' | 'private' | undefined }) {
+      // Editors may retitle and describe; who may see the comic is the owner's call.
+      await requireRole(actor, comicId, change.privacy ? 'owner' : 'editor');
+      await db
+        .update(comics)
+        .set({
+          ...(change.title !== undefined && { title: change.title }),
+          ...(change.description !== undefined && { description: change.description }),
+          ...(change.privacy !== undefined && { privacy: change.privacy }),
+          updatedAt: new Date(),
+        })
+        .where(eq(comics.id, comicId));
+      return { ...(await findComic(comicId)), myRole: await roleOf(actor.user.id, comicId) };
+    },
+
+    async remove(actor: Auth, comicId: string): Promise<void> {
+      await requireRole(actor, comicId, 'owner');
+      await db.delete(comics).where(eq(comics.id, comicId));
+      await publishAccessChange({ comicId, deleted: true });
+    },
+
+    async members(actor: Auth, comicId: string) {
+      await requireRole(actor, comicId, 'viewer');
+      const rows = await db
+        .select({ userId: comicMembers.userId, username: users.username, role: comicMembers.role, addedAt: comicMembers.createdAt })
+        .from(comicMembers)
+        .innerJoin(users, eq(users.id, comicMembers.userId))
+        .where(eq(comicMembers.comicId, comicId))
+        .orderBy(sql`case ${comicMembers.role} when 'owner' then 0 when 'editor' then 1 else 2 end`, users.username);
+      return rows;
+    },
+
+    async addMember(actor: Auth, comicId: string, input: { username: string; role: 'editor' | 'viewer' }) {
+      await requireRole(actor, comicId, 'owner');
+      const [user] = await db
+        .select({ id: users.id, username: users.username })
+        .from(users)
+        .where(and(sql`lower(${users.username}) = ${input.username.toLowerCase()}`, eq(users.isActive, true)));
+      if (!user) throw new AppError(404, 'user_not_found', `No one is called ${input.username}`);
+      const inserted = await db
+        .insert(comicMembers)
+        .values({ comicId, userId: user.id, role: input.role, invitedBy: actor.user.id })
+        .onConflictDoNothing()
+        .returning({ addedAt: comicMembers.createdAt });
+      if (inserted.length === 0) throw conflict('already_member', `${user.username} is already a member of this comic`);
+      await publishAccessChange({ comicId, userId: user.id, role: input.role });
+      return { userId: user.id, username: user.username, role: input.role, addedAt: inserted[0]!.addedAt };
+    },
+
+    async updateMember(actor: Auth, comicId: string, userId: string, role: 'editor' | 'viewer') {
+      await requireRole(actor, comicId, 'owner');
+      const updated = await db
+        .update(comicMembers)
+        .set({ role })
+        .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId), ne(comicMembers.role, 'owner')))
+        .returning({ userId: comicMembers.userId, addedAt: comicMembers.createdAt });
+      if (updated.length === 0) throw notFound('Member');
+      await publishAccessChange({ comicId, userId, role });
+      const [user] = await db.select({ username: users.username }).from(users).where(eq(users.id, userId));
+      return { userId, username: user!.username, role, addedAt: updated[0]!.addedAt };
+    },
+
+    /** The owner removes a member, or a member leaves. The owner cannot leave their own comic. */
+    async removeMember(actor: Auth, comicId: string, userId: string): Promise<void> {
+      const leaving = userId === actor.user.id;
+      const role = await requireRole(actor, comicId, leaving ? 'viewer' : 'owner');
+      if (leaving && role === 'owner') {
+        throw conflict('owner_cannot_leave', 'The owner cannot leave their comic: delete it instead');
+      }
+      const deleted = await db
+        .delete(comicMembers)
+        .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId), ne(comicMembers.role, 'owner')))
+        .returning({ userId: comicMembers.userId });
+      if (deleted.length === 0) throw notFound('Member');
+      await publishAccessChange({ comicId, userId, role: null });
+    },
+
+    async createInvite(actor: Auth, comicId: string, input: { role: 'editor' | 'viewer'; expiresInDays: number }) {
+      await requireRole(actor, comicId, 'owner');
+      const { id, token, secretHash } = issueToken();
+      const expiresAt = new Date(Date.now() + input.expiresInDays * 86_400_000);
+      const [invite] = await db
+        .insert(comicInvites)
+        .values({ id, comicId, role: input.role, secretHash, createdBy: actor.user.id, expiresAt })
+        .returning({ id: comicInvites.id, role: comicInvites.role, expiresAt: comicInvites.expiresAt, createdAt: comicInvites.createdAt });
+      return { ...invite!, url: `${deps.publicUrl}/invite/${token}` };
+    },
+
+    async listInvites(actor: Auth, comicId: string) {
+      await requireRole(actor, comicId, 'owner');
+      const rows = await db
+        .select({ id: comicInvites.id, role: comicInvites.role, expiresAt: comicInvites.expiresAt, createdAt: comicInvites.createdAt })
+        .from(comicInvites)
+        .where(and(eq(comicInvites.comicId, comicId), isNull(comicInvites.revokedAt), gt(comicInvites.expiresAt, new Date())))
+        .orderBy(desc(comicInvites.createdAt));
+      return rows;
+    },
+
+    async revokeInvite(actor: Auth, comicId: string, inviteId: string): Promise<void> {
+      await requireRole(actor, comicId, 'owner');
+      const revoked = await db
+        .update(comicInvites)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(comicInvites.id, inviteId), eq(comicInvites.comicId, comicId), isNull(comicInvites.revokedAt)))
+        .returning({ id: comicInvites.id });
+      if (revoked.length === 0) throw notFound('Invite');
+    },
+
+    /** Joins the comic a share link points to; someone already there keeps the higher of the two roles. */
+    async acceptInvite(actor: Auth, token: string): Promise<{ comicId: string; role: ComicRole }> {
+      const invalid = new AppError(400, 'invalid_token', 'This invite link is invalid, revoked or expired');
+      const parsed = parseToken(token);
+      if (!parsed) throw invalid;
+      const [invite] = await db
+        .select()
+        .from(comicInvites)
+        .where(and(eq(comicInvites.id, parsed.id), isNull(comicInvites.revokedAt), gt(comicInvites.expiresAt, new Date())));
+      if (!invite || !secretMatches(parsed.secret, invite.secretHash)) throw invalid;
+      const granted = invite.role;
+      const current = await roleOf(actor.user.id, invite.comicId);
+      if (current && RANK[current] >= RANK[granted]) return { comicId: invite.comicId, role: current };
+      await db
+        .insert(comicMembers)
+        .values({ comicId: invite.comicId, userId: actor.user.id, role: granted, invitedBy: invite.createdBy })
+        .onConflictDoUpdate({ target: [comicMembers.comicId, comicMembers.userId], set: { role: granted } });
+      await publishAccessChange({ comicId: invite.comicId, userId: actor.user.id, role: granted });
+      return { comicId: invite.comicId, role: granted };
+    },
+
+    /** Who a user is on this comic, for the collab-server's connection check; 404 for non-members. */
+    async access(userId: string, comicId: string) {
+      const [row] = await db
+        .select({ username: users.username, role: comicMembers.role })
+        .from(comicMembers)
+        .innerJoin(users, and(eq(users.id, comicMembers.userId), eq(users.isActive, true)))
+        .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId)));
+      if (!row) throw notFound('Comic');
+      return { userId, username: row.username, role: row.role };
+    },
+  };
+}
+
+export type ComicService = ReturnType<typeof createComicService>;
