@@ -13,21 +13,25 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { comicRoutes, inviteRoutes } from './routes/comics.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createAdminService } from './services/admin.ts';
 import { createAuditService } from './services/audit.ts';
 import { createCollabTokens } from './services/collab-tokens.ts';
 import { createComicService } from './services/comics.ts';
+import { createMediaService } from './services/media.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
 import { createSessionCache } from './services/session-cache.ts';
 import { createSessionService } from './services/sessions.ts';
+import { type ObjectStorage, createLocalStorage, createS3Storage } from './storage/index.ts';
 
 export interface AppOverrides {
   database?: DatabaseClient;
   redis?: Redis;
   mailer?: Mailer;
+  storage?: ObjectStorage;
   now?: () => Date;
 }
 
@@ -77,6 +81,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     publishAccessChange: async (change) => void (await redis.publish(`${config.redisPrefix}comic-access`, JSON.stringify(change))),
   });
   const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix });
+  const storage =
+    overrides.storage ?? (config.storage.driver === 's3' ? createS3Storage(config.storage) : createLocalStorage(config.storage.dir));
+  const media = createMediaService({ db, storage, comics, clamd: config.clamd });
 
   await app.register(errorHandler);
   // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).
@@ -94,12 +101,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     checks: [
       { name: 'postgres', check: () => database.sql`select 1` },
       { name: 'redis', check: () => redis.ping() },
+      { name: 'storage', check: () => storage.check() },
     ],
   });
   await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, throttle, cookie: cookieJar });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens });
   await app.register(inviteRoutes, { prefix: '/api/v1/invites', comics });
+  await app.register(mediaRoutes, { prefix: '/api/v1/media', media, maxUploadBytes: config.maxUploadBytes });
 
   // Housekeeping: expired sessions are refused on use already; this keeps the table small.
   const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);

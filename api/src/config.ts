@@ -19,6 +19,16 @@ const schema = z.object({
   SUPERADMIN_USERNAME: z.string().optional(),
   SUPERADMIN_PASSWORD: z.string().optional(),
   RATE_LIMIT_DISABLED: bool.default(false),
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  STORAGE_DIR: z.string().default('.data/storage'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY: z.string().optional(),
+  S3_SECRET_KEY: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  MEDIA_MAX_MB: z.coerce.number().int().min(1).max(500).default(20),
+  CLAMAV_HOST: z.string().optional(),
+  CLAMAV_PORT: z.coerce.number().int().min(1).max(65_535).default(3310),
 });
 
 export interface Config {
@@ -40,6 +50,9 @@ export interface Config {
   mailFrom: string;
   superAdmin: { email: string; username: string; password: string } | undefined;
   rateLimitEnabled: boolean;
+  storage: { driver: 'local'; dir: string } | { driver: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string };
+  maxUploadBytes: number;
+  clamd: { host: string; port: number } | undefined;
   /** Prefix of every Redis key this service writes, so tests can run side by side. */
   redisPrefix: string;
 }
@@ -60,6 +73,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  SUPERADMIN_EMAIL, SUPERADMIN_USERNAME and SUPERADMIN_PASSWORD go together: set all three or none',
     );
   }
+  const s3 = [e.S3_ENDPOINT, e.S3_BUCKET, e.S3_ACCESS_KEY, e.S3_SECRET_KEY];
+  if (e.STORAGE_DRIVER === 's3' && !s3.every(Boolean)) {
+    throw new ConfigError('Invalid configuration:\n  STORAGE_DRIVER=s3 needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY');
+  }
   return {
     env: e.NODE_ENV,
     host: e.API_HOST,
@@ -78,6 +95,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { email: e.SUPERADMIN_EMAIL, username: e.SUPERADMIN_USERNAME!, password: e.SUPERADMIN_PASSWORD! }
       : undefined,
     rateLimitEnabled: !e.RATE_LIMIT_DISABLED,
+    storage:
+      e.STORAGE_DRIVER === 's3'
+        ? { driver: 's3', endpoint: e.S3_ENDPOINT!, bucket: e.S3_BUCKET!, accessKey: e.S3_ACCESS_KEY!, secretKey: e.S3_SECRET_KEY!, region: e.S3_REGION }
+        : { driver: 'local', dir: e.STORAGE_DIR },
+    maxUploadBytes: e.MEDIA_MAX_MB * 1024 * 1024,
+    clamd: e.CLAMAV_HOST ? { host: e.CLAMAV_HOST, port: e.CLAMAV_PORT } : undefined,
     redisPrefix: 'inkwell:',
   };
 }

@@ -204,3 +204,28 @@ export const comicAccess = z.object({ userId: z.string(), username: z.string(), 
 export type ComicAccess = z.infer<typeof comicAccess>;
 
 export const collabToken = z.object({ token: z.string(), expiresAt: z.string() });
+
+// ---- media ------------------------------------------------------------------------------------------------
+
+export const uploadMediaQuery = z.object({ privacy: privacy.default('private'), comicId: uuid.optional() }).strict();
+export const updateMediaBody = z
+  .object({ privacy: privacy.optional(), filename: z.string().trim().min(1).max(255).optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'Nothing to change');
+export const mediaQuery = z.object({ ...pageQuery }).strict();
+
+export const mediaItem = z.object({
+  id: z.string(),
+  filename: z.string(),
+  mimeType: z.string(),
+  fileSize: z.number(),
+  privacy,
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  url: z.string(),
+  thumbnailUrl: z.string().nullable(),
+  comicId: z.string().nullable(),
+  ownerId: z.string(),
+  createdAt: z.string(),
+});
+export type MediaItem = z.infer<typeof mediaItem>;

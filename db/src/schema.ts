@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -128,9 +129,12 @@ export const media = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     thumbnailUrl: varchar('thumbnail_url', { length: 2048 }),
     storagePath: varchar('storage_path', { length: 1024 }).notNull(),
+    /** The comic this was uploaded into: its members may see it whatever its privacy. */
+    comicId: uuid('comic_id').references((): AnyPgColumn => comics.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
   (t) => [
+    index('idx_media_comic_id').on(t.comicId),
     check('media_privacy', sql`${t.privacy} in ('public', 'unlisted', 'private')`),
     check('media_file_size', sql`${t.fileSize} >= 0`),
     index('idx_media_user_id').on(t.userId),

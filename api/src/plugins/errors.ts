@@ -10,6 +10,18 @@ const FRAMEWORK_CODES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
+  FST_FILES_LIMIT: 'too_many_files',
+  FST_PARTS_LIMIT: 'too_many_parts',
+  FST_FIELDS_LIMIT: 'too_many_fields',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'not_multipart',
+};
+
+const VALIDATION_PLACES: Record<string, string> = {
+  body: 'The request body is not valid',
+  querystring: 'The query string is not valid',
+  params: 'The address is not valid',
+  headers: 'The request headers are not valid',
 };
 
 /**
@@ -31,10 +43,10 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
         path: issue.instancePath.replace(/^\//, '').replaceAll('/', '.'),
         message: issue.message ?? 'Invalid value',
       }));
-      const where = error.validationContext ?? 'request';
+      const where = VALIDATION_PLACES[error.validationContext ?? ''] ?? 'The request is not valid';
       return reply.status(400).send({
         success: false,
-        error: { code: 'validation_error', message: `The ${where} is not valid`, details, requestId },
+        error: { code: 'validation_error', message: where, details, requestId },
       });
     }
     const status = error.statusCode ?? 500;

@@ -62,6 +62,7 @@ export function createComicService(deps: ComicServiceDeps) {
 
   return {
     requireRole,
+    roleOf,
 
     async list(actor: Auth, page: { page: number; limit: number }) {
       const mine = eq(comicMembers.userId, actor.user.id);

@@ -1,0 +1,84 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { mediaItem, mediaQuery, ok, okPage, updateMediaBody, uploadMediaQuery, uuidParams } from '../contract.ts';
+import { badRequest } from '../errors.ts';
+import { requireAuth } from '../plugins/auth.ts';
+import type { MediaService } from '../services/media.ts';
+
+const tags = ['media'];
+
+export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUploadBytes: number }> = async (app, { media, maxUploadBytes }) => {
+  await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 0, parts: 1 } });
+
+  app.post(
+    '/',
+    {
+      config: { permission: 'media:upload' },
+      schema: {
+        tags,
+        summary: 'Upload an image (multipart field `file`); its type is decided from its bytes and it is re-encoded without metadata',
+        querystring: uploadMediaQuery,
+        response: { 201: ok(mediaItem) },
+      },
+    },
+    async (request, reply) => {
+      const auth = requireAuth(request);
+      if (!request.isMultipart()) throw badRequest('not_multipart', 'Send the image as multipart/form-data in a field named file');
+      const file = await request.file();
+      if (!file || file.fieldname !== 'file') throw badRequest('missing_file', 'Send the image in a field named file');
+      const bytes = await file.toBuffer();
+      if (bytes.length === 0) throw badRequest('empty_file', 'The file is empty');
+      const item = await media.upload(auth, { bytes, filename: file.filename, ...request.query });
+      return reply.status(201).send({ success: true as const, data: item });
+    },
+  );
+
+  app.get(
+    '/',
+    { config: { permission: 'media:upload' }, schema: { tags, summary: 'My media, newest first', querystring: mediaQuery, response: { 200: okPage(mediaItem) } } },
+    async (request) => {
+      const { items, total } = await media.list(requireAuth(request), request.query);
+      return { success: true as const, data: items, pagination: { ...request.query, total } };
+    },
+  );
+
+  app.get(
+    '/:id',
+    { config: { permission: 'comics:read' }, schema: { tags, summary: 'One media item the caller may see', params: uuidParams, response: { 200: ok(mediaItem) } } },
+    async (request) => ({ success: true as const, data: await media.get(request.auth, request.params.id) }),
+  );
+
+  for (const variant of ['file', 'thumbnail'] as const) {
+    app.get(
+      `/:id/${variant}`,
+      { config: { permission: 'comics:read' }, schema: { tags, summary: variant === 'file' ? 'The image' : 'A small WebP preview', params: uuidParams } },
+      async (request, reply) => {
+        const object = await media.open(request.auth, request.params.id, variant);
+        // Media never change once stored: cache hard, but only privately for what is not public.
+        const cache = object.privacy === 'public' ? 'public, max-age=31536000, immutable' : 'private, max-age=86400';
+        return reply
+          .type(object.mimeType)
+          .header('content-length', object.size)
+          .header('cache-control', cache)
+          .header('content-disposition', `inline; filename="${encodeURIComponent(object.filename)}"`)
+          .send(object.body);
+      },
+    );
+  }
+
+  app.patch(
+    '/:id',
+    { config: { permission: 'media:upload' }, schema: { tags, summary: 'Rename or change privacy (owner)', params: uuidParams, body: updateMediaBody, response: { 200: ok(mediaItem) } } },
+    async (request) => ({ success: true as const, data: await media.update(requireAuth(request), request.params.id, request.body) }),
+  );
+
+  app.delete(
+    '/:id',
+    { config: { permission: 'media:upload' }, schema: { tags, summary: 'Delete (owner)', params: uuidParams, response: { 200: ok(z.object({})) } } },
+    async (request) => {
+      await media.remove(requireAuth(request), request.params.id);
+      return { success: true as const, data: {} };
+    },
+  );
+};

@@ -1,0 +1,186 @@
+import { and, count, desc, eq } from 'drizzle-orm';
+import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
+import type { Database, Privacy } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import { AppError, badRequest, notFound } from '../errors.ts';
+import { scanWithClamd } from '../lib/clamav.ts';
+import type { ObjectStorage } from '../storage/index.ts';
+import type { ComicService } from './comics.ts';
+import type { Auth } from './sessions.ts';
+
+const { comics, media } = schema;
+
+const thumbnailKey = (row: { userId: string; id: string }) => `thumbnails/${row.userId}/${row.id}.webp`;
+
+/** What may be uploaded, decided from the bytes: the extension we store it under, and whether it can move. */
+const IMAGE_TYPES: Record<string, { ext: string; animated: boolean }> = {
+  'image/png': { ext: 'png', animated: false },
+  'image/jpeg': { ext: 'jpg', animated: false },
+  'image/webp': { ext: 'webp', animated: true },
+  'image/gif': { ext: 'gif', animated: true },
+};
+const THUMBNAIL_SIZE = 320;
+/** Decompression bombs: refuse images with more pixels than a large poster. */
+const MAX_PIXELS = 64_000_000;
+
+type MediaRow = typeof media.$inferSelect;
+
+export function presentMedia(row: MediaRow) {
+  const size = row.metadata as { width?: number; height?: number };
+  return {
+    id: row.id,
+    filename: row.originalFilename,
+    mimeType: row.mimeType,
+    fileSize: row.fileSize,
+    privacy: row.privacy,
+    width: size.width ?? null,
+    height: size.height ?? null,
+    url: `/api/v1/media/${row.id}/file`,
+    thumbnailUrl: row.thumbnailUrl,
+    comicId: row.comicId,
+    ownerId: row.userId,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function createMediaService(deps: {
+  db: Database;
+  storage: ObjectStorage;
+  comics: Pick<ComicService, 'requireRole' | 'roleOf'>;
+  clamd?: { host: string; port: number } | undefined;
+}) {
+  const { db, storage } = deps;
+
+  /** Re-encodes in the same format: strips metadata (location, camera) and anything hidden after the image. */
+  async function reencode(bytes: Buffer, type: { ext: string; animated: boolean }) {
+    try {
+      const image = sharp(bytes, { animated: type.animated, limitInputPixels: MAX_PIXELS, failOn: 'error' });
+      const oriented = type.animated ? image : image.rotate();
+      const encoded =
+        type.ext === 'png' ? oriented.png() : type.ext === 'jpg' ? oriented.jpeg({ quality: 90, mozjpeg: true }) : type.ext === 'webp' ? oriented.webp({ quality: 90 }) : oriented.gif();
+      const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+      const thumbnail = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
+        .rotate()
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 75 })
+        .toBuffer();
+      return { data, thumbnail, width: info.width, height: info.pageHeight ?? info.height };
+    } catch {
+      throw badRequest('invalid_image', 'This image is damaged or too large to open');
+    }
+  }
+
+  async function findVisible(actor: Auth | null, id: string): Promise<MediaRow> {
+    const [row] = await db.select().from(media).where(eq(media.id, id));
+    if (!row) throw notFound('Media');
+    if (row.userId === actor?.user.id || row.privacy !== 'private') return row;
+    if (row.comicId) {
+      // Pictures in a comic are seen by its members, and by everyone once the comic is published.
+      const [comic] = await db.select({ isPublished: comics.isPublished, privacy: comics.privacy }).from(comics).where(eq(comics.id, row.comicId));
+      if (comic?.isPublished && comic.privacy !== 'private') return row;
+      if (actor && (await deps.comics.roleOf(actor.user.id, row.comicId))) return row;
+    }
+    throw notFound('Media');
+  }
+
+  async function findOwned(actor: Auth, id: string): Promise<MediaRow> {
+    const [row] = await db.select().from(media).where(and(eq(media.id, id), eq(media.userId, actor.user.id)));
+    if (!row) throw notFound('Media');
+    return row;
+  }
+
+  return {
+    async upload(actor: Auth, input: { bytes: Buffer; filename: string; privacy: Privacy; comicId?: string | undefined }) {
+      if (input.comicId) await deps.comics.requireRole(actor, input.comicId, 'editor');
+      const detected = await fileTypeFromBuffer(input.bytes);
+      const type = detected && IMAGE_TYPES[detected.mime];
+      if (!detected || !type) {
+        throw new AppError(415, 'unsupported_file_type', 'Only PNG, JPEG, WebP and GIF images can be uploaded');
+      }
+      if (deps.clamd) {
+        const scan = await scanWithClamd(deps.clamd, input.bytes);
+        if (scan.infected) throw new AppError(422, 'infected_file', 'This file was refused by the virus scanner');
+      }
+      const { data, thumbnail, width, height } = await reencode(input.bytes, type);
+      const id = crypto.randomUUID();
+      const key = `media/${actor.user.id}/${id}.${type.ext}`;
+      const thumbKey = thumbnailKey({ userId: actor.user.id, id });
+      await storage.put(key, data, detected.mime);
+      await storage.put(thumbKey, thumbnail, 'image/webp');
+      try {
+        const [row] = await db
+          .insert(media)
+          .values({
+            id,
+            userId: actor.user.id,
+            filename: `${id}.${type.ext}`,
+            originalFilename: sanitizeFilename(input.filename) || `image.${type.ext}`,
+            mimeType: detected.mime,
+            fileSize: data.length,
+            privacy: input.privacy,
+            metadata: { width, height },
+            thumbnailUrl: `/api/v1/media/${id}/thumbnail`,
+            storagePath: key,
+            comicId: input.comicId ?? null,
+          })
+          .returning();
+        return presentMedia(row!);
+      } catch (error) {
+        await Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
+        throw error;
+      }
+    },
+
+    async list(actor: Auth, page: { page: number; limit: number }) {
+      const mine = eq(media.userId, actor.user.id);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(media).where(mine).orderBy(desc(media.createdAt)).limit(page.limit).offset((page.page - 1) * page.limit),
+        db.select({ total: count() }).from(media).where(mine),
+      ]);
+      return { items: rows.map(presentMedia), total: total?.total ?? 0 };
+    },
+
+    async get(actor: Auth | null, id: string) {
+      return presentMedia(await findVisible(actor, id));
+    },
+
+    /** The bytes of a picture (or its thumbnail) the caller may see. */
+    async open(actor: Auth | null, id: string, variant: 'file' | 'thumbnail') {
+      const row = await findVisible(actor, id);
+      const key = variant === 'file' ? row.storagePath : thumbnailKey(row);
+      const object = await storage.get(key);
+      if (!object) throw notFound('Media file');
+      return { ...object, mimeType: variant === 'file' ? row.mimeType : 'image/webp', privacy: row.privacy, filename: row.originalFilename };
+    },
+
+    async update(actor: Auth, id: string, change: { privacy?: Privacy | undefined; filename?: string | undefined }) {
+      await findOwned(actor, id);
+      const [row] = await db
+        .update(media)
+        .set({
+          ...(change.privacy && { privacy: change.privacy }),
+          ...(change.filename && { originalFilename: sanitizeFilename(change.filename) }),
+        })
+        .where(eq(media.id, id))
+        .returning();
+      return presentMedia(row!);
+    },
+
+    async remove(actor: Auth, id: string): Promise<void> {
+      const row = await findOwned(actor, id);
+      await db.delete(media).where(eq(media.id, id));
+      await Promise.allSettled([storage.delete(row.storagePath), storage.delete(thumbnailKey(row))]);
+    },
+  };
+}
+
+/** A display name only: no path, no control characters, no quotes that could break a header. */
+function sanitizeFilename(name: string): string {
+  return (name.split(/[\\/]/).pop() ?? '')
+    .replace(/[\u0000-\u001f\u007f"\\]/g, '')
+    .trim()
+    .slice(0, 255);
+}
+
+export type MediaService = ReturnType<typeof createMediaService>;

@@ -1,0 +1,94 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Client } from 'minio';
+
+/**
+ * Where media bytes live. Services see only this: a local folder by default, S3/MinIO when configured.
+ * Keys are our own (`media/<user>/<id>.png`), never a user's file name.
+ */
+export interface ObjectStorage {
+  put(key: string, body: Buffer, contentType: string): Promise<void>;
+  /** The object's bytes, or null when there is no such object. */
+  get(key: string): Promise<{ body: Readable; size: number } | null>;
+  delete(key: string): Promise<void>;
+  check(): Promise<void>;
+}
+
+export function createLocalStorage(root: string): ObjectStorage {
+  const base = resolve(root);
+  const pathOf = (key: string) => {
+    const path = resolve(base, key);
+    if (!path.startsWith(base + sep)) throw new Error(`storage key escapes the storage folder: ${key}`);
+    return path;
+  };
+  return {
+    async put(key, body) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      // Write then rename: a reader never sees half a file.
+      const partial = `${path}.${process.pid}.partial`;
+      await writeFile(partial, body);
+      await rename(partial, path);
+    },
+    async get(key) {
+      const path = pathOf(key);
+      try {
+        const { size } = await stat(path);
+        return { body: createReadStream(path), size };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
+    async check() {
+      await mkdir(base, { recursive: true });
+      await stat(join(base));
+    },
+  };
+}
+
+export interface S3Options {
+  endpoint: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+export function createS3Storage(opts: S3Options): ObjectStorage {
+  const url = new URL(opts.endpoint);
+  const client = new Client({
+    endPoint: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    useSSL: url.protocol === 'https:',
+    accessKey: opts.accessKey,
+    secretKey: opts.secretKey,
+    region: opts.region,
+    pathStyle: true,
+  });
+  return {
+    async put(key, body, contentType) {
+      await client.putObject(opts.bucket, key, body, body.length, { 'Content-Type': contentType });
+    },
+    async get(key) {
+      try {
+        const { size } = await client.statObject(opts.bucket, key);
+        return { body: await client.getObject(opts.bucket, key), size };
+      } catch (error) {
+        if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') return null;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await client.removeObject(opts.bucket, key);
+    },
+    async check() {
+      if (!(await client.bucketExists(opts.bucket))) throw new Error(`bucket ${opts.bucket} does not exist`);
+    },
+  };
+}
