@@ -94,6 +94,7 @@ export async function login(app: FastifyInstance, loginName: string, password: s
   return sessionCookieOf(response);
 }
 
+/** Changes a role behind the API's back: sessions validated before the change may still carry the old role. */
 export async function setRole(db: TestApp['db'], userId: string, role: RoleName): Promise<void> {
   const [row] = await db.select({ id: schema.roles.id }).from(schema.roles).where(eq(schema.roles.name, role));
   await db.update(schema.users).set({ roleId: row!.id }).where(eq(schema.users.id, userId));

@@ -178,6 +178,7 @@ export function createMediaService(deps: {
 /** A display name only: no path, no control characters, no quotes that could break a header. */
 function sanitizeFilename(name: string): string {
   return (name.split(/[\\/]/).pop() ?? '')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
     .replace(/[\u0000-\u001f\u007f"\\]/g, '')
     .trim()
     .slice(0, 255);
