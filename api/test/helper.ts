@@ -18,6 +18,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 export interface TestApp {
   app: FastifyInstance;
+  config: Config;
   db: ReturnType<typeof createDatabaseClient>['db'];
   close(): Promise<void>;
 }
@@ -32,6 +33,7 @@ export async function createTestApp(
   await app.ready();
   return {
     app,
+    config,
     db: database.db,
     close: async () => {
       await app.close();
