@@ -16,6 +16,8 @@ const env: NodeJS.ProcessEnv & Record<'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'A
 };
 env.PUBLIC_URL ??= `http://localhost:${env.PORT}`;
 env.API_INTERNAL_URL ??= `http://127.0.0.1:${env.API_PORT}`;
+// The API sits behind web/server.ts on this machine: trust the forwarded client address from loopback only.
+env.TRUST_PROXY ??= 'loopback';
 
 async function checkServices(): Promise<void> {
   try {
@@ -50,12 +52,15 @@ function start(name: string, entry: string): void {
   }
   child.on('exit', (code, signal) => {
     children.delete(name);
-    if (!stopping) {
-      console.error(`[${name}] stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping the others`);
-      stop(1);
-    } else if (children.size === 0) {
-      process.exit(process.exitCode ?? 0);
-    }
+    // Ctrl-C reaches the children too, and their exit may be noticed before our own SIGINT handler runs.
+    setTimeout(() => {
+      if (!stopping) {
+        console.error(`[${name}] stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping the others`);
+        stop(1);
+      } else if (children.size === 0) {
+        process.exit(process.exitCode ?? 0);
+      }
+    }, 100);
   });
 }
 

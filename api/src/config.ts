@@ -9,7 +9,11 @@ const schema = z.object({
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/inkwell'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   PUBLIC_URL: z.url().default('http://localhost:3000'),
-  TRUST_PROXY: bool.default(false),
+  /** `true`, `false`, or which proxies to trust: `loopback`, an address, a CIDR range, a comma-separated list. */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|((loopback|linklocal|uniquelocal|[0-9a-fA-F:./]+)(\s*,\s*)?)+)$/, 'Use true, false, loopback, or addresses / CIDR ranges separated by commas')
+    .default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
@@ -38,7 +42,7 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   publicUrl: string;
-  trustProxy: boolean;
+  trustProxy: boolean | string;
   logLevel: string;
   /** How long a session lives without use; every use within the second half renews it. */
   sessionTtlMs: number;
@@ -84,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     sessionCacheMs: e.SESSION_CACHE_SECONDS * 1000,

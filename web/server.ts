@@ -1,0 +1,108 @@
+/**
+ * The one-origin front server: `/api/*` goes to the API, `/collab` (HTTP and websocket) to the collab server,
+ * everything else to the SvelteKit app built into web/build. In production nginx does the proxying and this
+ * server only serves the app; run with Node 24: `node web/server.ts`.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '0.0.0.0';
+const apiTarget = process.env.API_INTERNAL_URL ?? 'http://127.0.0.1:4000';
+const collabTarget = process.env.COLLAB_INTERNAL_URL ?? 'http://127.0.0.1:4100';
+const shutdownMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+
+// adapter-node takes the request's protocol from this header (it assumes https without one); see `forwarded`.
+process.env.PROTOCOL_HEADER ??= 'x-forwarded-proto';
+
+const handlerFile = new URL('./build/handler.js', import.meta.url);
+const { handler } = (await import(handlerFile.href).catch((error: unknown) => {
+  console.error(`Cannot load ${handlerFile.pathname}: build the web app first (npm run build).`);
+  throw error;
+})) as { handler: Handler };
+
+const proxy = createProxyServer({ xfwd: true, ws: true });
+
+const matches = (url: string | undefined, prefix: string) =>
+  url === prefix || url?.startsWith(`${prefix}/`) || url?.startsWith(`${prefix}?`);
+
+function unavailable(res: http.ServerResponse | Duplex, service: string) {
+  if (!(res instanceof http.ServerResponse)) {
+    res.destroy();
+    return;
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(502, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      success: false,
+      error: { code: 'upstream_unavailable', message: `The ${service} is not reachable right now. Please try again shortly.` },
+    }),
+  );
+}
+
+/** Tells the SvelteKit app the protocol, unless a proxy in front (nginx) already did. */
+function forwarded(req: http.IncomingMessage) {
+  req.headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+}
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  } else if (matches(req.url, '/api')) {
+    proxy.web(req, res, { target: apiTarget }, (error) => {
+      console.error(`proxy ${req.method} ${req.url} to the API failed: ${error.message}`);
+      unavailable(res, 'API');
+    });
+  } else if (matches(req.url, '/collab')) {
+    proxy.web(req, res, { target: collabTarget }, (error) => {
+      console.error(`proxy ${req.method} ${req.url} to the collab server failed: ${error.message}`);
+      unavailable(res, 'collaboration server');
+    });
+  } else {
+    forwarded(req);
+    handler(req, res);
+  }
+});
+
+const sockets = new Set<Duplex>();
+server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  if (!matches(req.url, '/collab')) {
+    socket.destroy();
+    return;
+  }
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
+  proxy.ws(req, socket, head, { target: collabTarget }, (error) => {
+    console.error(`websocket proxy to the collab server failed: ${error.message}`);
+    socket.destroy();
+  });
+});
+
+server.listen(port, host, () => {
+  console.log(`Inkwell web listening on http://${host}:${port} (API ${apiTarget}, collab ${collabTarget})`);
+});
+
+let stopping = false;
+function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: closing the web server`);
+  setTimeout(() => {
+    console.error(`connections still open after ${shutdownMs} ms; exiting`);
+    process.exit(1);
+  }, shutdownMs).unref();
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  for (const socket of sockets) socket.end();
+}
+
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

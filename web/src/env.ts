@@ -1,0 +1,8 @@
+import { defineEnvVars } from '@sveltejs/kit/env';
+
+export const variables = defineEnvVars({
+  API_INTERNAL_URL: {
+    description: 'Where the server reaches the API (the browser always goes through /api on this origin)',
+    schema: (value) => (value || 'http://127.0.0.1:4000').replace(/\/$/, ''),
+  },
+});

@@ -1,0 +1,138 @@
+/**
+ * The typed client of the Inkwell API. The browser calls it on this origin (`/api/v1/...`, proxied by the
+ * front server); `load` functions pass SvelteKit's `fetch`, which `handleFetch` sends to the API directly.
+ * Request bodies and response data are the API's own contract types.
+ */
+import type {
+  AdminUser,
+  AuditEntry,
+  CurrentUser,
+  OutboxMessage,
+  Pagination,
+  RoleInfo,
+  SessionInfo,
+  adminUpdateUserBody,
+  changePasswordBody,
+  loginBody,
+  passwordResetBody,
+  passwordResetRequestBody,
+  registerBody,
+  verifyEmailBody,
+} from '@inkwell/api/contract';
+import type { z } from 'zod';
+
+/** A field's message from the API's validation details (`[{ path, message }]`), keyed by the field name. */
+export type FieldErrors = Record<string, string>;
+
+/** A failed API call: the standard error body, plus what the form and the message need from it. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: FieldErrors;
+
+  constructor(status: number, code: string, message: string, fields: FieldErrors = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+/** For the `handleError` hooks: a failed API call inside a `load` shows the API's status and message. */
+export function apiErrorPage(error: unknown): { status: number; message: string } | undefined {
+  return error instanceof ApiError ? { status: error.status, message: error.message } : undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  pagination: Pagination;
+}
+
+export interface PageQuery {
+  page?: number;
+  limit?: number;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+function fieldErrors(details: unknown): FieldErrors {
+  if (!Array.isArray(details)) return {};
+  const fields: FieldErrors = {};
+  for (const issue of details as { path?: unknown; message?: unknown }[]) {
+    if (typeof issue?.message !== 'string') continue;
+    const path = Array.isArray(issue.path) ? issue.path.join('.') : String(issue.path ?? '');
+    // `body.email` and `email` both name the `email` field; the first message per field wins.
+    const name = path.split('.').at(-1) ?? '';
+    fields[name] ??= issue.message;
+  }
+  return fields;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export function createApi(fetchFn: typeof fetch = fetch) {
+  async function send<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; pagination?: Pagination }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetchFn(`/api/v1/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const payload = (await response.json().catch(() => null)) as
+      | { success: true; data: T; pagination?: Pagination }
+      | { success: false; error: { code: string; message: string; details?: unknown } }
+      | null;
+    if (response.ok && payload?.success) return payload;
+    const error = payload && !payload.success ? payload.error : undefined;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'http_error',
+      error?.message ?? `The server answered ${response.status} ${response.statusText}`.trim(),
+      fieldErrors(error?.details),
+    );
+  }
+
+  const data = async <T>(method: Method, path: string, body?: unknown) => (await send<T>(method, path, body)).data;
+
+  async function page<T>(path: string, params: Record<string, string | number | undefined>): Promise<Page<T>> {
+    const { data: items, pagination } = await send<T[]>('GET', `${path}${query(params)}`);
+    return { items, pagination: pagination ?? { page: 1, limit: items.length, total: items.length } };
+  }
+
+  return {
+    auth: {
+      register: (body: z.input<typeof registerBody>) => data<CurrentUser>('POST', 'auth/register', body),
+      login: (body: z.input<typeof loginBody>) => data<CurrentUser>('POST', 'auth/login', body),
+      logout: () => data<unknown>('POST', 'auth/logout'),
+      me: () => data<CurrentUser>('GET', 'auth/me'),
+      sessions: () => data<SessionInfo[]>('GET', 'auth/sessions'),
+      endSession: (id: string) => data<unknown>('DELETE', `auth/sessions/${encodeURIComponent(id)}`),
+      /** Ends every session of the user; with `keepCurrent`, every one but this browser's. */
+      endSessions: (keepCurrent: boolean) => data<unknown>('DELETE', `auth/sessions${query({ keepCurrent: keepCurrent || undefined })}`),
+      changePassword: (body: z.input<typeof changePasswordBody>) => data<unknown>('POST', 'auth/password', body),
+      requestEmailVerification: () => data<unknown>('POST', 'auth/verify-email/request'),
+      verifyEmail: (body: z.input<typeof verifyEmailBody>) => data<unknown>('POST', 'auth/verify-email', body),
+      requestPasswordReset: (body: z.input<typeof passwordResetRequestBody>) =>
+        data<unknown>('POST', 'auth/password-reset/request', body),
+      resetPassword: (body: z.input<typeof passwordResetBody>) => data<unknown>('POST', 'auth/password-reset', body),
+    },
+    admin: {
+      users: (params: PageQuery & { q?: string }) => page<AdminUser>('admin/users', { ...params }),
+      updateUser: (id: string, body: z.input<typeof adminUpdateUserBody>) =>
+        data<AdminUser>('PATCH', `admin/users/${encodeURIComponent(id)}`, body),
+      roles: () => data<RoleInfo[]>('GET', 'admin/roles'),
+      audit: (params: PageQuery & { action?: string }) => page<AuditEntry>('admin/audit', { ...params }),
+      outbox: (params: PageQuery) => page<OutboxMessage>('admin/outbox', { ...params }),
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** The browser's client. In `load` functions, use `createApi(fetch)` with the `fetch` SvelteKit passes. */
+export const api = createApi();
