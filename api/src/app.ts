@@ -7,7 +7,7 @@ import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
 import type { Config } from './config.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
 import { docsPlugin } from './plugins/docs.ts';
-import { errorHandler } from './plugins/errors.ts';
+import { errorHandler, frameworkErrors } from './plugins/errors.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -46,6 +46,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bodyLimit: JSON_BODY_LIMIT,
     // Keeps request ids unguessable and unique across instances.
     genReqId: () => crypto.randomUUID(),
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -92,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_DAYS * 24 * 60 * 60 * 1000,
     sessionCacheMs: e.SESSION_CACHE_SECONDS * 1000,
-    secureCookies: e.PUBLIC_URL.startsWith('https:'),
+    secureCookies: new URL(e.PUBLIC_URL).protocol === 'https:',
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     superAdmin: e.SUPERADMIN_EMAIL

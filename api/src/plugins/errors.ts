@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
@@ -23,6 +23,19 @@ const VALIDATION_PLACES: Record<string, string> = {
   params: 'The address is not valid',
   headers: 'The request headers are not valid',
 };
+
+/**
+ * Errors the router raises before any hook or handler runs (a path parameter over 100 characters, a broken
+ * percent-encoding): without this, Fastify answers them in its own shape, echoing the path.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const status = tooLong ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
+  const code = tooLong ? 'uri_too_long' : status === 400 ? 'bad_url' : 'internal_error';
+  const message = tooLong ? 'A part of the address is too long' : status === 400 ? 'The address is not valid' : 'Something went wrong on our side';
+  if (status === 500) request.log.error({ err: error }, 'router error');
+  void reply.status(status).send({ success: false, error: { code, message, requestId: request.id } });
+}
 
 /**
  * The one error mapper: typed errors keep their status and message, validation errors become 400 with
