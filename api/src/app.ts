@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { Redis } from 'ioredis';
 import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
 import type { Config } from './config.ts';
+import { type BackgroundTasks, createBackgroundTasks } from './lib/background.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
 import { docsPlugin } from './plugins/docs.ts';
 import { errorHandler, frameworkErrors } from './plugins/errors.ts';
@@ -59,9 +60,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const { db } = database;
+  const background = createBackgroundTasks((err) => app.log.error({ err }, 'background task failed'));
+  // preClose runs before any onClose hook, so pending work still has its database and Redis.
+  app.addHook('preClose', () => background.settled());
   const cache =
     config.sessionCacheMs > 0
-      ? createSessionCache({ ttlMs: config.sessionCacheMs, maxEntries: 50_000, redis, channel: `${config.redisPrefix}session-invalidations` })
+      ? createSessionCache({
+          ttlMs: config.sessionCacheMs,
+          maxEntries: 50_000,
+          redis,
+          channel: `${config.redisPrefix}session-invalidations`,
+          onPublishError: (err) => app.log.warn({ err }, 'could not tell other instances about a session change'),
+        })
       : undefined;
   if (cache) {
     await cache.ready;
@@ -72,9 +82,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(db, (m) => app.log.info(m)));
-  const accounts = createAccountService({ db, sessions, audit, mailer, publicUrl: config.publicUrl });
-  const admin = createAdminService({ db, sessions, audit, accounts });
   const throttle = createLoginThrottle({ redis, prefix: config.redisPrefix });
+  const accounts = createAccountService({ db, sessions, audit, mailer, throttle, publicUrl: config.publicUrl });
+  const admin = createAdminService({ db, sessions, audit, accounts });
   const cookieJar = sessionCookie(config.secureCookies);
   const comics = createComicService({
     db,
@@ -96,7 +106,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(authPlugin, { sessions, cookie: cookieJar, publicOrigin: new URL(config.publicUrl).origin });
   if (config.rateLimitEnabled) await app.register(rateLimitPlugin, { redis, prefix: config.redisPrefix });
   await app.register(metricsPlugin);
-  await app.register(docsPlugin);
+  await app.register(docsPlugin, { cookieName: cookieJar.name });
 
   await app.register(healthRoutes, {
     checks: [
@@ -105,7 +115,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       { name: 'storage', check: () => storage.check() },
     ],
   });
-  await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, throttle, cookie: cookieJar });
+  await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, audit, background, cookie: cookieJar });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens });
   await app.register(inviteRoutes, { prefix: '/api/v1/invites', comics });
@@ -117,11 +127,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.addHook('onClose', async () => clearInterval(sweep));
 
   app.decorate('admin', admin);
+  app.decorate('background', background);
   return app;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     admin: ReturnType<typeof createAdminService>;
+    background: BackgroundTasks;
   }
 }

@@ -28,7 +28,12 @@ afterAll(() => t.close());
 const post = (url: string, payload: object, cookie?: string) =>
   t.app.inject({ method: 'POST', url, payload, remoteAddress: randomIp(), headers: cookie ? { cookie } : {} });
 const verifyEmail = (token: string) => post('/api/v1/auth/verify-email', { token });
-const requestReset = (email: string) => post('/api/v1/auth/password-reset/request', { email });
+/** Asks for a reset link and waits for the mail work, which runs after the answer is sent. */
+async function requestReset(email: string) {
+  const response = await post('/api/v1/auth/password-reset/request', { email });
+  await t.app.background.settled();
+  return response;
+}
 const resetPassword = (token: string, password: string) => post('/api/v1/auth/password-reset', { token, password });
 const signIn = (loginName: string, password: string) => post('/api/v1/auth/login', { login: loginName, password });
 
@@ -205,6 +210,17 @@ describe('password reset', () => {
     expect((await me(t.app, user.cookie)).statusCode).toBe(200);
     expect((await signIn(user.username, user.password)).statusCode).toBe(200);
     expect(await auditRows(user.id, 'auth.password_reset')).toHaveLength(0);
+  });
+});
+
+describe('a forged link', () => {
+  it('is refused and does not spend the real link that shares its id', async () => {
+    const user = await registerUser(t.app);
+    await requestReset(user.email);
+    const real = tokenIn(lastMailTo(user).text);
+    expectError(await resetPassword(`${real.split('.')[0]}.${'z'.repeat(32)}`, 'password from a forged link'), 400, 'invalid_token');
+    expect((await resetPassword(real, 'the password I chose')).statusCode).toBe(200);
+    expect((await signIn(user.username, 'the password I chose')).statusCode).toBe(200);
   });
 });
 

@@ -56,14 +56,18 @@ describe('sign-in, limited per address', () => {
 describe('sign-in, locked per account', () => {
   it('locks an account after 10 failed sign-ins from anywhere, even against the right password', async () => {
     const user = await registerUser(t.app);
+    // Username and email are one account: guesses through either count together.
     for (let i = 0; i < 10; i++) {
-      const response = await signIn(i % 2 ? user.username : user.username.toUpperCase(), `wrong password ${i}`, randomIp());
+      const response = await signIn(i % 2 ? user.username : user.email.toUpperCase(), `wrong password ${i}`, randomIp());
       expectError(response, 401, 'invalid_credentials');
     }
-    const locked = await signIn(user.username, user.password, randomIp());
-    expectError(locked, 429, 'too_many_attempts');
-    expect(locked.cookies).toHaveLength(0);
-    expect(locked.json().error.details.retryAfter).toBeGreaterThan(0);
+    for (const name of [user.username, user.email]) {
+      const locked = await signIn(name, user.password, randomIp());
+      expectError(locked, 429, 'too_many_attempts');
+      expect(locked.cookies).toHaveLength(0);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(60);
+      expect(locked.json().error.details.retryAfter).toBe(Number(locked.headers['retry-after']));
+    }
 
     // Other accounts are not affected.
     const other = await registerUser(t.app);
@@ -77,6 +81,24 @@ describe('sign-in, locked per account', () => {
       const ok = await signIn(user.username, user.password, randomIp());
       expect(ok.statusCode, `round ${round}: ${ok.body}`).toBe(200);
     }
+  });
+});
+
+describe('password change, locked per account', () => {
+  it('stops a stolen cookie from guessing the current password', async () => {
+    const user = await registerUser(t.app);
+    const change = (currentPassword: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password',
+        payload: { currentPassword, newPassword: 'a brand new password' },
+        headers: { cookie: user.cookie },
+        remoteAddress: randomIp(),
+      });
+    for (let i = 0; i < 10; i++) expectError(await change(`guess number ${i}`), 400, 'wrong_password');
+    expectError(await change(user.password), 429, 'too_many_attempts');
+    // The password did not change: the right one still signs in once the lock is lifted elsewhere.
+    expectError(await signIn(user.username, user.password, randomIp()), 429, 'too_many_attempts');
   });
 });
 

@@ -132,6 +132,7 @@ describe('ending sessions', () => {
     for (const cookie of [user.cookie, other]) expect((await me(t.app, cookie)).statusCode).toBe(401);
     expect(await sessionIds(t.db, user.id)).toEqual([]);
     expect((await me(t.app, bystander.cookie)).statusCode).toBe(200);
+    expect(await auditActions(t.db, user.id)).toContain('auth.sessions_ended');
   });
 });
 

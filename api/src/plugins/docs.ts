@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
 /** The OpenAPI document, built from the same zod schemas that validate requests, and its docs page. */
-export const docsPlugin = fp(async (app: FastifyInstance) => {
+export const docsPlugin = fp(async (app: FastifyInstance, opts: { cookieName: string }) => {
   await app.register(swagger, {
     openapi: {
       info: {
@@ -13,7 +13,7 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
         version: '1.0.0',
         description: 'Every response is `{ success, data?, error?: { code, message, details? }, pagination? }`.',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'inkwell_session' } } },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: opts.cookieName } } },
     },
     transform: jsonSchemaTransform,
   });

@@ -46,6 +46,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const requestId = request.id;
     if (error instanceof AppError) {
+      const retryAfter = (error.details as { retryAfter?: number } | undefined)?.retryAfter;
+      if (error.status === 429 && retryAfter) reply.header('retry-after', String(retryAfter));
       return reply.status(error.status).send({
         success: false,
         error: { code: error.code, message: error.message, details: error.details, requestId },

@@ -18,13 +18,15 @@ import { notFound } from '../errors.ts';
 import { AUTH_ROUTE_LIMIT } from '../plugins/rate-limit.ts';
 import { type SessionCookie, requireAuth } from '../plugins/auth.ts';
 import type { AccountService, NewSession } from '../services/accounts.ts';
-import type { LoginThrottle } from '../services/login-throttle.ts';
+import type { AuditService } from '../services/audit.ts';
+import type { BackgroundTasks } from '../lib/background.ts';
 import type { AuthUser, SessionService } from '../services/sessions.ts';
 
 export interface AuthRouteDeps {
   accounts: AccountService;
   sessions: SessionService;
-  throttle: LoginThrottle;
+  audit: Pick<AuditService, 'record'>;
+  background: BackgroundTasks;
   cookie: SessionCookie;
 }
 
@@ -43,7 +45,7 @@ export function presentUser(user: AuthUser): z.infer<typeof currentUser> {
 const empty = ok(z.object({}));
 const tags = ['auth'];
 
-export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { accounts, sessions, throttle, cookie }) => {
+export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { accounts, sessions, audit, background, cookie }) => {
   /** Sets the new session's cookie and answers with the user it belongs to. */
   async function signedIn(reply: FastifyReply, session: NewSession, status: number) {
     cookie.set(reply, session.token, session.expiresAt);
@@ -66,17 +68,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { ac
       config: { permission: 'public', rateLimit: AUTH_ROUTE_LIMIT },
       schema: { tags, summary: 'Sign in with email or username', body: loginBody, response: { 200: ok(currentUser) } },
     },
-    async (request, reply) => {
-      await throttle.assertAllowed(request.body.login);
-      try {
-        const session = await accounts.login(request.body, request.client);
-        await throttle.reset(request.body.login);
-        return await signedIn(reply, session, 200);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'invalid_credentials') await throttle.recordFailure(request.body.login);
-        throw error;
-      }
-    },
+    async (request, reply) => signedIn(reply, await accounts.login(request.body, request.client), 200),
   );
 
   app.post(
@@ -126,6 +118,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { ac
     async (request, reply) => {
       const auth = requireAuth(request);
       if (!(await sessions.revoke(auth.user.id, request.params.id))) throw notFound('Session');
+      await audit.record({ actorId: auth.user.id, action: 'auth.sessions_ended', resourceType: 'session', resourceId: request.params.id, client: request.client });
       if (request.params.id === auth.sessionId) cookie.clear(reply);
       return { success: true as const, data: {} };
     },
@@ -146,6 +139,14 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { ac
       const auth = requireAuth(request);
       const keepCurrent = request.query.keepCurrent === 'true';
       const ended = await sessions.revokeAll(auth.user.id, keepCurrent ? auth.sessionId : undefined);
+      await audit.record({
+        actorId: auth.user.id,
+        action: 'auth.sessions_ended',
+        resourceType: 'user',
+        resourceId: auth.user.id,
+        newValues: { ended, keptCurrent: keepCurrent },
+        client: request.client,
+      });
       if (!keepCurrent) cookie.clear(reply);
       return { success: true as const, data: { ended } };
     },
@@ -154,7 +155,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { ac
   app.post(
     '/password',
     {
-      config: { permission: 'account:manage' },
+      config: { permission: 'account:manage', rateLimit: AUTH_ROUTE_LIMIT },
       schema: { tags, summary: 'Change my password (ends my other sessions)', body: changePasswordBody, response: { 200: ok(currentUser) } },
     },
     async (request, reply) => signedIn(reply, await accounts.changePassword(requireAuth(request), request.body, request.client), 200),
@@ -188,7 +189,8 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { ac
       schema: { tags, summary: 'Mail a password reset link', body: passwordResetRequestBody, response: { 202: empty } },
     },
     async (request, reply) => {
-      await accounts.requestPasswordReset(request.body.email, request.client);
+      // Answered before the work is done: how long it takes must not tell which addresses have accounts.
+      background.run(() => accounts.requestPasswordReset(request.body.email, request.client));
       return reply.status(202).send({ success: true as const, data: {} });
     },
   );

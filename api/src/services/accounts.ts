@@ -5,6 +5,7 @@ import { AppError, badRequest, conflict } from '../errors.ts';
 import { hashPassword, verifyDecoy, verifyPassword } from '../lib/passwords.ts';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
 import type { AuditService } from './audit.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import type { Mailer } from './mail.ts';
 import type { Auth, ClientInfo, SessionService } from './sessions.ts';
 
@@ -26,9 +27,10 @@ export function createAccountService(deps: {
   sessions: Pick<SessionService, 'create' | 'revokeAll' | 'revoke' | 'forgetUser'>;
   audit: Pick<AuditService, 'record'>;
   mailer: Mailer;
+  throttle: LoginThrottle;
   publicUrl: string;
 }) {
-  const { db, sessions, audit, mailer, publicUrl } = deps;
+  const { db, sessions, audit, mailer, throttle, publicUrl } = deps;
 
   async function roleId(name: RoleName): Promise<number> {
     const [role] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name));
@@ -49,19 +51,13 @@ export function createAccountService(deps: {
     const invalid = badRequest('invalid_token', 'This link is invalid or has expired');
     const parsed = parseToken(token);
     if (!parsed) throw invalid;
-    const [row] = await db
-      .update(emailTokens)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          eq(emailTokens.id, parsed.id),
-          eq(emailTokens.purpose, purpose),
-          isNull(emailTokens.usedAt),
-          sql`${emailTokens.expiresAt} > now()`,
-        ),
-      )
-      .returning({ userId: emailTokens.userId, secretHash: emailTokens.secretHash });
+    const live = and(eq(emailTokens.id, parsed.id), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), sql`${emailTokens.expiresAt} > now()`);
+    const [row] = await db.select({ userId: emailTokens.userId, secretHash: emailTokens.secretHash }).from(emailTokens).where(live);
+    // A wrong secret must not spend the real link.
     if (!row || !secretMatches(parsed.secret, row.secretHash)) throw invalid;
+    // Spent in one statement, so that two uses racing each other cannot both succeed.
+    const spent = await db.update(emailTokens).set({ usedAt: new Date() }).where(live).returning({ id: emailTokens.id });
+    if (spent.length === 0) throw invalid;
     return row.userId;
   }
 
@@ -109,8 +105,12 @@ export function createAccountService(deps: {
         .select({ id: users.id, passwordHash: users.passwordHash, isActive: users.isActive })
         .from(users)
         .where(login.includes('@') ? sql`lower(${users.email}) = ${login}` : sql`lower(${users.username}) = ${login}`);
+      // Failures are counted per account, whichever name or address was typed; unknown names per text.
+      const throttleKey = user ? `account:${user.id}` : `login:${login}`;
+      await throttle.assertAllowed(throttleKey);
       const valid = user ? await verifyPassword(user.passwordHash, input.password) : await verifyDecoy(input.password);
       if (!user || !valid) {
+        await throttle.recordFailure(throttleKey);
         await audit.record({
           actorId: user?.id ?? null,
           action: 'auth.sign_in_failed',
@@ -121,6 +121,7 @@ export function createAccountService(deps: {
         });
         throw new AppError(401, 'invalid_credentials', 'The email, username or password is wrong');
       }
+      await throttle.reset(throttleKey);
       if (!user.isActive) {
         await audit.record({
           actorId: user.id,
@@ -148,8 +149,12 @@ export function createAccountService(deps: {
       input: { currentPassword: string; newPassword: string },
       client: ClientInfo,
     ): Promise<NewSession> {
+      // The same per-account limit as sign-in: a stolen cookie must not become a password oracle.
+      const throttleKey = `account:${auth.user.id}`;
+      await throttle.assertAllowed(throttleKey);
       const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.user.id));
       if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+        await throttle.recordFailure(throttleKey);
         throw badRequest('wrong_password', 'The current password is wrong', [
           { path: 'currentPassword', message: 'The current password is wrong' },
         ]);

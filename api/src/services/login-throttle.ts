@@ -5,28 +5,28 @@ const MAX_FAILURES = 10;
 const WINDOW_SECONDS = 15 * 60;
 
 /**
- * Counts failed sign-ins per account name, wherever they come from: the per-address rate limit stops one
- * machine, this stops many machines guessing one account's password.
+ * Counts wrong passwords per account (per typed name when no account matches), wherever they come from:
+ * the per-address rate limit stops one machine, this stops many machines guessing one password.
  */
 export function createLoginThrottle(deps: { redis: Redis; prefix: string }) {
-  const key = (login: string) => `${deps.prefix}login-failures:${login.trim().toLowerCase()}`;
+  const key = (subject: string) => `${deps.prefix}login-failures:${subject.trim().toLowerCase()}`;
   return {
-    async assertAllowed(login: string): Promise<void> {
-      const k = key(login);
+    async assertAllowed(subject: string): Promise<void> {
+      const k = key(subject);
       const [failures, ttl] = await Promise.all([deps.redis.get(k), deps.redis.ttl(k)]);
       if (Number(failures ?? 0) >= MAX_FAILURES) {
         const retryAfter = Math.max(ttl, 1);
-        throw new AppError(429, 'too_many_attempts', `Too many failed sign-ins for this account: try again in ${Math.ceil(retryAfter / 60)} minutes`, {
+        throw new AppError(429, 'too_many_attempts', `Too many wrong passwords for this account: try again in ${Math.ceil(retryAfter / 60)} minutes`, {
           retryAfter,
         });
       }
     },
-    async recordFailure(login: string): Promise<void> {
-      const k = key(login);
+    async recordFailure(subject: string): Promise<void> {
+      const k = key(subject);
       await deps.redis.multi().incr(k).expire(k, WINDOW_SECONDS, 'NX').exec();
     },
-    async reset(login: string): Promise<void> {
-      await deps.redis.del(key(login));
+    async reset(subject: string): Promise<void> {
+      await deps.redis.del(key(subject));
     },
   };
 }

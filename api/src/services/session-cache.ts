@@ -16,15 +16,40 @@ type Invalidation = { kind: 'user' | 'session'; id: string };
  * deactivation, password change, email verified) invalidates it here and, through Redis pub/sub, in
  * every other API instance; the time limit is only a safety net for a missed message.
  */
-export function createSessionCache(opts: { ttlMs: number; maxEntries: number; redis?: Redis; channel: string }) {
+export function createSessionCache(opts: {
+  ttlMs: number;
+  maxEntries: number;
+  redis?: Redis;
+  channel: string;
+  onPublishError?: (error: unknown) => void;
+}) {
   // Keyed by the whole token: a hit means this exact secret was checked against the database before.
   const entries = new Map<string, CachedSession>();
+  // When each user or session was last invalidated: a database read that began before then is stale
+  // and must not be cached (it may have read a session in the moment before it was revoked).
+  const invalidatedAt = new Map<string, number>();
 
   function dropLocal({ kind, id }: Invalidation): void {
+    invalidatedAt.set(`${kind}:${id}`, Date.now());
     for (const [token, entry] of entries) {
       if ((kind === 'user' ? entry.auth.user.id : entry.auth.sessionId) === id) entries.delete(token);
     }
   }
+
+  function isStale(entry: Omit<CachedSession, 'cachedAt'>, readStartedAt: number): boolean {
+    for (const key of [`user:${entry.auth.user.id}`, `session:${entry.auth.sessionId}`]) {
+      const at = invalidatedAt.get(key);
+      if (at !== undefined && at >= readStartedAt) return true;
+    }
+    return false;
+  }
+
+  // Invalidation marks only matter for reads still in flight: forget them after a cache lifetime.
+  const sweep = setInterval(() => {
+    const horizon = Date.now() - opts.ttlMs;
+    for (const [key, at] of invalidatedAt) if (at < horizon) invalidatedAt.delete(key);
+  }, opts.ttlMs);
+  sweep.unref();
 
   const subscriber = opts.redis?.duplicate();
   const ready = subscriber?.subscribe(opts.channel).then(() => {
@@ -39,7 +64,12 @@ export function createSessionCache(opts: { ttlMs: number; maxEntries: number; re
 
   async function invalidate(change: Invalidation): Promise<void> {
     dropLocal(change);
-    await opts.redis?.publish(opts.channel, JSON.stringify(change));
+    try {
+      await opts.redis?.publish(opts.channel, JSON.stringify(change));
+    } catch (error) {
+      // The change itself is done (and dropped here); other instances catch up within the cache lifetime.
+      opts.onPublishError?.(error);
+    }
   }
 
   return {
@@ -54,7 +84,9 @@ export function createSessionCache(opts: { ttlMs: number; maxEntries: number; re
       return entry;
     },
 
-    set(token: string, entry: Omit<CachedSession, 'cachedAt'>): void {
+    /** Caches a session read from the database at `readStartedAt`, unless it was invalidated since. */
+    set(token: string, entry: Omit<CachedSession, 'cachedAt'>, readStartedAt: number): void {
+      if (isStale(entry, readStartedAt)) return;
       entries.delete(token);
       entries.set(token, { ...entry, cachedAt: Date.now() });
       // Map keeps insertion order: the first key is the oldest entry.
@@ -69,6 +101,7 @@ export function createSessionCache(opts: { ttlMs: number; maxEntries: number; re
     forgetSession: (sessionId: string) => invalidate({ kind: 'session', id: sessionId }),
 
     async close(): Promise<void> {
+      clearInterval(sweep);
       entries.clear();
       await subscriber?.quit();
     },

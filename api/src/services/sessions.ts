@@ -82,13 +82,14 @@ export function createSessionService(deps: { db: Database; ttlMs: number; cache?
         }
         const touched = await touch(cached.auth.sessionId, cached.expiresAt, cached.lastUsedAt);
         if (touched.expiresAt !== cached.expiresAt || touched.lastUsedAt !== cached.lastUsedAt) {
-          cache!.set(token, { auth: cached.auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt });
+          cache!.set(token, { auth: cached.auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt }, cached.cachedAt);
         }
         return { ...cached.auth, renewedUntil: touched.renewed ? touched.expiresAt : null };
       }
 
       const parsed = parseToken(token);
       if (!parsed) return null;
+      const readStartedAt = Date.now();
       const [row] = await db
         .select({
           secretHash: userSessions.secretHash,
@@ -126,7 +127,7 @@ export function createSessionService(deps: { db: Database; ttlMs: number; cache?
           permissions: new Set(row.permissions),
         },
       };
-      cache?.set(token, { auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt });
+      cache?.set(token, { auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt }, readStartedAt);
       return { ...auth, renewedUntil: touched.renewed ? touched.expiresAt : null };
     },
 
