@@ -1,9 +1,11 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
+import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
 import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
+import { GENERATION_QUEUE, type GenerationJobData } from '@inkwell/workflows';
 import type { Config } from './config.ts';
 import { type BackgroundTasks, createBackgroundTasks } from './lib/background.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
@@ -14,6 +16,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { comicRoutes, inviteRoutes } from './routes/comics.ts';
+import { jobRoutes, workflowRoutes } from './routes/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
@@ -21,6 +24,7 @@ import { createAdminService } from './services/admin.ts';
 import { createAuditService } from './services/audit.ts';
 import { createCollabTokens } from './services/collab-tokens.ts';
 import { createComicService } from './services/comics.ts';
+import { createJobService } from './services/jobs.ts';
 import { createMediaService } from './services/media.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
@@ -33,6 +37,7 @@ export interface AppOverrides {
   redis?: Redis;
   mailer?: Mailer;
   storage?: ObjectStorage;
+  queue?: Queue<GenerationJobData>;
   now?: () => Date;
 }
 
@@ -95,6 +100,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const storage =
     overrides.storage ?? (config.storage.driver === 's3' ? createS3Storage(config.storage) : createLocalStorage(config.storage.dir));
   const media = createMediaService({ db, storage, comics, clamd: config.clamd });
+  const bullPrefix = `${config.redisPrefix}bull`;
+  const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: bullPrefix });
+  // QueueEvents blocks on its connection, so it gets one of its own.
+  const queueEvents = new QueueEvents(GENERATION_QUEUE, {
+    connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
+    prefix: bullPrefix,
+  });
+  app.addHook('onClose', async () => {
+    await queueEvents.close();
+    if (!overrides.queue) await queue.close();
+  });
+  const jobService = createJobService({ db, queue, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics });
 
   await app.register(errorHandler);
   // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).
@@ -120,6 +137,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens });
   await app.register(inviteRoutes, { prefix: '/api/v1/invites', comics });
   await app.register(mediaRoutes, { prefix: '/api/v1/media', media, maxUploadBytes: config.maxUploadBytes });
+  await app.register(workflowRoutes, { prefix: '/api/v1/workflows' });
+  await app.register(jobRoutes, { prefix: '/api/v1/jobs', jobs: jobService });
 
   // Housekeeping: expired sessions are refused on use already; this keeps the table small.
   const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);

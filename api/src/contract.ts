@@ -229,3 +229,63 @@ export const mediaItem = z.object({
   createdAt: z.string(),
 });
 export type MediaItem = z.infer<typeof mediaItem>;
+
+// ---- generation -------------------------------------------------------------------------------------------
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const jobStatus = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof jobStatus>;
+
+export const panelTarget = z.object({ comicId: uuid, panelId: z.string().trim().min(1).max(128).regex(/^shape:[\w-]+$/, 'Not a panel id') }).strict();
+export const createJobBody = z
+  .object({
+    workflow: z.string().min(1).max(64),
+    params: z.record(z.string(), z.unknown()),
+    target: panelTarget.optional(),
+  })
+  .strict();
+export const jobsQuery = z.object({ ...pageQuery, status: jobStatus.optional() }).strict();
+
+export const jobItem = z.object({
+  id: z.string(),
+  workflow: z.string(),
+  type: z.string(),
+  status: jobStatus,
+  progress: z.number(),
+  params: z.record(z.string(), z.unknown()),
+  target: z.object({ comicId: z.string(), panelId: z.string() }).nullable(),
+  result: mediaItem.nullable(),
+  error: z.string().nullable(),
+  /** How many jobs are ahead in the queue, while queued. */
+  queuePosition: z.number().nullable(),
+  processingTimeMs: z.number().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+export type JobItem = z.infer<typeof jobItem>;
+
+export const workflowInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  jobType: z.string(),
+  permission: z.string(),
+  /** Whether the caller's role may run it. */
+  allowed: z.boolean(),
+  params: z.unknown(),
+  imageParams: z.array(z.string()),
+});
+export type WorkflowInfo = z.infer<typeof workflowInfo>;
+
+/** Server-sent events of GET /api/v1/jobs/:id/events, by event name. */
+export interface JobEvents {
+  state: JobItem;
+  queued: { position: number };
+  started: Record<string, never>;
+  progress: { percent: number; step?: number; steps?: number; preview?: string };
+  retrying: { message: string };
+  done: JobItem;
+  failed: JobItem;
+  cancelled: JobItem;
+}

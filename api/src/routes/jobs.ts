@@ -1,0 +1,136 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { publicCatalogue } from '@inkwell/workflows';
+import { createJobBody, jobItem, jobsQuery, ok, okPage, uuidParams, workflowInfo } from '../contract.ts';
+import { requireAuth } from '../plugins/auth.ts';
+import type { JobService, JobSignal, PresentedJob } from '../services/jobs.ts';
+
+const tags = ['generation'];
+const HEARTBEAT_MS = 15_000;
+const POSITION_EVERY_MS = 2_000;
+
+export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/',
+    {
+      config: { permission: 'jobs:create' },
+      schema: { tags, summary: 'The workflows, with the parameters (JSON Schema) and limits of my role', response: { 200: ok(z.array(workflowInfo)) } },
+    },
+    async (request) => {
+      const { user } = requireAuth(request);
+      return {
+        success: true as const,
+        data: publicCatalogue(user.role.level).map((w) => ({ ...w, imageParams: [...w.imageParams], allowed: user.permissions.has(w.permission) })),
+      };
+    },
+  );
+};
+
+export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app, { jobs }) => {
+  app.post(
+    '/',
+    {
+      config: { permission: 'jobs:create' },
+      schema: { tags, summary: 'Queue a generation (optionally into a comic panel)', body: createJobBody, response: { 202: ok(jobItem) } },
+    },
+    async (request, reply) => reply.status(202).send({ success: true as const, data: await jobs.create(requireAuth(request), request.body) }),
+  );
+
+  app.get(
+    '/',
+    { config: { permission: 'jobs:create' }, schema: { tags, summary: 'My generations, newest first', querystring: jobsQuery, response: { 200: okPage(jobItem) } } },
+    async (request) => {
+      const { items, total } = await jobs.list(requireAuth(request), request.query);
+      return { success: true as const, data: items, pagination: { page: request.query.page, limit: request.query.limit, total } };
+    },
+  );
+
+  app.get(
+    '/:id',
+    { config: { permission: 'jobs:create' }, schema: { tags, summary: 'One of my generations', params: uuidParams, response: { 200: ok(jobItem) } } },
+    async (request) => ({ success: true as const, data: await jobs.get(requireAuth(request), request.params.id) }),
+  );
+
+  app.post(
+    '/:id/cancel',
+    {
+      config: { permission: 'jobs:create' },
+      schema: { tags, summary: 'Cancel: a queued job is removed, a running one interrupted', params: uuidParams, response: { 202: ok(jobItem) } },
+    },
+    async (request, reply) => reply.status(202).send({ success: true as const, data: await jobs.cancel(requireAuth(request), request.params.id) }),
+  );
+
+  app.get(
+    '/:id/events',
+    {
+      config: { permission: 'jobs:create' },
+      schema: {
+        tags,
+        summary: 'Server-sent events: state, queued {position}, started, progress, retrying, then done, failed or cancelled',
+        params: uuidParams,
+      },
+    },
+    async (request, reply) => {
+      const auth = requireAuth(request);
+      const id = request.params.id;
+      let closed = false;
+      const send = (event: string, data: unknown) => {
+        if (!closed) reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+
+      // Subscribe before reading the state, so nothing that happens in between is missed.
+      let pending = Promise.resolve();
+      const onSignal = (signal: JobSignal) => {
+        pending = pending.then(() => relay(signal)).catch((err: unknown) => request.log.warn({ err }, 'job event relay failed'));
+      };
+      const stop = await jobs.watch(auth, id, onSignal);
+
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // nginx must pass events through as they come.
+        'x-accel-buffering': 'no',
+      });
+
+      const finish = () => {
+        if (closed) return;
+        closed = true;
+        stop();
+        clearInterval(heartbeat);
+        clearInterval(position);
+        reply.raw.end();
+      };
+
+      async function relay(signal: JobSignal) {
+        if (signal.kind === 'active') return send('started', {});
+        if (signal.kind === 'progress') {
+          const { percent, step, steps, preview } = signal.progress;
+          return send('progress', { percent, step, steps, preview });
+        }
+        await announce(await jobs.get(auth, id));
+      }
+
+      /** Sends the job's end, or that it will be tried again. */
+      async function announce(job: PresentedJob) {
+        if (job.status === 'completed') send('done', job);
+        else if (job.status === 'failed') send('failed', job);
+        else if (job.status === 'cancelled') send('cancelled', job);
+        else if (job.status === 'queued' && job.error) send('retrying', { message: job.error });
+        if (jobs.isTerminal(job.status)) finish();
+      }
+
+      const heartbeat = setInterval(() => !closed && reply.raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const position = setInterval(() => {
+        void jobs.positionOf(id).then((p) => p !== null && send('queued', { position: p }), () => {});
+      }, POSITION_EVERY_MS);
+      request.raw.on('close', finish);
+
+      const initial = await jobs.get(auth, id);
+      send('state', initial);
+      if (initial.queuePosition !== null) send('queued', { position: initial.queuePosition });
+      await announce(initial);
+    },
+  );
+};

@@ -1,0 +1,236 @@
+import { EventEmitter } from 'node:events';
+import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Database } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import {
+  CANCEL_CHANNEL,
+  type GenerationJobData,
+  type GenerationProgress,
+  type PanelTarget,
+  findWorkflow,
+  limitsFor,
+} from '@inkwell/workflows';
+import { AppError, conflict, forbidden, notFound } from '../errors.ts';
+import type { ComicService } from './comics.ts';
+import { type MediaService, presentMedia } from './media.ts';
+import type { Auth } from './sessions.ts';
+
+const { jobs, media } = schema;
+
+/** BullMQ runs lower numbers first: staff before creators before everyone else. */
+function priorityFor(roleLevel: number): number {
+  return roleLevel >= 4 ? 1 : roleLevel === 3 ? 2 : 3;
+}
+
+/** How much GPU time a role may ask for: jobs a day, and jobs waiting or running at once. */
+export function quotaFor(roleLevel: number): { perDay: number; active: number } {
+  if (roleLevel >= 4) return { perDay: 10_000, active: 20 };
+  if (roleLevel === 3) return { perDay: 300, active: 6 };
+  return { perDay: 60, active: 3 };
+}
+
+const ATTEMPTS = 3;
+const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
+
+type JobRow = typeof jobs.$inferSelect;
+type MediaRow = typeof media.$inferSelect;
+
+function presentJob(row: JobRow, result: MediaRow | null, queuePosition: number | null) {
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    type: row.type,
+    status: row.status as 'queued' | 'running' | 'completed' | 'failed' | 'cancelled',
+    progress: row.progress,
+    params: row.parameters,
+    target: row.targetComicId && row.targetPanelId ? { comicId: row.targetComicId, panelId: row.targetPanelId } : null,
+    result: result ? presentMedia(result) : null,
+    error: row.errorMessage,
+    queuePosition,
+    processingTimeMs: row.processingTime,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    completedAt: row.completedAt?.toISOString() ?? null,
+  };
+}
+
+export type PresentedJob = ReturnType<typeof presentJob>;
+
+/** What happens to one job, as the queue reports it; the events route turns these into server-sent events. */
+export type JobSignal =
+  | { kind: 'active' }
+  | { kind: 'progress'; progress: GenerationProgress }
+  | { kind: 'settled' };
+
+export function createJobService(deps: {
+  db: Database;
+  queue: Queue<GenerationJobData>;
+  queueEvents: QueueEvents;
+  /** Publishes cancellations to the gpu-workers. */
+  redis: Redis;
+  redisPrefix: string;
+  media: Pick<MediaService, 'get'>;
+  comics: Pick<ComicService, 'requireRole'>;
+}) {
+  const { db, queue, queueEvents } = deps;
+
+  // One listener on the queue's event stream per API instance, fanned out to the requests that watch a job.
+  const signals = new EventEmitter();
+  signals.setMaxListeners(0);
+  queueEvents.on('active', ({ jobId }) => signals.emit(jobId, { kind: 'active' } satisfies JobSignal));
+  queueEvents.on('progress', ({ jobId, data }) => signals.emit(jobId, { kind: 'progress', progress: data as GenerationProgress } satisfies JobSignal));
+  for (const event of ['completed', 'failed', 'removed', 'delayed', 'waiting'] as const) {
+    queueEvents.on(event, ({ jobId }: { jobId: string }) => signals.emit(jobId, { kind: 'settled' } satisfies JobSignal));
+  }
+
+  async function findOwn(actor: Auth, id: string): Promise<JobRow> {
+    const [row] = await db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.userId, actor.user.id)));
+    if (!row) throw notFound('Job');
+    return row;
+  }
+
+  async function resultOf(row: JobRow): Promise<MediaRow | null> {
+    if (!row.resultMediaId) return null;
+    const [item] = await db.select().from(media).where(eq(media.id, row.resultMediaId));
+    return item ?? null;
+  }
+
+  /** Jobs ahead of this one: those of a higher priority, then those of its priority queued earlier. */
+  async function positionOf(id: string): Promise<number | null> {
+    const job = await queue.getJob(id);
+    if (!job) return null;
+    const state = await job.getState();
+    if (state !== 'waiting' && state !== 'prioritized') return state === 'delayed' ? 0 : null;
+    const ahead = await queue.getJobs(['waiting', 'prioritized', 'active'], 0, 5000);
+    return ahead.filter(
+      (other) =>
+        other.id !== id &&
+        ((other.priority ?? 0) < (job.priority ?? 0) || ((other.priority ?? 0) === (job.priority ?? 0) && other.timestamp < job.timestamp)),
+    ).length;
+  }
+
+  async function present(row: JobRow) {
+    return presentJob(row, await resultOf(row), row.status === 'queued' ? await positionOf(row.id) : null);
+  }
+
+  return {
+    async create(actor: Auth, input: { workflow: string; params: Record<string, unknown>; target?: PanelTarget | undefined }) {
+      const workflow = findWorkflow(input.workflow);
+      if (!workflow) throw new AppError(404, 'unknown_workflow', `There is no workflow called ${input.workflow}`);
+      if (!actor.user.permissions.has(workflow.permission)) {
+        throw forbidden(`${workflow.name} is for creators: ask an admin for the creator role`);
+      }
+      const parsed = workflow.params(limitsFor(actor.user.role.level)).safeParse(input.params);
+      if (!parsed.success) {
+        const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
+        throw new AppError(400, 'validation_error', 'These settings cannot be used', details);
+      }
+      const params: Record<string, unknown> = { ...parsed.data };
+      // The seed is decided now and kept, so that a result can be made again.
+      params.seed ??= Math.floor(Math.random() * 2 ** 32);
+
+      for (const name of workflow.imageParams) {
+        const id = params[name];
+        if (typeof id !== 'string') continue;
+        // Only pictures the caller may see can be fed to the GPU.
+        const item = await deps.media.get(actor, id).catch(() => {
+          throw new AppError(400, 'validation_error', 'This image cannot be used', [{ path: `params.${name}`, message: 'No such image in your media' }]);
+        });
+        if (!item.mimeType.startsWith('image/')) throw new AppError(400, 'validation_error', 'Not an image', [{ path: `params.${name}`, message: 'Not an image' }]);
+      }
+      if (input.target) {
+        if (workflow.jobType !== 'comic' && workflow.jobType !== 'image') {
+          throw new AppError(400, 'validation_error', 'Only pictures can go into a panel', [{ path: 'target', message: 'Choose an image workflow' }]);
+        }
+        await deps.comics.requireRole(actor, input.target.comicId, 'editor');
+      }
+
+      const quota = quotaFor(actor.user.role.level);
+      const [[today], [active]] = await Promise.all([
+        db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), gt(jobs.createdAt, sql`now() - interval '1 day'`))),
+        db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), inArray(jobs.status, ['queued', 'running']))),
+      ]);
+      if ((today?.n ?? 0) >= quota.perDay) {
+        throw new AppError(429, 'quota_exceeded', `You have used today's ${quota.perDay} generations; more tomorrow`);
+      }
+      if ((active?.n ?? 0) >= quota.active) {
+        throw new AppError(429, 'too_many_active_jobs', `You already have ${quota.active} generations waiting or running: wait for one to finish`);
+      }
+
+      const [row] = await db
+        .insert(jobs)
+        .values({
+          userId: actor.user.id,
+          type: workflow.jobType,
+          workflow: workflow.id,
+          parameters: params,
+          targetComicId: input.target?.comicId ?? null,
+          targetPanelId: input.target?.panelId ?? null,
+        })
+        .returning();
+      await queue.add(
+        workflow.id,
+        { jobId: row!.id, userId: actor.user.id, workflow: workflow.id, params, target: input.target ?? null },
+        {
+          jobId: row!.id,
+          priority: priorityFor(actor.user.role.level),
+          attempts: ATTEMPTS,
+          backoff: { type: 'exponential', delay: 2000 },
+          removeOnComplete: { age: 24 * 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      );
+      return present(row!);
+    },
+
+    async list(actor: Auth, query: { page: number; limit: number; status?: string | undefined }) {
+      const where = and(eq(jobs.userId, actor.user.id), query.status ? eq(jobs.status, query.status) : undefined);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt)).limit(query.limit).offset((query.page - 1) * query.limit),
+        db.select({ total: count() }).from(jobs).where(where),
+      ]);
+      return { items: await Promise.all(rows.map(present)), total: total?.total ?? 0 };
+    },
+
+    async get(actor: Auth, id: string) {
+      return present(await findOwn(actor, id));
+    },
+
+    /** A queued job is taken off the queue; a running one is interrupted by the worker that runs it. */
+    async cancel(actor: Auth, id: string) {
+      const row = await findOwn(actor, id);
+      if ((TERMINAL as readonly string[]).includes(row.status)) throw conflict('already_finished', `This job has already ${row.status === 'completed' ? 'finished' : row.status}`);
+      const job = await queue.getJob(id);
+      const state = await job?.getState();
+      if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
+        try {
+          await job.remove();
+          await db
+            .update(jobs)
+            .set({ status: 'cancelled', completedAt: new Date(), errorMessage: 'Cancelled' })
+            .where(and(eq(jobs.id, id), inArray(jobs.status, ['queued', 'running'])));
+          signals.emit(id, { kind: 'settled' } satisfies JobSignal);
+          return present(await findOwn(actor, id));
+        } catch {
+          // A worker took it in the meantime: interrupt it instead.
+        }
+      }
+      await deps.redis.publish(`${deps.redisPrefix}${CANCEL_CHANNEL}`, id);
+      return present(row);
+    },
+
+    /** Watches one of the caller's jobs: `onSignal` gets every change until `stop` is called. */
+    async watch(actor: Auth, id: string, onSignal: (signal: JobSignal) => void): Promise<() => void> {
+      await findOwn(actor, id);
+      signals.on(id, onSignal);
+      return () => signals.off(id, onSignal);
+    },
+
+    positionOf,
+    isTerminal: (status: string) => (TERMINAL as readonly string[]).includes(status),
+  };
+}
+
+export type JobService = ReturnType<typeof createJobService>;
