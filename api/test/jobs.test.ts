@@ -1,0 +1,143 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { eq } from 'drizzle-orm';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '@inkwell/db';
+import { GENERATION_QUEUE, type GenerationJobData } from '@inkwell/workflows';
+import { quotaFor } from '../src/services/jobs.ts';
+import { type TestApp, type TestUser, createTestApp, expectError, registerUser } from './helper.ts';
+
+// No worker runs here: these tests are about what the API accepts, queues and reports.
+let t: TestApp;
+let queue: Queue<GenerationJobData>;
+let alice: TestUser;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  queue = new Queue(GENERATION_QUEUE, { connection: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null }), prefix: `${t.config.redisPrefix}bull` });
+  alice = await registerUser(t.app);
+});
+afterAll(async () => {
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await t.close();
+});
+
+const post = (user: TestUser, url: string, payload?: object) =>
+  t.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { cookie: user.cookie }, ...(payload && { payload }) });
+const get = (user: TestUser, url: string) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { cookie: user.cookie } });
+const submit = (user: TestUser, body: object) => post(user, '/jobs', body);
+
+describe('queueing a generation', () => {
+  it('validates against the catalogue, records the decided seed and queues it once, with the role’s priority', async () => {
+    const response = await submit(alice, { workflow: 'txt2img-sdxl', params: { prompt: 'a lighthouse at dusk', width: 512, height: 768 } });
+    expect(response.statusCode).toBe(202);
+    const job = response.json().data;
+    expect(job).toMatchObject({ workflow: 'txt2img-sdxl', type: 'image', status: 'queued', progress: 0, result: null, target: null });
+    expect(job.params).toMatchObject({ prompt: 'a lighthouse at dusk', width: 512, height: 768, steps: 25 });
+    expect(Number.isInteger(job.params.seed)).toBe(true);
+
+    const queued = await queue.getJob(job.id);
+    expect(queued?.name).toBe('txt2img-sdxl');
+    expect(queued?.data).toMatchObject({ jobId: job.id, userId: alice.id, params: { seed: job.params.seed } });
+    expect(queued?.opts).toMatchObject({ attempts: 3, priority: 3, backoff: { type: 'exponential' } });
+
+    const [row] = await t.db.select().from(schema.jobs).where(eq(schema.jobs.id, job.id));
+    expect(row).toMatchObject({ status: 'queued', userId: alice.id, workflow: 'txt2img-sdxl' });
+    expect((await get(alice, `/jobs/${job.id}`)).json().data.queuePosition).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses bad settings with the field that is wrong, and queues nothing', async () => {
+    const before = await queue.count();
+    const response = await submit(alice, { workflow: 'txt2img-sdxl', params: { prompt: '', width: 4096, steps: 'many' } });
+    expectError(response, 400, 'validation_error');
+    expect(response.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['params.prompt', 'params.steps', 'params.width']);
+    expectError(await submit(alice, { workflow: 'does-not-exist', params: {} }), 404, 'unknown_workflow');
+    expectError(await submit(alice, { workflow: 'txt2img-sdxl' }), 400, 'validation_error');
+    expect(await queue.count()).toBe(before);
+  });
+
+  it('keeps video and GIF for creators', async () => {
+    const user = await registerUser(t.app);
+    const creator = await registerUser(t.app, 'creator', t.db);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } }).png().toBuffer();
+    const mediaId = await upload(creator, png);
+    expectError(await submit(user, { workflow: 'gif-svd', params: { inputImage: mediaId } }), 403, 'forbidden');
+    expect((await submit(creator, { workflow: 'gif-svd', params: { inputImage: mediaId } })).statusCode).toBe(202);
+    const list = (await get(user, '/workflows')).json().data;
+    expect(list.find((w: { id: string }) => w.id === 'gif-svd').allowed).toBe(false);
+    expect(list.find((w: { id: string }) => w.id === 'comic-panel').allowed).toBe(true);
+  });
+
+  it('feeds the GPU only pictures the caller may see', async () => {
+    const bob = await registerUser(t.app);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'blue' } }).png().toBuffer();
+    const bobs = await upload(bob, png);
+    const response = await submit(alice, { workflow: 'img2img-sdxl', params: { prompt: 'redraw', inputImage: bobs } });
+    expectError(response, 400, 'validation_error');
+    expect(response.json().error.details[0].path).toBe('params.inputImage');
+    expect((await submit(bob, { workflow: 'img2img-sdxl', params: { prompt: 'redraw', inputImage: bobs } })).statusCode).toBe(202);
+  });
+
+  it('puts a picture into a panel only for the comic’s editors', async () => {
+    const owner = await registerUser(t.app);
+    const viewer = await registerUser(t.app);
+    const comic = (await post(owner, '/comics', { title: 'Panels' })).json().data;
+    await post(owner, `/comics/${comic.id}/members`, { username: viewer.username, role: 'viewer' });
+    const body = { workflow: 'comic-panel', params: { prompt: 'a storm', style: 'noir' }, target: { comicId: comic.id, panelId: 'shape:panel1' } };
+    expectError(await submit(viewer, body), 403, 'forbidden');
+    expectError(await submit(alice, body), 404, 'not_found');
+    const queued = await submit(owner, body);
+    expect(queued.statusCode).toBe(202);
+    expect(queued.json().data.target).toEqual({ comicId: comic.id, panelId: 'shape:panel1' });
+    expectError(await submit(owner, { ...body, target: { comicId: comic.id, panelId: 'not a shape' } }), 400, 'validation_error');
+  });
+
+  it('stops at the number of generations a role may have waiting at once', async () => {
+    const user = await registerUser(t.app);
+    const { active } = quotaFor(2);
+    for (let i = 0; i < active; i++) expect((await submit(user, { workflow: 'txt2img-sdxl', params: { prompt: `one of many ${i}` } })).statusCode).toBe(202);
+    expectError(await submit(user, { workflow: 'txt2img-sdxl', params: { prompt: 'one too many' } }), 429, 'too_many_active_jobs');
+  });
+});
+
+describe('cancelling', () => {
+  it('takes a queued job off the queue and says so to whoever watches it', async () => {
+    const job = (await submit(alice, { workflow: 'txt2img-sdxl', params: { prompt: 'never mind' } })).json().data;
+    const cancelled = await post(alice, `/jobs/${job.id}/cancel`);
+    expect(cancelled.statusCode).toBe(202);
+    expect(cancelled.json().data.status).toBe('cancelled');
+    expect(await queue.getJob(job.id)).toBeUndefined();
+    expectError(await post(alice, `/jobs/${job.id}/cancel`), 409, 'already_finished');
+
+    const events = await t.app.inject({ method: 'GET', url: `/api/v1/jobs/${job.id}/events`, headers: { cookie: alice.cookie } });
+    expect(events.headers['content-type']).toContain('text/event-stream');
+    expect(events.body).toMatch(/^event: state\ndata: /);
+    expect(events.body).toContain('event: cancelled');
+  });
+
+  it('is refused for someone else’s job', async () => {
+    const job = (await submit(alice, { workflow: 'txt2img-sdxl', params: { prompt: 'mine' } })).json().data;
+    const bob = await registerUser(t.app);
+    expectError(await post(bob, `/jobs/${job.id}/cancel`), 404, 'not_found');
+    expectError(await get(bob, `/jobs/${job.id}`), 404, 'not_found');
+    expect((await get(bob, '/jobs')).json().data).toEqual([]);
+  });
+});
+
+async function upload(user: TestUser, bytes: Buffer): Promise<string> {
+  const boundary = 'jobsboundary';
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="in.png"\r\nContent-Type: image/png\r\n\r\n`),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/media',
+    payload,
+    headers: { cookie: user.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+  });
+  return response.json().data.id;
+}
