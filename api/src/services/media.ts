@@ -7,11 +7,11 @@ import { AppError, badRequest, notFound } from '../errors.ts';
 import { scanWithClamd } from '../lib/clamav.ts';
 import type { ObjectStorage } from '../storage/index.ts';
 import type { ComicService } from './comics.ts';
+import { MAX_PIXELS, createMediaStore, thumbnailKey } from './media-store.ts';
 import type { Auth } from './sessions.ts';
 
 const { comics, media } = schema;
 
-const thumbnailKey = (row: { userId: string; id: string }) => `thumbnails/${row.userId}/${row.id}.webp`;
 
 /** What may be uploaded, decided from the bytes: the extension we store it under, and whether it can move. */
 const IMAGE_TYPES: Record<string, { ext: string; animated: boolean }> = {
@@ -20,9 +20,6 @@ const IMAGE_TYPES: Record<string, { ext: string; animated: boolean }> = {
   'image/webp': { ext: 'webp', animated: true },
   'image/gif': { ext: 'gif', animated: true },
 };
-const THUMBNAIL_SIZE = 320;
-/** Decompression bombs: refuse images with more pixels than a large poster. */
-const MAX_PIXELS = 64_000_000;
 
 type MediaRow = typeof media.$inferSelect;
 
@@ -51,6 +48,7 @@ export function createMediaService(deps: {
   clamd?: { host: string; port: number } | undefined;
 }) {
   const { db, storage } = deps;
+  const store = createMediaStore({ db, storage });
 
   /** Re-encodes in the same format: strips metadata (location, camera) and anything hidden after the image. */
   async function reencode(bytes: Buffer, type: { ext: string; animated: boolean }) {
@@ -60,12 +58,7 @@ export function createMediaService(deps: {
       const encoded =
         type.ext === 'png' ? oriented.png() : type.ext === 'jpg' ? oriented.jpeg({ quality: 90, mozjpeg: true }) : type.ext === 'webp' ? oriented.webp({ quality: 90 }) : oriented.gif();
       const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-      const thumbnail = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
-        .rotate()
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 75 })
-        .toBuffer();
-      return { data, thumbnail, width: info.width, height: info.pageHeight ?? info.height };
+      return { data, width: info.width, height: info.pageHeight ?? info.height };
     } catch {
       throw badRequest('invalid_image', 'This image is damaged or too large to open');
     }
@@ -102,34 +95,19 @@ export function createMediaService(deps: {
         const scan = await scanWithClamd(deps.clamd, input.bytes);
         if (scan.infected) throw new AppError(422, 'infected_file', 'This file was refused by the virus scanner');
       }
-      const { data, thumbnail, width, height } = await reencode(input.bytes, type);
-      const id = crypto.randomUUID();
-      const key = `media/${actor.user.id}/${id}.${type.ext}`;
-      const thumbKey = thumbnailKey({ userId: actor.user.id, id });
-      await storage.put(key, data, detected.mime);
-      await storage.put(thumbKey, thumbnail, 'image/webp');
-      try {
-        const [row] = await db
-          .insert(media)
-          .values({
-            id,
-            userId: actor.user.id,
-            filename: `${id}.${type.ext}`,
-            originalFilename: sanitizeFilename(input.filename) || `image.${type.ext}`,
-            mimeType: detected.mime,
-            fileSize: data.length,
-            privacy: input.privacy,
-            metadata: { width, height },
-            thumbnailUrl: `/api/v1/media/${id}/thumbnail`,
-            storagePath: key,
-            comicId: input.comicId ?? null,
-          })
-          .returning();
-        return presentMedia(row!);
-      } catch (error) {
-        await Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
-        throw error;
-      }
+      const { data, width, height } = await reencode(input.bytes, type);
+      const row = await store.save({
+        userId: actor.user.id,
+        bytes: data,
+        mimeType: detected.mime,
+        ext: type.ext,
+        width,
+        height,
+        filename: sanitizeFilename(input.filename) || `image.${type.ext}`,
+        privacy: input.privacy,
+        comicId: input.comicId ?? null,
+      });
+      return presentMedia(row);
     },
 
     async list(actor: Auth, page: { page: number; limit: number }) {
@@ -168,9 +146,7 @@ export function createMediaService(deps: {
     },
 
     async remove(actor: Auth, id: string): Promise<void> {
-      const row = await findOwned(actor, id);
-      await db.delete(media).where(eq(media.id, id));
-      await Promise.allSettled([storage.delete(row.storagePath), storage.delete(thumbnailKey(row))]);
+      await store.remove(await findOwned(actor, id));
     },
   };
 }

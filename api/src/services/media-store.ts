@@ -1,0 +1,80 @@
+import { eq } from 'drizzle-orm';
+import sharp from 'sharp';
+import type { Database, Privacy } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import type { ObjectStorage } from '../storage/index.ts';
+
+const { media } = schema;
+
+const THUMBNAIL_SIZE = 320;
+/** Decompression bombs: refuse images with more pixels than a large poster. */
+export const MAX_PIXELS = 64_000_000;
+
+export const thumbnailKey = (row: { userId: string; id: string }) => `thumbnails/${row.userId}/${row.id}.webp`;
+
+export interface NewMedia {
+  userId: string;
+  bytes: Buffer;
+  mimeType: string;
+  /** The extension the object is stored under. */
+  ext: string;
+  width: number | null;
+  height: number | null;
+  filename: string;
+  privacy: Privacy;
+  comicId?: string | null;
+  /** Anything else worth keeping (the job and workflow of a generated picture, say). */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Keeps a picture: its bytes and a WebP thumbnail in object storage, and its `media` row. Used for
+ * uploads (after checks) and by the gpu-worker for generated outputs. Nothing is left half-written.
+ */
+export function createMediaStore(deps: { db: Database; storage: ObjectStorage }) {
+  const { db, storage } = deps;
+  return {
+    async save(input: NewMedia) {
+      const id = crypto.randomUUID();
+      const key = `media/${input.userId}/${id}.${input.ext}`;
+      const thumbKey = thumbnailKey({ userId: input.userId, id });
+      const thumbnail = await sharp(input.bytes, { limitInputPixels: MAX_PIXELS })
+        .rotate()
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 75 })
+        .toBuffer();
+      await storage.put(key, input.bytes, input.mimeType);
+      await storage.put(thumbKey, thumbnail, 'image/webp');
+      try {
+        const [row] = await db
+          .insert(media)
+          .values({
+            id,
+            userId: input.userId,
+            filename: `${id}.${input.ext}`,
+            originalFilename: input.filename,
+            mimeType: input.mimeType,
+            fileSize: input.bytes.length,
+            privacy: input.privacy,
+            metadata: { ...input.metadata, width: input.width, height: input.height },
+            thumbnailUrl: `/api/v1/media/${id}/thumbnail`,
+            storagePath: key,
+            comicId: input.comicId ?? null,
+          })
+          .returning();
+        return row!;
+      } catch (error) {
+        await Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
+        throw error;
+      }
+    },
+
+    /** Removes a picture and its bytes (e.g. a duplicate result of a retried job). */
+    async remove(row: { id: string; userId: string; storagePath: string }) {
+      await db.delete(media).where(eq(media.id, row.id));
+      await Promise.allSettled([storage.delete(row.storagePath), storage.delete(thumbnailKey(row))]);
+    },
+  };
+}
+
+export type MediaStore = ReturnType<typeof createMediaStore>;
