@@ -2,8 +2,9 @@
 //   npm run bench            every part
 //   npm run bench -- api     one part
 import { benchApi } from './api.ts';
+import { benchCollab } from './collab.ts';
 
-const parts: Record<string, () => Promise<string[]>> = { api: benchApi };
+const parts: Record<string, () => Promise<string[]>> = { api: benchApi, collab: benchCollab };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(parts)) {
   const part = parts[name];
