@@ -40,6 +40,7 @@ export default defineConfig({
     env: {
       PORT: String(port),
       API_PORT: String(port + 1),
+      COLLAB_PORT: String(port + 2),
       PUBLIC_URL: baseURL,
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_e2e',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -1,21 +1,24 @@
 // Runs every Inkwell service behind one origin, with embedded defaults; stops them all together.
-//   PORT (3000)      the one origin: pages, /api, /collab
-//   API_PORT (4000)  where the API listens on loopback
+//   PORT (3000)         the one origin: pages, /api, /collab
+//   API_PORT (4000)     where the API listens on loopback
+//   COLLAB_PORT (4100)  where the collaboration server listens on loopback
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { migrateDatabase } from '@inkwell/db';
 import { describeConnectionError } from '../api/src/lib/connection-errors.ts';
 
-const env: NodeJS.ProcessEnv & Record<'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'API_PORT', string> = {
+const env: NodeJS.ProcessEnv & Record<'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'API_PORT' | 'COLLAB_PORT', string> = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/inkwell',
   REDIS_URL: 'redis://127.0.0.1:6379',
   PORT: '3000',
   API_PORT: '4000',
+  COLLAB_PORT: '4100',
   ...process.env,
 };
 env.PUBLIC_URL ??= `http://localhost:${env.PORT}`;
 env.API_INTERNAL_URL ??= `http://127.0.0.1:${env.API_PORT}`;
+env.COLLAB_INTERNAL_URL ??= `http://127.0.0.1:${env.COLLAB_PORT}`;
 // The API sits behind web/server.ts on this machine: trust the forwarded client address from loopback only.
 env.TRUST_PROXY ??= 'loopback';
 
@@ -38,6 +41,7 @@ async function checkServices(): Promise<void> {
 
 const services: Record<string, string> = {
   api: 'api/src/main.ts',
+  collab: 'collab-server/src/main.ts',
   web: 'web/server.ts',
 };
 

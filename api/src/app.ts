@@ -30,7 +30,7 @@ import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
 import { createSessionCache } from './services/session-cache.ts';
 import { createSessionService } from './services/sessions.ts';
-import { type ObjectStorage, createLocalStorage, createS3Storage } from './storage/index.ts';
+import { type ObjectStorage, createStorage } from './storage/index.ts';
 
 export interface AppOverrides {
   database?: DatabaseClient;
@@ -97,8 +97,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     publishAccessChange: async (change) => void (await redis.publish(`${config.redisPrefix}comic-access`, JSON.stringify(change))),
   });
   const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix });
-  const storage =
-    overrides.storage ?? (config.storage.driver === 's3' ? createS3Storage(config.storage) : createLocalStorage(config.storage.dir));
+  const storage = overrides.storage ?? createStorage(config.storage);
   const media = createMediaService({ db, storage, comics, clamd: config.clamd });
   const bullPrefix = `${config.redisPrefix}bull`;
   const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: bullPrefix });

@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { type StorageConfig, storageConfig, storageEnv } from './storage/index.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-const schema = z.object({
+const schema = storageEnv.extend({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/inkwell'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().min(1).default('inkwell:'),
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   /** `true`, `false`, or which proxies to trust: `loopback`, an address, a CIDR range, a comma-separated list. */
   TRUST_PROXY: z
@@ -23,13 +25,6 @@ const schema = z.object({
   SUPERADMIN_USERNAME: z.string().optional(),
   SUPERADMIN_PASSWORD: z.string().optional(),
   RATE_LIMIT_DISABLED: bool.default(false),
-  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
-  STORAGE_DIR: z.string().default('.data/storage'),
-  S3_ENDPOINT: z.url().optional(),
-  S3_BUCKET: z.string().optional(),
-  S3_ACCESS_KEY: z.string().optional(),
-  S3_SECRET_KEY: z.string().optional(),
-  S3_REGION: z.string().default('us-east-1'),
   MEDIA_MAX_MB: z.coerce.number().int().min(1).max(500).default(20),
   CLAMAV_HOST: z.string().optional(),
   CLAMAV_PORT: z.coerce.number().int().min(1).max(65_535).default(3310),
@@ -54,7 +49,7 @@ export interface Config {
   mailFrom: string;
   superAdmin: { email: string; username: string; password: string } | undefined;
   rateLimitEnabled: boolean;
-  storage: { driver: 'local'; dir: string } | { driver: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string };
+  storage: StorageConfig;
   maxUploadBytes: number;
   clamd: { host: string; port: number } | undefined;
   /** Prefix of every Redis key this service writes, so tests can run side by side. */
@@ -78,10 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  SUPERADMIN_EMAIL, SUPERADMIN_USERNAME and SUPERADMIN_PASSWORD go together: set all three or none',
     );
   }
-  const s3 = [e.S3_ENDPOINT, e.S3_BUCKET, e.S3_ACCESS_KEY, e.S3_SECRET_KEY];
-  if (e.STORAGE_DRIVER === 's3' && !s3.every(Boolean)) {
-    throw new ConfigError('Invalid configuration:\n  STORAGE_DRIVER=s3 needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY');
-  }
+  const storage = storageConfig(e);
+  if (typeof storage === 'string') throw new ConfigError(`Invalid configuration:\n  ${storage}`);
   return {
     env: e.NODE_ENV,
     host: e.API_HOST,
@@ -100,12 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { email: e.SUPERADMIN_EMAIL, username: e.SUPERADMIN_USERNAME!, password: e.SUPERADMIN_PASSWORD! }
       : undefined,
     rateLimitEnabled: !e.RATE_LIMIT_DISABLED,
-    storage:
-      e.STORAGE_DRIVER === 's3'
-        ? { driver: 's3', endpoint: e.S3_ENDPOINT!, bucket: e.S3_BUCKET!, accessKey: e.S3_ACCESS_KEY!, secretKey: e.S3_SECRET_KEY!, region: e.S3_REGION }
-        : { driver: 'local', dir: e.STORAGE_DIR },
+    storage,
     maxUploadBytes: e.MEDIA_MAX_MB * 1024 * 1024,
     clamd: e.CLAMAV_HOST ? { host: e.CLAMAV_HOST, port: e.CLAMAV_PORT } : undefined,
-    redisPrefix: 'inkwell:',
+    redisPrefix: e.REDIS_PREFIX,
   };
 }

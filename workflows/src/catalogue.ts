@@ -47,6 +47,8 @@ export interface WorkflowDefinition {
   imageParams: readonly string[];
   /** The graph to run for these parameters (some workflows have a variant, e.g. with a reference image). */
   graph(params: Record<string, unknown>): ApiGraph;
+  /** Every graph it may run: what a ComfyUI instance must be able to run for this workflow. */
+  graphs: readonly ApiGraph[];
   /** Values computed from the parameters before binding (a styled prompt, say); the rest bind as they are. */
   derive?(params: Record<string, unknown>): Record<string, unknown>;
   /** Where each parameter (or derived value) is written, per graph variant when they differ. */
@@ -123,6 +125,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: [],
     graph: () => asGraph(txt2imgSdxl),
+    graphs: [asGraph(txt2imgSdxl)],
     derive: modelFile,
     bindings: () => sdxlBindings,
     output: () => ({ node: '7', kind: 'image' }),
@@ -137,6 +140,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       z.object({ prompt, seed: seed.optional(), width: side(l, 1024), height: side(l, 1024), steps: steps(l, 20), guidance: guidance(3.5) }),
     imageParams: [],
     graph: () => asGraph(txt2imgFlux),
+    graphs: [asGraph(txt2imgFlux)],
     bindings: () => ({
       prompt: [{ node: '4', input: 'text' }],
       guidance: [{ node: '5', input: 'guidance' }],
@@ -166,6 +170,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: ['inputImage'],
     graph: () => asGraph(img2imgSdxl),
+    graphs: [asGraph(img2imgSdxl)],
     derive: modelFile,
     bindings: () => ({
       model: [{ node: '1', input: 'ckpt_name' }],
@@ -200,6 +205,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: ['referenceImage'],
     graph: () => asGraph(characterReference),
+    graphs: [asGraph(characterReference)],
     derive: modelFile,
     bindings: () => referenceBindings,
     output: () => ({ node: '10', kind: 'image' }),
@@ -225,6 +231,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: ['referenceImage'],
     graph: (p) => asGraph(p.referenceImage ? comicPanelReference : comicPanel),
+    graphs: [asGraph(comicPanel), asGraph(comicPanelReference)],
     derive: (p) => {
       const style = COMIC_STYLES[p.style as keyof typeof COMIC_STYLES];
       return {
@@ -255,6 +262,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: ['inputImage'],
     graph: () => asGraph(img2videoSvd),
+    graphs: [asGraph(img2videoSvd)],
     bindings: () => svdBindings,
     output: () => ({ node: '7', kind: 'animated' }),
   },
@@ -277,6 +285,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: ['inputImage'],
     graph: () => asGraph(gifSvd),
+    graphs: [asGraph(gifSvd)],
     bindings: () => svdBindings,
     output: () => ({ node: '7', kind: 'animated', convertTo: 'gif' }),
   },
@@ -297,6 +306,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       }),
     imageParams: ['inputImage'],
     graph: () => asGraph(upscale),
+    graphs: [asGraph(upscale)],
     bindings: () => ({ inputImage: [{ node: '1', input: 'image' }], factor: [{ node: '2', input: 'scale_by' }] }),
     output: () => ({ node: '3', kind: 'image' }),
   },

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
+import { z } from 'zod';
 
 /**
  * Where media bytes live. Services see only this: a local folder by default, S3/MinIO when configured.
@@ -91,4 +92,30 @@ export function createS3Storage(opts: S3Options): ObjectStorage {
       if (!(await client.bucketExists(opts.bucket))) throw new Error(`bucket ${opts.bucket} does not exist`);
     },
   };
+}
+
+/** Storage settings from the environment, shared by every service that keeps media. */
+export const storageEnv = z.object({
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  STORAGE_DIR: z.string().default('.data/storage'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY: z.string().optional(),
+  S3_SECRET_KEY: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+});
+
+export type StorageConfig = { driver: 'local'; dir: string } | ({ driver: 's3' } & S3Options);
+
+/** The storage settings, or the message that says which S3 variables are missing. */
+export function storageConfig(e: z.infer<typeof storageEnv>): StorageConfig | string {
+  if (e.STORAGE_DRIVER === 'local') return { driver: 'local', dir: e.STORAGE_DIR };
+  if (!e.S3_ENDPOINT || !e.S3_BUCKET || !e.S3_ACCESS_KEY || !e.S3_SECRET_KEY) {
+    return 'STORAGE_DRIVER=s3 needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY';
+  }
+  return { driver: 's3', endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, accessKey: e.S3_ACCESS_KEY, secretKey: e.S3_SECRET_KEY, region: e.S3_REGION };
+}
+
+export function createStorage(config: StorageConfig): ObjectStorage {
+  return config.driver === 's3' ? createS3Storage(config) : createLocalStorage(config.dir);
 }

@@ -1,0 +1,196 @@
+// The gpu-worker: takes generation jobs from BullMQ, runs them on ComfyUI, stores the results, and hands
+// panel pictures to the collab-server. `createGpuWorker` is what main.ts and the tests start.
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createMediaStore } from '@inkwell/api/media-store';
+import { createStorage } from '@inkwell/api/storage';
+import { createDatabaseClient } from '@inkwell/db';
+import {
+  CANCEL_CHANNEL,
+  COMIC_EDITS_QUEUE,
+  type ComicEditJobData,
+  GENERATION_QUEUE,
+  type GenerationJobData,
+  type GenerationResult,
+  WORKFLOWS,
+  findWorkflow,
+} from '@inkwell/workflows';
+import { checkRequirements, createComfyClient } from './comfyui/client.ts';
+import type { Config } from './config.ts';
+import { createWorkerMetrics } from './metrics.ts';
+import { type ComfyPort, type InstancePool, createInstancePool } from './worker/instances.ts';
+import { createJobRecords } from './worker/job-records.ts';
+import { createGenerationProcessor } from './worker/processor.ts';
+
+const HEALTH_CHECK_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 30_000;
+
+export interface GpuWorkerOverrides {
+  connect?: (url: string) => ComfyPort;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface GpuWorker {
+  pool: InstancePool;
+  /** Checks each instance has what each workflow needs, starts taking jobs and serving /healthz, /readyz, /metrics. */
+  start(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = {}): GpuWorker {
+  const log =
+    overrides.log ??
+    ((level, message, fields) => {
+      if (config.logLevel === 'silent' || (level === 'info' && config.logLevel !== 'info' && config.logLevel !== 'debug')) return;
+      console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg: message, ...fields }));
+    });
+  const database = createDatabaseClient(config.databaseUrl, { max: 5 });
+  const connection = () => new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = connection();
+  const subscriber = connection();
+  const prefix = `${config.redisPrefix}bull`;
+  const queue = new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix });
+  const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix });
+  const storage = createStorage(config.storage);
+  const records = createJobRecords(database.db);
+  const metrics = createWorkerMetrics(queue);
+  const pool = createInstancePool({
+    urls: config.comfyUrls,
+    perInstance: config.promptsPerInstance,
+    connect: overrides.connect ?? ((baseUrl) => createComfyClient({ baseUrl })),
+    onChange: (instance) => metrics.instance(instance),
+  });
+  const processor = createGenerationProcessor({
+    db: database.db,
+    pool,
+    records,
+    mediaStore: createMediaStore({ db: database.db, storage }),
+    storage,
+    comicEdits,
+    jobTimeoutMs: config.jobTimeoutMs,
+    metrics,
+    log,
+  });
+
+  let worker: Worker<GenerationJobData, GenerationResult> | undefined;
+  let health: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  /** What a failed attempt means for the job's row: the end, or another try. */
+  async function onFailed(job: Job<GenerationJobData> | undefined, error: Error) {
+    if (!job) return;
+    const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const workflow = findWorkflow(job.data.workflow);
+    if (!final) {
+      log('warn', 'job attempt failed, will retry', { jobId: job.data.jobId, error: error.message });
+      await records.retrying(job.data.jobId, error.message);
+      return;
+    }
+    const status = error.message === 'Cancelled' ? 'cancelled' : 'failed';
+    await records.fail(job.data.jobId, status, status === 'cancelled' ? 'Cancelled' : error.message);
+    metrics.finished(job.data.workflow, workflow?.jobType ?? 'unknown', status, (Date.now() - (job.processedOn ?? Date.now())) / 1000);
+    log(status === 'cancelled' ? 'info' : 'warn', `job ${status}`, { jobId: job.data.jobId, error: error.message });
+  }
+
+  /** Which workflows each instance cannot run, from its node catalogue; logged so an operator can fix it. */
+  async function checkInstances() {
+    await Promise.all(
+      pool.instances.map(async (instance) => {
+        try {
+          const info = await instance.client.objectInfo();
+          const missing = new Map<string, string[]>();
+          for (const workflow of WORKFLOWS) {
+            const lacks = [...new Set(workflow.graphs.flatMap((graph) => checkRequirements(info, graph)))];
+            if (lacks.length > 0) missing.set(workflow.id, lacks);
+          }
+          pool.setMissing(instance, missing);
+          for (const [workflow, lacks] of missing) log('warn', `ComfyUI at ${instance.url} cannot run ${workflow}`, { missing: lacks });
+        } catch (error) {
+          pool.markDown(instance);
+          log('warn', `ComfyUI at ${instance.url} does not answer`, { error: (error as Error).message });
+        }
+      }),
+    );
+  }
+
+  const http = createServer((request, response) => {
+    serve(request, response).catch(() => {
+      if (!response.headersSent) json(response, 500, { status: 'error' });
+    });
+  });
+
+  async function readiness() {
+    const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok' as const, () => 'unavailable' as const);
+    return {
+      postgres: await check(() => database.sql`select 1`),
+      redis: await check(() => redis.ping()),
+      comfyui: pool.instances.some((i) => i.healthy) ? ('ok' as const) : ('unavailable' as const),
+    };
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse) {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/healthz') return json(response, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const checks = await readiness();
+      const ready = Object.values(checks).every((state) => state === 'ok');
+      const instances = pool.instances.map((i) => ({ url: i.url, healthy: i.healthy, active: i.active, cannotRun: Object.fromEntries(i.missing) }));
+      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks, instances });
+    }
+    if (path === '/metrics') {
+      response.writeHead(200, { 'content-type': metrics.registry.contentType });
+      return response.end(await metrics.registry.metrics());
+    }
+    return json(response, 404, { status: 'not_found' });
+  }
+
+  return {
+    pool,
+
+    async start() {
+      await checkInstances();
+      await subscriber.subscribe(`${config.redisPrefix}${CANCEL_CHANNEL}`);
+      subscriber.on('message', (_channel, jobId: string) => {
+        if (processor.cancel(jobId)) log('info', 'cancelling a running job', { jobId });
+      });
+      worker = new Worker<GenerationJobData, GenerationResult>(GENERATION_QUEUE, (job) => processor.process(job), {
+        connection: connection(),
+        prefix,
+        concurrency: pool.instances.length * config.promptsPerInstance,
+        stalledInterval: config.stalledIntervalMs,
+        lockDuration: Math.max(config.stalledIntervalMs, 5_000),
+      });
+      worker.on('failed', (job, error) => void onFailed(job, error).catch((err: unknown) => log('error', 'could not record a failure', { error: String(err) })));
+      worker.on('error', (error) => log('error', 'worker error', { error: error.message }));
+      health = setInterval(() => void pool.checkHealth(), HEALTH_CHECK_MS);
+      health.unref();
+      await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
+      return (http.address() as AddressInfo).port;
+    },
+
+    close() {
+      closing ??= (async () => {
+        clearInterval(health);
+        // worker.close() waits for running jobs with no limit of its own; a job still running after that is
+        // left to BullMQ's stalled-job check, which hands it to another worker.
+        await Promise.race([worker?.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+        await worker?.close(true).catch(() => {});
+        await subscriber.quit().catch(() => {});
+        pool.close();
+        await new Promise((resolve) => http.close(resolve));
+        await queue.close();
+        await comicEdits.close();
+        await redis.quit().catch(() => {});
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function json(response: ServerResponse, status: number, body: unknown) {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}

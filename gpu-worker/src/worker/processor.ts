@@ -1,0 +1,247 @@
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import sharp from 'sharp';
+import type { MediaStore } from '@inkwell/api/media-store';
+import type { ObjectStorage } from '@inkwell/api/storage';
+import type { Database } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import {
+  type ComicEditJobData,
+  type GenerationJobData,
+  type GenerationProgress,
+  type GenerationResult,
+  INSERT_IMAGE_JOB,
+  type WorkflowDefinition,
+  findWorkflow,
+  renderGraph,
+} from '@inkwell/workflows';
+import { eq } from 'drizzle-orm';
+import { type Instance, type InstancePool, NoInstanceError } from './instances.ts';
+import type { JobRecords } from './job-records.ts';
+
+/** Progress reaches watchers at most this often; previews less often, and small. */
+const PROGRESS_EVERY_MS = 200;
+const PREVIEW_EVERY_MS = 250;
+const PREVIEW_SIZE = 256;
+
+export interface ProcessorMetrics {
+  finished(workflow: string, type: string, status: 'completed' | 'failed' | 'cancelled', seconds: number): void;
+}
+
+/** Why a prompt was stopped from our side. */
+type StopReason = 'cancelled' | 'timeout';
+
+interface Running {
+  instance: Instance;
+  promptId: string;
+  stop(reason: StopReason): void;
+}
+
+export function createGenerationProcessor(deps: {
+  db: Database;
+  pool: InstancePool;
+  records: JobRecords;
+  mediaStore: MediaStore;
+  storage: ObjectStorage;
+  comicEdits: Queue<ComicEditJobData>;
+  jobTimeoutMs: number;
+  metrics: ProcessorMetrics;
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}) {
+  const { records, pool } = deps;
+  const running = new Map<string, Running>();
+
+  /** The bytes of an image from the media library, for ComfyUI's input folder. */
+  async function mediaBytes(mediaId: string): Promise<Uint8Array> {
+    const [row] = await deps.db.select().from(schema.media).where(eq(schema.media.id, mediaId));
+    const object = row && (await deps.storage.get(row.storagePath));
+    if (!object) throw new UnrecoverableError('An input image of this job no longer exists');
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async function uploadInputs(instance: Instance, workflow: WorkflowDefinition, params: Record<string, unknown>) {
+    const uploads: Record<string, string> = {};
+    for (const name of workflow.imageParams) {
+      const mediaId = params[name];
+      if (typeof mediaId === 'string') uploads[name] = await instance.client.uploadImage(await mediaBytes(mediaId), `inkwell-${mediaId}.png`);
+    }
+    return uploads;
+  }
+
+  /** Runs the prompt on one instance and returns the result file's bytes. */
+  async function runPrompt(job: Job<GenerationJobData>, workflow: WorkflowDefinition, instance: Instance): Promise<Uint8Array> {
+    const { params, target } = job.data;
+    const graph = renderGraph(workflow, params, await uploadInputs(instance, workflow, params));
+    const promptId = crypto.randomUUID();
+    const abort = new AbortController();
+    let stopReason: StopReason | undefined;
+    const stop = (reason: StopReason) => {
+      stopReason ??= reason;
+      abort.abort(reason);
+      // Whichever it is now, queued on ComfyUI or running there, it goes.
+      void instance.client.deleteQueued([promptId]).catch(() => {});
+      void instance.client.interrupt(promptId).catch(() => {});
+    };
+    running.set(job.data.jobId, { instance, promptId, stop });
+    const timer = setTimeout(() => stop('timeout'), deps.jobTimeoutMs);
+
+    let lastProgressAt = 0;
+    let lastPreviewAt = 0;
+    let latest: GenerationProgress = { percent: 0, target };
+    const report = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastProgressAt < PROGRESS_EVERY_MS) return;
+      lastProgressAt = now;
+      void job.updateProgress(latest).catch(() => {});
+      void records.progress(job.data.jobId, latest.percent).catch(() => {});
+    };
+    try {
+      await instance.client.submit(graph, { promptId, extraData: { preview_method: 'latent2rgb' } });
+      const outputs = await instance.client.waitForPrompt(promptId, {
+        signal: abort.signal,
+        onProgress: ({ value, max }) => {
+          latest = { ...latest, percent: Math.round((value / Math.max(1, max)) * 95), step: value, steps: max, preview: undefined };
+          report(value === max);
+        },
+        onPreview: (image) => {
+          const now = Date.now();
+          if (now - lastPreviewAt < PREVIEW_EVERY_MS) return;
+          lastPreviewAt = now;
+          void shrinkPreview(image).then((preview) => {
+            latest = { ...latest, preview };
+            report(true);
+          }, () => {});
+        },
+      });
+      const files = outputs[workflow.output(params).node]?.images ?? [];
+      const file = files[0];
+      if (!file) throw new UnrecoverableError('ComfyUI finished without saving a picture');
+      return await instance.client.view(file);
+    } catch (error) {
+      if (stopReason === 'cancelled') throw new UnrecoverableError('Cancelled');
+      if (stopReason === 'timeout') throw new UnrecoverableError(`Took longer than ${Math.round(deps.jobTimeoutMs / 60_000)} minutes`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      running.delete(job.data.jobId);
+    }
+  }
+
+  /** Stores the result once: a picture stored by an attempt that died before linking it is reused. */
+  async function storeResult(job: Job<GenerationJobData>, workflow: WorkflowDefinition, bytes: Uint8Array) {
+    const existing = await records.orphanResult(job.data.jobId);
+    if (existing) return existing;
+    const convertTo = workflow.output(job.data.params).convertTo;
+    const animated = workflow.output(job.data.params).kind === 'animated';
+    const image = sharp(bytes, { animated });
+    const output = convertTo === 'gif' ? await image.gif().toBuffer() : Buffer.from(bytes);
+    const meta = await sharp(output, { animated }).metadata();
+    const format = meta.format === 'jpeg' ? 'jpg' : (meta.format ?? 'png');
+    const seed = job.data.params.seed;
+    return deps.mediaStore.save({
+      userId: job.data.userId,
+      bytes: output,
+      mimeType: `image/${meta.format === 'jpeg' ? 'jpeg' : format}`,
+      ext: format,
+      width: meta.width ?? null,
+      height: meta.pageHeight ?? meta.height ?? null,
+      filename: `${workflow.id}-${String(seed)}.${format}`,
+      privacy: 'private',
+      comicId: job.data.target?.comicId ?? null,
+      metadata: { jobId: job.data.jobId, workflow: workflow.id, seed, prompt: job.data.params.prompt ?? null },
+    });
+  }
+
+  async function insertIntoPanel(job: Job<GenerationJobData>, result: GenerationResult) {
+    const { target, jobId } = job.data;
+    if (!target) return;
+    await deps.comicEdits.add(
+      INSERT_IMAGE_JOB,
+      { kind: 'insert-image', jobId, comicId: target.comicId, panelId: target.panelId, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 },
+      // One insertion per job, however often its completion is reported.
+      { jobId: `insert-${jobId}`, attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+    );
+  }
+
+  return {
+    running,
+
+    async process(job: Job<GenerationJobData>): Promise<GenerationResult> {
+      const workflow = findWorkflow(job.data.workflow);
+      if (!workflow) throw new UnrecoverableError(`Unknown workflow ${job.data.workflow}`);
+      const row = await records.find(job.data.jobId);
+      if (!row || row.status === 'cancelled' || row.status === 'failed') throw new UnrecoverableError('This job was cancelled');
+      // Completed by an earlier attempt whose completion was lost: report it again, do not run it again.
+      if (row.resultMediaId) {
+        const result = { mediaId: row.resultMediaId, width: null, height: null };
+        await insertIntoPanel(job, result);
+        return result;
+      }
+
+      await records.markRunning(job.data.jobId);
+      const started = performance.now();
+      let instance: Instance;
+      try {
+        instance = pool.acquire(workflow.id);
+      } catch (error) {
+        if (error instanceof NoInstanceError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await runPrompt(job, workflow, instance);
+      } catch (error) {
+        if (isConnectionError(error)) {
+          // That instance went away: leave it out until it answers again; the retry goes elsewhere.
+          pool.markDown(instance);
+          throw new Error(`ComfyUI at ${instance.url} stopped answering`, { cause: error });
+        }
+        throw unrecoverableIfFinal(error);
+      } finally {
+        pool.release(instance);
+      }
+
+      const media = await storeResult(job, workflow, bytes);
+      const processingMs = performance.now() - started;
+      if (!(await records.complete(job.data.jobId, media.id, processingMs))) {
+        // Another attempt linked its result first: this one is a duplicate.
+        const current = await records.find(job.data.jobId);
+        if (current?.resultMediaId !== media.id) await deps.mediaStore.remove(media);
+      }
+      const meta = media.metadata as { width?: number; height?: number };
+      const result = { mediaId: media.id, width: meta.width ?? null, height: meta.height ?? null };
+      await job.updateProgress({ percent: 100, target: job.data.target } satisfies GenerationProgress);
+      await insertIntoPanel(job, result);
+      deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
+      return result;
+    },
+
+    /** Stops a job this worker is running; false when it is not here. */
+    cancel(jobId: string): boolean {
+      const entry = running.get(jobId);
+      entry?.stop('cancelled');
+      return Boolean(entry);
+    },
+  };
+}
+
+/** A picture developing, small enough to send to every collaborator a few times a second. */
+async function shrinkPreview(image: Uint8Array): Promise<string> {
+  const jpeg = await sharp(image).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside' }).jpeg({ quality: 60 }).toBuffer();
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+/** The socket or HTTP connection to ComfyUI failed (as opposed to ComfyUI answering with an error). */
+function isConnectionError(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; cause?: { code?: string } };
+  return e?.name === 'ComfyConnectionError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(e?.code ?? e?.cause?.code ?? '');
+}
+
+/** ComfyUI refused the graph or a node failed: running it again would fail the same way. */
+function unrecoverableIfFinal(error: unknown): unknown {
+  const name = (error as { name?: string })?.name;
+  if (error instanceof UnrecoverableError) return error;
+  if (name === 'ComfyValidationError' || name === 'ComfyExecutionError') return new UnrecoverableError((error as Error).message);
+  return error;
+}
