@@ -1,0 +1,47 @@
+// Hocuspocus answers every document update a client sends with a SyncStatus message, "applied" or not;
+// the provider counts its unsynced changes down with the "applied" ones. Holding those answers until the
+// change is stored makes the client's "everything is saved" true: see the persistence extension.
+import type { WebSocketLike } from '@hocuspocus/server';
+import { WebSocket } from 'ws';
+
+const SYNC_STATUS = 8;
+
+/**
+ * The document a message acknowledges as applied, or null for any other message. The message is
+ * lib0-encoded: the address (a varString: byte length, UTF-8; `documentName` or `documentName\0session`),
+ * the message type (a varUint), then for SyncStatus a varUint, 1 for applied.
+ */
+export function acknowledgedDocument(message: Uint8Array): string | null {
+  const [length, start] = readVarUint(message, 0);
+  const [type, next] = readVarUint(message, start + length);
+  if (type !== SYNC_STATUS || readVarUint(message, next)[0] !== 1) return null;
+  const address = new TextDecoder().decode(message.subarray(start, start + length));
+  return address.split('\0')[0]!;
+}
+
+function readVarUint(bytes: Uint8Array, position: number): [value: number, next: number] {
+  let value = 0;
+  for (let shift = 0, at = position; at < bytes.length && shift < 35; shift += 7, at++) {
+    const byte = bytes[at]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return [value, at + 1];
+  }
+  return [Number.NaN, bytes.length];
+}
+
+/** The socket Hocuspocus writes to: acknowledgements wait for `whenStored`, everything else goes out at once. */
+export function acknowledgeWhenStored(ws: WebSocket, whenStored: (documentName: string, release: () => void) => void): WebSocketLike {
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    close: (code, reason) => ws.close(code, reason),
+    send(data) {
+      const documentName = data instanceof Uint8Array ? acknowledgedDocument(data) : null;
+      if (documentName === null) return ws.send(data as Uint8Array);
+      whenStored(documentName, () => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(data);
+      });
+    },
+  };
+}

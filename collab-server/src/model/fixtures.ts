@@ -1,0 +1,46 @@
+// Records for the model's tests: a page and the comic shapes on it, valid for the current schema.
+import { PageRecordType, type TLPageId, type TLParentId, type TLRecord, type TLShapeId, toRichText } from '@tldraw/tlschema';
+import type { IndexKey } from '@tldraw/utils';
+import * as Y from 'yjs';
+import { metaOf, putRecords, SCHEMA_KEY } from './doc.ts';
+import { comicSchema } from './schema.ts';
+import { defaultCaptionProps, defaultComicPanelProps, defaultSpeechBubbleProps } from './shapes.ts';
+
+export function page(id: string, name: string, index: string): TLRecord {
+  return PageRecordType.create({ id: `page:${id}` as TLPageId, name, index: index as IndexKey });
+}
+
+function shape(id: string, parentId: string, index: string, x: number, y: number) {
+  return {
+    id: `shape:${id}` as TLShapeId,
+    typeName: 'shape' as const,
+    x,
+    y,
+    rotation: 0,
+    index: index as IndexKey,
+    parentId: parentId as TLParentId,
+    isLocked: false,
+    opacity: 1,
+    meta: {},
+  };
+}
+
+export function panel(id: string, parentId: string, index: string, rect: { x: number; y: number; w: number; h: number }): TLRecord {
+  return { ...shape(id, parentId, index, rect.x, rect.y), type: 'comic-panel', props: { ...defaultComicPanelProps(), w: rect.w, h: rect.h } };
+}
+
+export function bubble(id: string, parentId: string, index: string, text: string, at = { x: 10, y: 10 }): TLRecord {
+  return { ...shape(id, parentId, index, at.x, at.y), type: 'speech-bubble', props: { ...defaultSpeechBubbleProps(), richText: toRichText(text) } };
+}
+
+export function caption(id: string, parentId: string, index: string, text: string, at = { x: 10, y: 10 }): TLRecord {
+  return { ...shape(id, parentId, index, at.x, at.y), type: 'caption', props: { ...defaultCaptionProps(), richText: toRichText(text) } };
+}
+
+/** A Y.Doc holding the records, stamped with the current schema, as the canvas writes it. */
+export function docWith(records: TLRecord[]): Y.Doc {
+  const doc = new Y.Doc();
+  putRecords(doc, records);
+  metaOf(doc).set(SCHEMA_KEY, comicSchema().serialize());
+  return doc;
+}

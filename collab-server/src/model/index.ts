@@ -1,0 +1,8 @@
+// The comic document model, shared by the collab-server and the canvas (`@inkwell/collab-server/model`):
+// tldraw schema data and Yjs helpers only, no React and no DOM.
+export * from './shapes.ts';
+export { comicShapeSchemas, createComicSchema } from './schema.ts';
+export { DocumentMigrationError, META_MAP, RECORDS_MAP, SCHEMA_KEY, docToSnapshot, metaOf, migrateDoc, putRecords, readRecords, recordsOf } from './doc.ts';
+export { type ComicSummary, type PageSummary, type PanelSummary, mediaIdOf, richTextToPlain, summarizeComic } from './summary.ts';
+export { type ImageInsertion, type InsertResult, type InsertedJob, JOBS_MAP, coverCrop, insertImageIntoPanel, setPanelGeneration } from './edits.ts';
+export { COMIC_PAGE, LAYOUT_TEMPLATES, type LayoutTemplate, type PageFormat, type PanelRect, layoutTemplate } from './layouts.ts';

@@ -1,0 +1,193 @@
+// The collaboration server: Hocuspocus with our extensions, websockets on /collab, and /healthz,
+// /readyz and /metrics on the same port. `createCollabServer` is what main.ts and the tests start.
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis as RedisSync } from '@hocuspocus/extension-redis';
+import { Hocuspocus } from '@hocuspocus/server';
+import { Redis } from 'ioredis';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { createDatabaseClient } from '@inkwell/db';
+import { createAccessClient } from './access.ts';
+import { acknowledgeWhenStored } from './acknowledgements.ts';
+import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
+import type { Config } from './config.ts';
+import { createAccessChanges } from './extensions/access-changes.ts';
+import { type ConnectionContext, createAuth } from './extensions/auth.ts';
+import { createMetrics } from './extensions/metrics.ts';
+import { createPersistence } from './extensions/persistence.ts';
+import { type Logger, createLogger } from './logger.ts';
+
+const COLLAB_PATH = '/collab';
+
+export interface CollabServerOverrides {
+  store?: ComicDocumentStore;
+  logger?: Logger;
+}
+
+export interface CollabServer {
+  hocuspocus: Hocuspocus<ConnectionContext>;
+  /** Starts serving; resolves with the port (config.port, or the one picked for 0). */
+  listen(): Promise<number>;
+  /** Each dependency and whether it answers. */
+  readiness(): Promise<Record<'postgres' | 'redis', 'ok' | 'unavailable'>>;
+  /** Graceful and idempotent: stop intake, close connections, store what is pending, unload, disconnect. */
+  close(): Promise<void>;
+}
+
+export function createCollabServer(config: Config, overrides: CollabServerOverrides = {}): CollabServer {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const database = createDatabaseClient(config.databaseUrl, { max: 5 });
+  const connectRedis = () => new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }).on('error', (error) => logger.warn('redis', { error: error.message }));
+  const redis = connectRedis();
+  const metrics = createMetrics();
+  const persistence = createPersistence({
+    store: overrides.store ?? createComicDocumentStore(database.db),
+    metrics,
+    logger,
+    retryBaseMs: config.store.retryBaseMs,
+    retryMaxMs: config.store.retryMaxMs,
+  });
+  const accessChanges = createAccessChanges({ subscriber: connectRedis(), channel: `${config.redisPrefix}comic-access`, logger });
+  const hocuspocus = new Hocuspocus<ConnectionContext>({
+    debounce: config.store.debounceMs,
+    maxDebounce: config.store.maxDebounceMs,
+    // The last connection of a document to close stores it at once (when it changed) and unloads it.
+    unloadImmediately: true,
+    extensions: [
+      createAuth({ access: createAccessClient(config.apiUrl), logger }),
+      persistence.extension,
+      new RedisSync({ createClient: connectRedis, prefix: `${config.redisPrefix}collab` }),
+      accessChanges.extension,
+      metrics.extension,
+    ],
+  });
+
+  let stopping = false;
+  const clients = new Map<WebSocket, ReturnType<typeof hocuspocus.handleConnection>>();
+  const sockets = new WebSocketServer({ noServer: true });
+  const http = createServer((request, response) => {
+    serveHttp(request, response).catch((error: unknown) => {
+      logger.error('request failed', { path: request.url, error: String(error) });
+      if (!response.headersSent) json(response, 500, { status: 'error' });
+    });
+  });
+
+  http.on('upgrade', (request, socket, head) => {
+    if (stopping || pathOf(request) !== COLLAB_PATH) {
+      socket.end(`HTTP/1.1 ${stopping ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, persistence.whenStored), toFetchRequest(request));
+      clients.set(ws, client);
+      ws.on('message', (data: Buffer) => client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+      ws.on('close', (code, reason) => {
+        clients.delete(ws);
+        client.handleClose({ code, reason: reason.toString() });
+      });
+      ws.on('error', (error) => logger.warn('websocket error', { error: error.message }));
+    });
+  });
+
+  async function readiness() {
+    const check = async (probe: () => Promise<unknown>) => {
+      try {
+        await withTimeout(probe(), 2000);
+        return 'ok' as const;
+      } catch {
+        return 'unavailable' as const;
+      }
+    };
+    const [postgres, redisState] = await Promise.all([check(() => database.sql`select 1`), check(() => redis.ping())]);
+    return { postgres, redis: redisState };
+  }
+
+  async function serveHttp(request: IncomingMessage, response: ServerResponse) {
+    switch (pathOf(request)) {
+      case '/healthz':
+        return json(response, 200, { status: 'ok' });
+      case '/readyz': {
+        const checks = await readiness();
+        const ready = !stopping && Object.values(checks).every((state) => state === 'ok');
+        return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+      }
+      case '/metrics':
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        return response.end(await metrics.registry.metrics());
+      case COLLAB_PATH:
+        return json(response, 426, { status: 'websocket only' });
+      default:
+        return json(response, 404, { status: 'not found' });
+    }
+  }
+
+  async function shutdown() {
+    // Stop intake: no new connections (the listening socket closes; upgrades are refused meanwhile).
+    stopping = true;
+    const closed = new Promise((resolve) => http.close(resolve));
+    // Close connections. The last one of a document stores it (when it changed) and unloads it. Clients
+    // reconnect elsewhere or later and send what was not acknowledged again.
+    for (const [ws, client] of clients) {
+      client.handleClose({ code: 1012, reason: 'server restarting' });
+      ws.close(1012, 'server restarting');
+    }
+    clients.clear();
+    // Store what is still pending (failed stores are tried once more), and wait for the unloads.
+    persistence.flush();
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    while (hocuspocus.getDocumentsCount() > 0 && Date.now() < deadline) await sleep(25);
+    const unstored = persistence.unstored();
+    if (unstored.length > 0) logger.error('shut down with changes not stored', { documents: unstored });
+    await hocuspocus.hooks('onDestroy', { instance: hocuspocus });
+    await accessChanges.close();
+    await redis.quit().catch(() => redis.disconnect());
+    await database.close();
+    http.closeAllConnections();
+    await closed;
+  }
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    hocuspocus,
+    readiness,
+    async listen() {
+      await accessChanges.ready;
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => resolve());
+      });
+      return (http.address() as AddressInfo).port;
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+function pathOf(request: IncomingMessage): string {
+  return (request.url ?? '/').split('?')[0]!;
+}
+
+/** Hocuspocus reads the upgrade request as a fetch Request: its headers (the cookie) and query. */
+function toFetchRequest(request: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
+  }
+  return new Request(new URL(request.url ?? '/', 'http://collab.internal'), { headers });
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}

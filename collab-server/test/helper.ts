@@ -1,0 +1,193 @@
+// Integration test support: the real API (for sign-up, comics, members and the access check), real
+// collab-servers on port 0, and real Hocuspocus providers over `ws`.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import type { TLRecord } from '@tldraw/tlschema';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { createDatabaseClient, schema } from '@inkwell/db';
+import { buildApp } from '../../api/src/app.ts';
+import { loadConfig as loadApiConfig } from '../../api/src/config.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+import { documentNameOf } from '../src/documents.ts';
+import { recordsOf } from '../src/model/index.ts';
+import { type CollabServer, type CollabServerOverrides, createCollabServer } from '../src/server.ts';
+
+/** For reading what was stored; close it after the file's tests. */
+export const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
+
+/** Each file gets its own Redis keys and channels, so files running side by side never hear each other. */
+export function uniquePrefix(): string {
+  return `inkwell-test:${randomBytes(6).toString('hex')}:`;
+}
+
+export interface Api {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(redisPrefix: string): Promise<Api> {
+  const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_DISABLED: 'true', STORAGE_DIR: join(tmpdir(), 'inkwell-collab-tests') };
+  const app = await buildApp({ ...loadApiConfig(env), redisPrefix });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+}
+
+export interface User {
+  id: string;
+  username: string;
+  cookie: string;
+}
+
+async function call(api: Api, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, cookie?: string, payload?: object) {
+  const response = await api.app.inject({ method, url, headers: cookie ? { cookie } : {}, ...(payload && { payload }) });
+  if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
+  return response;
+}
+
+export async function signUp(api: Api): Promise<User> {
+  const username = `u${randomBytes(5).toString('hex')}`;
+  const payload = { username, email: `${username}@example.com`, password: 'correct horse battery staple' };
+  const response = await call(api, 'POST', '/api/v1/auth/register', undefined, payload);
+  const session = response.cookies.find((c) => c.name === 'inkwell_session')!;
+  return { id: response.json().data.id, username, cookie: `${session.name}=${session.value}` };
+}
+
+export async function createComic(api: Api, owner: User): Promise<string> {
+  const response = await call(api, 'POST', '/api/v1/comics', owner.cookie, { title: 'A test comic' });
+  return response.json().data.id;
+}
+
+export async function addMember(api: Api, owner: User, comicId: string, member: User, role: 'editor' | 'viewer'): Promise<void> {
+  await call(api, 'POST', `/api/v1/comics/${comicId}/members`, owner.cookie, { username: member.username, role });
+}
+
+export async function changeRole(api: Api, owner: User, comicId: string, member: User, role: 'editor' | 'viewer'): Promise<void> {
+  await call(api, 'PATCH', `/api/v1/comics/${comicId}/members/${member.id}`, owner.cookie, { role });
+}
+
+export async function removeMember(api: Api, owner: User, comicId: string, member: User): Promise<void> {
+  await call(api, 'DELETE', `/api/v1/comics/${comicId}/members/${member.id}`, owner.cookie);
+}
+
+export async function deleteComic(api: Api, owner: User, comicId: string): Promise<void> {
+  await call(api, 'DELETE', `/api/v1/comics/${comicId}`, owner.cookie);
+}
+
+export async function collabToken(api: Api, user: User, comicId: string): Promise<string> {
+  const response = await call(api, 'POST', `/api/v1/comics/${comicId}/collab-token`, user.cookie);
+  return response.json().data.token;
+}
+
+/** Small store timings so that tests do not wait for production's debounce. */
+export function collabConfig(api: Api, redisPrefix: string, overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ ...process.env, LOG_LEVEL: 'silent' }),
+    port: 0,
+    apiUrl: api.url,
+    redisPrefix,
+    store: { debounceMs: 50, maxDebounceMs: 250, retryBaseMs: 50, retryMaxMs: 200 },
+    shutdownTimeoutMs: 5000,
+    ...overrides,
+  };
+}
+
+export interface Collab {
+  server: CollabServer;
+  port: number;
+  url: string;
+}
+
+export async function startCollab(config: Config, overrides: CollabServerOverrides = {}): Promise<Collab> {
+  const server = createCollabServer(config, overrides);
+  const port = await server.listen();
+  return { server, port, url: `ws://127.0.0.1:${port}/collab` };
+}
+
+export interface Client {
+  provider: HocuspocusProvider;
+  socket: HocuspocusProviderWebsocket;
+  doc: Y.Doc;
+  records: Y.Map<TLRecord>;
+  /** Why the server refused or closed this client's document, once it did. */
+  refused: string | undefined;
+  closedBecause: string | undefined;
+  stateless: string[];
+  close(): void;
+}
+
+/** A browser tab: a provider on its own websocket, sending the session cookie or a collab token. */
+export function connect(url: string, comicId: string, auth: { cookie?: string; token?: string; documentName?: string }): Client {
+  const cookie = auth.cookie;
+  const WebSocketWithCookie = class extends WebSocket {
+    constructor(address: string) {
+      super(address, cookie ? { headers: { cookie } } : {});
+    }
+  };
+  const socket = new HocuspocusProviderWebsocket({
+    url,
+    WebSocketPolyfill: WebSocketWithCookie,
+    delay: 50,
+    minDelay: 50,
+    maxDelay: 250,
+    factor: 1.5,
+    jitter: false,
+  });
+  const doc = new Y.Doc();
+  const provider = new HocuspocusProvider({ websocketProvider: socket, name: auth.documentName ?? documentNameOf(comicId), document: doc, token: auth.token ?? null });
+  const client: Client = {
+    provider,
+    socket,
+    doc,
+    records: recordsOf(doc),
+    refused: undefined,
+    closedBecause: undefined,
+    stateless: [],
+    close() {
+      provider.destroy();
+      socket.destroy();
+    },
+  };
+  provider.on('authenticationFailed', ({ reason }: { reason: string }) => (client.refused = reason));
+  provider.on('close', ({ event }: { event: { reason: string } }) => (client.closedBecause = event.reason));
+  provider.on('stateless', ({ payload }: { payload: string }) => client.stateless.push(payload));
+  provider.attach();
+  return client;
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const synced = (client: Client) => waitFor(() => client.provider.isSynced, 'the client to sync');
+
+/** Every change the client made is acknowledged, which the server only does once it is stored. */
+export const acknowledged = (client: Client) =>
+  waitFor(() => client.provider.isSynced && !client.provider.hasUnsyncedChanges, 'the client’s changes to be acknowledged');
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The records of the comic's document as stored in Postgres (empty when nothing is stored). */
+export async function storedRecords(comicId: string): Promise<Map<string, unknown>> {
+  const [row] = await database.db.select({ state: schema.comicDocuments.state }).from(schema.comicDocuments).where(eq(schema.comicDocuments.comicId, comicId));
+  const doc = new Y.Doc();
+  if (row) Y.applyUpdate(doc, new Uint8Array(row.state));
+  return new Map(recordsOf(doc).entries());
+}
+
+/** A stand-in record: integration tests care about what reaches whom, not about tldraw's shapes. */
+export function note(id: string, text: string): TLRecord {
+  return { id: `shape:${id}`, typeName: 'shape', text } as unknown as TLRecord;
+}

@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  type Api,
+  type Collab,
+  type User,
+  acknowledged,
+  collabConfig,
+  connect,
+  createComic,
+  database,
+  note,
+  signUp,
+  startApi,
+  startCollab,
+  storedRecords,
+  synced,
+  uniquePrefix,
+} from './helper.ts';
+
+let api: Api;
+let prefix: string;
+let collab: Collab;
+let owner: User;
+const http = (path: string) => fetch(`http://127.0.0.1:${collab.port}${path}`);
+
+beforeAll(async () => {
+  prefix = uniquePrefix();
+  api = await startApi(prefix);
+  collab = await startCollab(collabConfig(api, prefix));
+  owner = await signUp(api);
+});
+
+afterAll(async () => {
+  await collab.server.close();
+  await api.close();
+  await database.close();
+});
+
+describe('HTTP endpoints', () => {
+  it('answers health, readiness and metrics', async () => {
+    expect(await (await http('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await http('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+
+    const client = connect(collab.url, await createComic(api, owner), { cookie: owner.cookie });
+    await synced(client);
+    client.records.set('shape:x', note('x', 'counted'));
+    await acknowledged(client);
+    const metrics = await (await http('/metrics')).text();
+    expect(metrics).toMatch(/^collab_connections 1$/m);
+    expect(metrics).toMatch(/^collab_documents_open 1$/m);
+    expect(metrics).toMatch(/^collab_store_duration_seconds_count [1-9]/m);
+    expect(metrics).toMatch(/^collab_store_failures_total 0$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes /m);
+    client.close();
+  });
+
+  it('takes websockets on /collab only', async () => {
+    expect((await http('/collab')).status).toBe(426);
+    expect((await http('/elsewhere')).status).toBe(404);
+    const stray = new WebSocket(`ws://127.0.0.1:${collab.port}/elsewhere`);
+    const [, response] = (await once(stray, 'unexpected-response')) as [unknown, { statusCode: number }];
+    expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('stores what is pending, closes connections, and can be asked twice', async () => {
+    const config = collabConfig(api, prefix, { store: { debounceMs: 60_000, maxDebounceMs: 60_000, retryBaseMs: 50, retryMaxMs: 200 } });
+    const stopping = await startCollab(config);
+    const comicId = await createComic(api, owner);
+    const client = connect(stopping.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    client.records.set('shape:pending', note('pending', 'stored on shutdown'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await storedRecords(comicId)).size).toBe(0);
+
+    const first = stopping.server.close();
+    expect(stopping.server.close()).toBe(first);
+    await first;
+    expect((await storedRecords(comicId)).has('shape:pending')).toBe(true);
+    expect(stopping.server.hocuspocus.getDocumentsCount()).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${stopping.port}/healthz`)).rejects.toThrow();
+    client.close();
+  });
+});

@@ -1,0 +1,223 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '@inkwell/db';
+import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
+import { documentNameOf } from '../src/documents.ts';
+import { bubble, page, panel } from '../src/model/fixtures.ts';
+import { layoutTemplate, readRecords, summarizeComic } from '../src/model/index.ts';
+import {
+  type Api,
+  type Collab,
+  type User,
+  acknowledged,
+  collabConfig,
+  connect,
+  createComic,
+  database,
+  note,
+  signUp,
+  sleep,
+  startApi,
+  startCollab,
+  storedRecords,
+  synced,
+  uniquePrefix,
+  waitFor,
+} from './helper.ts';
+
+/** The real store, with a count of what it was asked and a switch to make it fail. */
+function spyStore() {
+  const real = createComicDocumentStore(database.db);
+  const spy = {
+    saves: 0,
+    loads: 0,
+    failSaves: false,
+    failLoads: false,
+    async load(comicId: string) {
+      spy.loads += 1;
+      if (spy.failLoads) throw new Error('postgres is down (test)');
+      return real.load(comicId);
+    },
+    async save(...args: Parameters<ComicDocumentStore['save']>) {
+      spy.saves += 1;
+      if (spy.failSaves) throw new Error('postgres is down (test)');
+      return real.save(...args);
+    },
+  };
+  return spy;
+}
+
+let api: Api;
+let prefix: string;
+let owner: User;
+const servers: Collab[] = [];
+
+async function serverWith(store?: ComicDocumentStore) {
+  const collab = await startCollab(collabConfig(api, prefix), store ? { store } : {});
+  servers.push(collab);
+  return collab;
+}
+
+const isOpen = (collab: Collab, comicId: string) => collab.server.hocuspocus.documents.has(documentNameOf(comicId));
+
+beforeAll(async () => {
+  prefix = uniquePrefix();
+  api = await startApi(prefix);
+  owner = await signUp(api);
+});
+
+afterAll(async () => {
+  for (const collab of servers) await collab.server.close();
+  await api.close();
+  await database.close();
+});
+
+describe('persistence', () => {
+  it('stores the document with its summary and thumbnail, and loads it on the next first open', async () => {
+    const collab = await serverWith();
+    const comicId = await createComic(api, owner);
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    const records = [
+      page('p1', 'Page 1', 'a1'),
+      ...layoutTemplate('grid-2x2').map((rect, i) => panel(`panel${i}`, 'page:p1', `a${i + 1}`, rect)),
+      bubble('hello', 'shape:panel0', 'a1', 'Hello there'),
+    ];
+    client.doc.transact(() => records.forEach((record) => client.records.set(record.id, record)));
+    await acknowledged(client);
+
+    const [comic] = await database.db.select().from(schema.comics).where(eq(schema.comics.id, comicId));
+    expect(comic!.panels).toEqual(summarizeComic(readRecords(client.doc)));
+    expect(comic!.panels).toMatchObject({ pages: [{ id: 'page:p1', panels: [{ id: 'shape:panel0', text: ['Hello there'] }, {}, {}, {}] }] });
+    expect(comic!.thumbnailUrl).toMatch(/^data:image\/svg\+xml,/);
+    expect(comic!.thumbnailUrl!.length).toBeLessThanOrEqual(2048);
+    expect(comic!.thumbnailUrl!.match(/%3Crect /g)).toHaveLength(5);
+    expect(comic!.updatedAt.getTime()).toBeGreaterThan(comic!.createdAt.getTime());
+
+    client.close();
+    await waitFor(() => !isOpen(collab, comicId), 'the document to be unloaded');
+    const later = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(later);
+    expect(later.records.toJSON()).toEqual(client.records.toJSON());
+    later.close();
+  });
+
+  it('stores nothing when nothing changed', async () => {
+    const store = spyStore();
+    const collab = await serverWith(store);
+    const comicId = await createComic(api, owner);
+
+    for (let visit = 0; visit < 2; visit++) {
+      const client = connect(collab.url, comicId, { cookie: owner.cookie });
+      await synced(client);
+      client.close();
+      await waitFor(() => !isOpen(collab, comicId), 'the document to be unloaded');
+    }
+    const direct = await collab.server.hocuspocus.openDirectConnection(documentNameOf(comicId));
+    await direct.disconnect();
+    expect(store.loads).toBe(3);
+    expect(store.saves).toBe(0);
+
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    client.records.set('shape:one', note('one', 'a change'));
+    await acknowledged(client);
+    await sleep(400);
+    expect(store.saves).toBe(1);
+    client.close();
+    await waitFor(() => !isOpen(collab, comicId), 'the document to be unloaded');
+    expect(store.saves).toBe(1);
+  });
+
+  it('keeps a document whose store fails in memory, retries, and only then acknowledges the edit', async () => {
+    const store = spyStore();
+    const collab = await serverWith(store);
+    const comicId = await createComic(api, owner);
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+
+    store.failSaves = true;
+    client.records.set('shape:precious', note('precious', 'must not be lost'));
+    await waitFor(() => store.saves >= 3, 'the store to be retried');
+    expect(client.provider.hasUnsyncedChanges).toBe(true);
+
+    // The last client leaves: the document stays, since its change is not stored.
+    client.close();
+    await sleep(300);
+    expect(isOpen(collab, comicId)).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${collab.port}/metrics`)).text();
+    expect(Number(/^collab_store_failures_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+
+    store.failSaves = false;
+    await waitFor(() => !isOpen(collab, comicId), 'the document to be stored and unloaded');
+    expect((await storedRecords(comicId)).get('shape:precious')).toEqual(note('precious', 'must not be lost'));
+  });
+
+  it('acknowledges edits only once they are stored', async () => {
+    const store = spyStore();
+    const collab = await serverWith(store);
+    const comicId = await createComic(api, owner);
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    await acknowledged(client);
+
+    store.failSaves = true;
+    client.records.set('shape:pending', note('pending', 'not stored yet'));
+    await sleep(500);
+    expect(client.provider.hasUnsyncedChanges).toBe(true);
+    store.failSaves = false;
+    await acknowledged(client);
+    expect((await storedRecords(comicId)).has('shape:pending')).toBe(true);
+    client.close();
+  });
+
+  it('destroys a document that failed to load instead of keeping it (hocuspocus#1156)', async () => {
+    const store = spyStore();
+    const collab = await serverWith(store);
+    const comicId = await createComic(api, owner);
+    const loading: Array<{ isDestroyed: boolean }> = [];
+    collab.server.hocuspocus.configuration.extensions.unshift({
+      async onLoadDocument({ document }) {
+        loading.push(document);
+      },
+    });
+
+    store.failLoads = true;
+    const refused = connect(collab.url, comicId, { cookie: owner.cookie });
+    await waitFor(() => refused.refused !== undefined, 'the connection to fail');
+    refused.close();
+    await waitFor(() => loading[0]?.isDestroyed === true, 'the failed document to be destroyed');
+    expect(collab.server.hocuspocus.documents.size).toBe(0);
+    expect(collab.server.hocuspocus.loadingDocuments.size).toBe(0);
+
+    store.failLoads = false;
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    expect(loading).toHaveLength(2);
+    expect(loading[1]!.isDestroyed).toBe(false);
+    client.close();
+  });
+
+  it('merges what another writer stored meanwhile instead of overwriting it', async () => {
+    // Two servers that do not hear each other (no shared Redis prefix) only meet in Postgres.
+    const first = await serverWith();
+    const second = await startCollab(collabConfig(api, uniquePrefix()));
+    servers.push(second);
+    const comicId = await createComic(api, owner);
+    const a = connect(first.url, comicId, { cookie: owner.cookie });
+    const b = connect(second.url, comicId, { cookie: owner.cookie });
+    await Promise.all([synced(a), synced(b)]);
+
+    a.records.set('shape:a', note('a', 'stored first'));
+    await acknowledged(a);
+    b.records.set('shape:b', note('b', 'stored second'));
+    await acknowledged(b);
+
+    const stored = await storedRecords(comicId);
+    expect([...stored.keys()].sort()).toEqual(['shape:a', 'shape:b']);
+    // The second server took the first one's edit in, and passed it on to its client.
+    await waitFor(() => b.records.has('shape:a'), 'the merged edit to reach the second server’s client');
+    a.close();
+    b.close();
+  });
+});

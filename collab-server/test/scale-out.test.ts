@@ -1,0 +1,88 @@
+// Two collab-servers behind Redis, as when the service is scaled out: clients on either one edit the
+// same comic live.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Api,
+  type Collab,
+  type User,
+  acknowledged,
+  addMember,
+  collabConfig,
+  connect,
+  createComic,
+  database,
+  note,
+  removeMember,
+  signUp,
+  startApi,
+  startCollab,
+  storedRecords,
+  synced,
+  uniquePrefix,
+  waitFor,
+} from './helper.ts';
+
+let api: Api;
+let one: Collab;
+let two: Collab;
+let owner: User;
+let editor: User;
+
+beforeAll(async () => {
+  const prefix = uniquePrefix();
+  api = await startApi(prefix);
+  // Stores come late, so edits can only have travelled through Redis, not through Postgres.
+  const config = collabConfig(api, prefix, { store: { debounceMs: 2000, maxDebounceMs: 4000, retryBaseMs: 50, retryMaxMs: 200 } });
+  [one, two] = [await startCollab(config), await startCollab(config)];
+  [owner, editor] = [await signUp(api), await signUp(api)];
+});
+
+afterAll(async () => {
+  await Promise.all([one.server.close(), two.server.close()]);
+  await api.close();
+  await database.close();
+});
+
+describe('two instances behind Redis', () => {
+  it('stay in sync: edits, presence and the stored document', async () => {
+    const comicId = await createComic(api, owner);
+    await addMember(api, owner, comicId, editor, 'editor');
+    const a = connect(one.url, comicId, { cookie: owner.cookie });
+    const b = connect(two.url, comicId, { cookie: editor.cookie });
+    await Promise.all([synced(a), synced(b)]);
+
+    for (let i = 0; i < 30; i++) {
+      a.records.set(`shape:a${i}`, note(`a${i}`, 'on instance one'));
+      b.records.set(`shape:b${i}`, note(`b${i}`, 'on instance two'));
+    }
+    await waitFor(() => a.records.size === 60 && b.records.size === 60, 'each client to see the other instance’s edits', 1000);
+    expect(a.records.toJSON()).toEqual(b.records.toJSON());
+
+    a.provider.setAwarenessField('user', { name: owner.username });
+    await waitFor(
+      () => [...b.provider.awareness!.getStates().values()].some((state) => state.user?.name === owner.username),
+      'the owner’s presence to reach the other instance',
+    );
+
+    await Promise.all([acknowledged(a), acknowledged(b)]);
+    expect([...(await storedRecords(comicId)).keys()].sort()).toEqual([...a.records.keys()].sort());
+
+    // A client arriving on either instance later gets everything.
+    const c = connect(two.url, comicId, { cookie: owner.cookie });
+    await synced(c);
+    expect(c.records.toJSON()).toEqual(a.records.toJSON());
+    for (const client of [a, b, c]) client.close();
+  });
+
+  it('apply an access change on every instance', async () => {
+    const comicId = await createComic(api, owner);
+    await addMember(api, owner, comicId, editor, 'editor');
+    const onOne = connect(one.url, comicId, { cookie: editor.cookie });
+    const onTwo = connect(two.url, comicId, { cookie: editor.cookie });
+    await Promise.all([synced(onOne), synced(onTwo)]);
+    await removeMember(api, owner, comicId, editor);
+    await waitFor(() => onOne.closedBecause === 'access-revoked' && onTwo.closedBecause === 'access-revoked', 'both connections to close', 2000);
+    onOne.close();
+    onTwo.close();
+  });
+});

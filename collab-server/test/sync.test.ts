@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Api,
+  type Collab,
+  type User,
+  acknowledged,
+  addMember,
+  collabConfig,
+  connect,
+  createComic,
+  database,
+  note,
+  signUp,
+  startApi,
+  startCollab,
+  storedRecords,
+  synced,
+  uniquePrefix,
+  waitFor,
+} from './helper.ts';
+
+let api: Api;
+let collab: Collab;
+let owner: User;
+let editor: User;
+
+beforeAll(async () => {
+  const prefix = uniquePrefix();
+  api = await startApi(prefix);
+  collab = await startCollab(collabConfig(api, prefix));
+  [owner, editor] = [await signUp(api), await signUp(api)];
+});
+
+afterAll(async () => {
+  await collab.server.close();
+  await api.close();
+  await database.close();
+});
+
+describe('live editing', () => {
+  it('two clients editing at the same time converge, and the result is stored', async () => {
+    const comicId = await createComic(api, owner);
+    await addMember(api, owner, comicId, editor, 'editor');
+    const a = connect(collab.url, comicId, { cookie: owner.cookie });
+    const b = connect(collab.url, comicId, { cookie: editor.cookie });
+    await Promise.all([synced(a), synced(b)]);
+
+    // Both write before hearing from the other, including to the same record.
+    for (let i = 0; i < 20; i++) {
+      a.records.set(`shape:a${i}`, note(`a${i}`, 'from a'));
+      b.records.set(`shape:b${i}`, note(`b${i}`, 'from b'));
+    }
+    a.records.set('shape:both', note('both', 'a wrote this'));
+    b.records.set('shape:both', note('both', 'b wrote this'));
+
+    await waitFor(() => a.records.size === 41 && b.records.size === 41, 'both clients to see all 41 records');
+    expect(a.records.toJSON()).toEqual(b.records.toJSON());
+    await Promise.all([acknowledged(a), acknowledged(b)]);
+    const stored = await storedRecords(comicId);
+    expect(Object.fromEntries(stored)).toEqual(a.records.toJSON());
+
+    // A client arriving later gets the same document.
+    const c = connect(collab.url, comicId, { cookie: editor.cookie });
+    await synced(c);
+    expect(c.records.toJSON()).toEqual(a.records.toJSON());
+    for (const client of [a, b, c]) client.close();
+  });
+});
