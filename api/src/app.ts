@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
 import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
-import { GENERATION_QUEUE, type GenerationJobData } from '@inkwell/workflows';
+import { COMIC_EDITS_QUEUE, type ComicEditJobData, GENERATION_QUEUE, type GenerationJobData } from '@inkwell/workflows';
 import type { Config } from './config.ts';
 import { type BackgroundTasks, createBackgroundTasks } from './lib/background.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
@@ -106,11 +106,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
     prefix: bullPrefix,
   });
+  const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: bullPrefix });
   app.addHook('onClose', async () => {
     await queueEvents.close();
+    await comicEdits.close();
     if (!overrides.queue) await queue.close();
   });
-  const jobService = createJobService({ db, queue, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics });
+  const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics });
 
   await app.register(errorHandler);
   // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).

@@ -15,6 +15,7 @@ import { createAccessChanges } from './extensions/access-changes.ts';
 import { type ConnectionContext, createAuth } from './extensions/auth.ts';
 import { createMetrics } from './extensions/metrics.ts';
 import { createPersistence } from './extensions/persistence.ts';
+import { createGeneration } from './generation.ts';
 import { type Logger, createLogger } from './logger.ts';
 
 const COLLAB_PATH = '/collab';
@@ -61,6 +62,8 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       metrics.extension,
     ],
   });
+
+  const generation = createGeneration({ hocuspocus, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger });
 
   let stopping = false;
   const clients = new Map<WebSocket, ReturnType<typeof hocuspocus.handleConnection>>();
@@ -125,6 +128,8 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     // Stop intake: no new connections (the listening socket closes; upgrades are refused meanwhile).
     stopping = true;
     const closed = new Promise((resolve) => http.close(resolve));
+    // No new server-side edits; the ones under way finish while the documents are still here.
+    await generation.close();
     // Close connections. The last one of a document stores it (when it changed) and unloads it. Clients
     // reconnect elsewhere or later and send what was not acknowledged again.
     for (const [ws, client] of clients) {
@@ -152,7 +157,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     hocuspocus,
     readiness,
     async listen() {
-      await accessChanges.ready;
+      await Promise.all([accessChanges.ready, generation.ready]);
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.port, config.host, () => resolve());

@@ -90,6 +90,9 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     }
     const status = error.message === 'Cancelled' ? 'cancelled' : 'failed';
     await records.fail(job.data.jobId, status, status === 'cancelled' ? 'Cancelled' : error.message);
+    if (job.data.target) {
+      await processor.editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status, message: status === 'cancelled' ? 'Cancelled' : error.message });
+    }
     metrics.finished(job.data.workflow, workflow?.jobType ?? 'unknown', status, (Date.now() - (job.processedOn ?? Date.now())) / 1000);
     log(status === 'cancelled' ? 'info' : 'warn', `job ${status}`, { jobId: job.data.jobId, error: error.message });
   }

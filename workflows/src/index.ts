@@ -6,9 +6,12 @@ export { publicCatalogue, type PublicWorkflow } from './public.ts';
 export {
   CANCEL_CHANNEL,
   COMIC_EDITS_QUEUE,
+  COMIC_EDIT_OPTIONS,
   GENERATION_QUEUE,
-  INSERT_IMAGE_JOB,
   type ComicEditJobData,
+  comicEditJobId,
+  type PanelJobStatus,
+  type PanelProgressMessage,
   type GenerationJobData,
   type GenerationProgress,
   type GenerationResult,

@@ -6,7 +6,11 @@
 /** The API adds generation jobs; gpu-workers run them on ComfyUI. */
 export const GENERATION_QUEUE = 'generation';
 
-/** gpu-workers add one when a panel's picture is ready; the collab-server inserts it into the document. */
+/**
+ * Server-side edits of comic documents, consumed by the collab-servers (each edit by exactly one): a
+ * panel's generation state when its job is queued, starts, fails or is cancelled, and its picture when
+ * ready. Progress itself never goes into the document: it is relayed as stateless messages.
+ */
 export const COMIC_EDITS_QUEUE = 'comic-edits';
 
 /** Published (Redis pub/sub) by the API when someone cancels; the worker running that job interrupts it. */
@@ -43,15 +47,31 @@ export interface GenerationResult {
   height: number | null;
 }
 
-export interface ComicEditJobData {
-  kind: 'insert-image';
-  jobId: string;
-  comicId: string;
-  panelId: string;
-  mediaId: string;
-  width: number;
-  height: number;
+export type PanelJobStatus = 'queued' | 'running' | 'failed' | 'cancelled';
+
+export type ComicEditJobData =
+  | { kind: 'insert-image'; jobId: string; comicId: string; panelId: string; mediaId: string; width: number; height: number }
+  | { kind: 'set-generation'; jobId: string; comicId: string; panelId: string; status: PanelJobStatus; message?: string };
+
+/** Adds a comic edit once: the same edit reported twice (a retried completion, say) is one job. */
+export function comicEditJobId(edit: ComicEditJobData): string {
+  return edit.kind === 'insert-image' ? `insert-${edit.jobId}` : `generation-${edit.jobId}-${edit.status}`;
 }
 
-/** BullMQ job names of the generation queue are workflow ids; this is the one of the comic-edits queue. */
-export const INSERT_IMAGE_JOB = 'insert-image';
+export const COMIC_EDIT_OPTIONS = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/** Sent to everyone with the comic open while a panel's job runs (Hocuspocus stateless message). */
+export interface PanelProgressMessage {
+  type: 'generation-progress';
+  jobId: string;
+  panelId: string;
+  percent: number;
+  step?: number;
+  steps?: number;
+  preview?: string;
+}

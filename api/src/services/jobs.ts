@@ -6,7 +6,10 @@ import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import {
   CANCEL_CHANNEL,
+  COMIC_EDIT_OPTIONS,
+  type ComicEditJobData,
   type GenerationJobData,
+  comicEditJobId,
   type GenerationProgress,
   type PanelTarget,
   findWorkflow,
@@ -67,6 +70,8 @@ export type JobSignal =
 export function createJobService(deps: {
   db: Database;
   queue: Queue<GenerationJobData>;
+  /** Panel jobs show their state in the comic: queued when added, cancelled when taken off the queue. */
+  comicEdits: Queue<ComicEditJobData>;
   queueEvents: QueueEvents;
   /** Publishes cancellations to the gpu-workers. */
   redis: Redis;
@@ -109,6 +114,10 @@ export function createJobService(deps: {
         other.id !== id &&
         ((other.priority ?? 0) < (job.priority ?? 0) || ((other.priority ?? 0) === (job.priority ?? 0) && other.timestamp < job.timestamp)),
     ).length;
+  }
+
+  async function editComic(edit: ComicEditJobData) {
+    await deps.comicEdits.add(edit.kind, edit, { jobId: comicEditJobId(edit), ...COMIC_EDIT_OPTIONS });
   }
 
   async function present(row: JobRow) {
@@ -182,6 +191,7 @@ export function createJobService(deps: {
           removeOnFail: { age: 7 * 24 * 3600 },
         },
       );
+      if (input.target) await editComic({ kind: 'set-generation', jobId: row!.id, ...input.target, status: 'queued' });
       return present(row!);
     },
 
@@ -212,6 +222,9 @@ export function createJobService(deps: {
             .set({ status: 'cancelled', completedAt: new Date(), errorMessage: 'Cancelled' })
             .where(and(eq(jobs.id, id), inArray(jobs.status, ['queued', 'running'])));
           signals.emit(id, { kind: 'settled' } satisfies JobSignal);
+          if (row.targetComicId && row.targetPanelId) {
+            await editComic({ kind: 'set-generation', jobId: id, comicId: row.targetComicId, panelId: row.targetPanelId, status: 'cancelled', message: 'Cancelled' });
+          }
           return present(await findOwn(actor, id));
         } catch {
           // A worker took it in the meantime: interrupt it instead.

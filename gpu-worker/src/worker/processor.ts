@@ -9,7 +9,8 @@ import {
   type GenerationJobData,
   type GenerationProgress,
   type GenerationResult,
-  INSERT_IMAGE_JOB,
+  COMIC_EDIT_OPTIONS,
+  comicEditJobId,
   type WorkflowDefinition,
   findWorkflow,
   renderGraph,
@@ -156,16 +157,17 @@ export function createGenerationProcessor(deps: {
   async function insertIntoPanel(job: Job<GenerationJobData>, result: GenerationResult) {
     const { target, jobId } = job.data;
     if (!target) return;
-    await deps.comicEdits.add(
-      INSERT_IMAGE_JOB,
-      { kind: 'insert-image', jobId, comicId: target.comicId, panelId: target.panelId, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 },
-      // One insertion per job, however often its completion is reported.
-      { jobId: `insert-${jobId}`, attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
-    );
+    await editComic({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
+  }
+
+  /** Hands an edit of a comic document to the collab-servers, once per edit however often it is reported. */
+  async function editComic(edit: ComicEditJobData) {
+    await deps.comicEdits.add(edit.kind, edit, { jobId: comicEditJobId(edit), ...COMIC_EDIT_OPTIONS });
   }
 
   return {
     running,
+    editComic,
 
     async process(job: Job<GenerationJobData>): Promise<GenerationResult> {
       const workflow = findWorkflow(job.data.workflow);
@@ -180,6 +182,7 @@ export function createGenerationProcessor(deps: {
       }
 
       await records.markRunning(job.data.jobId);
+      if (job.data.target) await editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status: 'running' });
       const started = performance.now();
       let instance: Instance;
       try {
