@@ -41,6 +41,10 @@ export default defineConfig({
       PORT: String(port),
       API_PORT: String(port + 1),
       COLLAB_PORT: String(port + 2),
+      SIMULATOR_PORT: String(port + 3),
+      WORKER_PORT: String(port + 4),
+      // Pictures in a few seconds, so that tests watch a whole generation.
+      SIM_STEP_MS: '60',
       PUBLIC_URL: baseURL,
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_e2e',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -2,18 +2,22 @@
 //   PORT (3000)         the one origin: pages, /api, /collab
 //   API_PORT (4000)     where the API listens on loopback
 //   COLLAB_PORT (4100)  where the collaboration server listens on loopback
+//   WORKER_PORT (8000)  the gpu-worker's health and metrics
+//   COMFYUI_URLS        ComfyUI addresses; without it the ComfyUI simulator runs on SIMULATOR_PORT (8188)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { migrateDatabase } from '@inkwell/db';
 import { describeConnectionError } from '../api/src/lib/connection-errors.ts';
 
-const env: NodeJS.ProcessEnv & Record<'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'API_PORT' | 'COLLAB_PORT', string> = {
+type Defaults = 'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'API_PORT' | 'COLLAB_PORT' | 'SIMULATOR_PORT';
+const env: NodeJS.ProcessEnv & Record<Defaults, string> = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/inkwell',
   REDIS_URL: 'redis://127.0.0.1:6379',
   PORT: '3000',
   API_PORT: '4000',
   COLLAB_PORT: '4100',
+  SIMULATOR_PORT: '8188',
   ...process.env,
 };
 env.PUBLIC_URL ??= `http://localhost:${env.PORT}`;
@@ -21,6 +25,12 @@ env.API_INTERNAL_URL ??= `http://127.0.0.1:${env.API_PORT}`;
 env.COLLAB_INTERNAL_URL ??= `http://127.0.0.1:${env.COLLAB_PORT}`;
 // The API sits behind web/server.ts on this machine: trust the forwarded client address from loopback only.
 env.TRUST_PROXY ??= 'loopback';
+// No GPU configured: generate with the ComfyUI simulator, and let the site say its pictures are simulated.
+const simulated = !env.COMFYUI_URLS;
+if (simulated) {
+  env.COMFYUI_URLS = `http://127.0.0.1:${env.SIMULATOR_PORT}`;
+  env.GENERATION_SIMULATED = 'true';
+}
 
 async function checkServices(): Promise<void> {
   try {
@@ -39,17 +49,19 @@ async function checkServices(): Promise<void> {
   }
 }
 
-const services: Record<string, string> = {
-  api: 'api/src/main.ts',
-  collab: 'collab-server/src/main.ts',
-  web: 'web/server.ts',
+const services: Record<string, { entry: string; env?: NodeJS.ProcessEnv }> = {
+  ...(simulated && { comfyui: { entry: 'gpu-worker/src/simulator/main.ts', env: { PORT: env.SIMULATOR_PORT } } }),
+  api: { entry: 'api/src/main.ts' },
+  collab: { entry: 'collab-server/src/main.ts' },
+  worker: { entry: 'gpu-worker/src/main.ts' },
+  web: { entry: 'web/server.ts' },
 };
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-function start(name: string, entry: string): void {
-  const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(name: string, { entry, env: own }: { entry: string; env?: NodeJS.ProcessEnv }): void {
+  const child = spawn(process.execPath, [entry], { env: { ...env, ...own }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(name, child);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => console.log(`[${name}] ${line}`));
@@ -86,5 +98,5 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-for (const [name, entry] of Object.entries(services)) start(name, entry);
+for (const [name, service] of Object.entries(services)) start(name, service);
 console.log(`Inkwell is starting at ${env.PUBLIC_URL}`);

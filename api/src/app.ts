@@ -16,7 +16,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { comicRoutes, inviteRoutes } from './routes/comics.ts';
-import { jobRoutes, workflowRoutes } from './routes/jobs.ts';
+import { jobRoutes, statusRoutes, workflowRoutes } from './routes/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
@@ -138,6 +138,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens });
   await app.register(inviteRoutes, { prefix: '/api/v1/invites', comics });
   await app.register(mediaRoutes, { prefix: '/api/v1/media', media, maxUploadBytes: config.maxUploadBytes });
+  await app.register(statusRoutes, { prefix: '/api/v1/status', generationSimulated: config.generationSimulated });
   await app.register(workflowRoutes, { prefix: '/api/v1/workflows' });
   await app.register(jobRoutes, { prefix: '/api/v1/jobs', jobs: jobService });
 

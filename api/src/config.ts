@@ -25,6 +25,8 @@ const schema = storageEnv.extend({
   SUPERADMIN_USERNAME: z.string().optional(),
   SUPERADMIN_PASSWORD: z.string().optional(),
   RATE_LIMIT_DISABLED: bool.default(false),
+  /** Set by `npm start` when generation runs on the ComfyUI simulator, so the site can say so. */
+  GENERATION_SIMULATED: bool.default(false),
   MEDIA_MAX_MB: z.coerce.number().int().min(1).max(500).default(20),
   CLAMAV_HOST: z.string().optional(),
   CLAMAV_PORT: z.coerce.number().int().min(1).max(65_535).default(3310),
@@ -49,6 +51,7 @@ export interface Config {
   mailFrom: string;
   superAdmin: { email: string; username: string; password: string } | undefined;
   rateLimitEnabled: boolean;
+  generationSimulated: boolean;
   storage: StorageConfig;
   maxUploadBytes: number;
   clamd: { host: string; port: number } | undefined;
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { email: e.SUPERADMIN_EMAIL, username: e.SUPERADMIN_USERNAME!, password: e.SUPERADMIN_PASSWORD! }
       : undefined,
     rateLimitEnabled: !e.RATE_LIMIT_DISABLED,
+    generationSimulated: e.GENERATION_SIMULATED,
     storage,
     maxUploadBytes: e.MEDIA_MAX_MB * 1024 * 1024,
     clamd: e.CLAMAV_HOST ? { host: e.CLAMAV_HOST, port: e.CLAMAV_PORT } : undefined,

@@ -289,3 +289,9 @@ export interface JobEvents {
   failed: JobItem;
   cancelled: JobItem;
 }
+
+export const siteStatus = z.object({
+  /** Pictures come from the ComfyUI simulator (no GPU configured): placeholders, plainly labelled. */
+  generationSimulated: z.boolean(),
+});
+export type SiteStatus = z.infer<typeof siteStatus>;

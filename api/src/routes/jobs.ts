@@ -1,13 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicCatalogue } from '@inkwell/workflows';
-import { createJobBody, jobItem, jobsQuery, ok, okPage, uuidParams, workflowInfo } from '../contract.ts';
+import { createJobBody, jobItem, jobsQuery, ok, okPage, siteStatus, uuidParams, workflowInfo } from '../contract.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { JobService, JobSignal, PresentedJob } from '../services/jobs.ts';
 
 const tags = ['generation'];
 const HEARTBEAT_MS = 15_000;
 const POSITION_EVERY_MS = 2_000;
+
+export const statusRoutes: FastifyPluginAsyncZod<{ generationSimulated: boolean }> = async (app, { generationSimulated }) => {
+  app.get(
+    '/',
+    { config: { permission: 'public' }, schema: { tags, summary: 'What the site runs on (e.g. simulated generation)', response: { 200: ok(siteStatus) } } },
+    async () => ({ success: true as const, data: { generationSimulated } }),
+  );
+};
 
 export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
