@@ -60,45 +60,59 @@ export interface WorkflowDefinition {
 /** Graph files are checked against ComfyUI's node catalogue by the tests, not by the compiler. */
 const asGraph = (json: unknown) => json as ApiGraph;
 
+const DEFAULT_NEGATIVE = 'blurry, low quality, watermark, text, signature';
+
 const CHECKPOINTS = { 'sdxl-base': 'sd_xl_base_1.0.safetensors' } as const;
 const checkpoint = z.enum(Object.keys(CHECKPOINTS) as [keyof typeof CHECKPOINTS]).default('sdxl-base');
 
+/** One place in a graph: `node`'s input `input`. */
+const at = (node: string, input: string): readonly Binding[] => [{ node, input }];
+
+/** What every SDXL workflow takes besides its own parameters. */
+const sdxlCommon = (l: Limits, defaults: { steps: number; guidance: number }) => ({
+  negativePrompt: negativePrompt.default(DEFAULT_NEGATIVE),
+  seed: seed.optional(),
+  steps: steps(l, defaults.steps),
+  guidance: guidance(defaults.guidance),
+  model: checkpoint,
+});
+
 const sdxlBindings = {
-  model: [{ node: '1', input: 'ckpt_name' }],
-  prompt: [{ node: '2', input: 'text' }],
-  negativePrompt: [{ node: '3', input: 'text' }],
-  width: [{ node: '4', input: 'width' }],
-  height: [{ node: '4', input: 'height' }],
-  seed: [{ node: '5', input: 'seed' }],
-  steps: [{ node: '5', input: 'steps' }],
-  guidance: [{ node: '5', input: 'cfg' }],
+  model: at('1', 'ckpt_name'),
+  prompt: at('2', 'text'),
+  negativePrompt: at('3', 'text'),
+  width: at('4', 'width'),
+  height: at('4', 'height'),
+  seed: at('5', 'seed'),
+  steps: at('5', 'steps'),
+  guidance: at('5', 'cfg'),
 } as const;
 
 const referenceBindings = {
-  model: [{ node: '1', input: 'ckpt_name' }],
-  referenceImage: [{ node: '3', input: 'image' }],
-  referenceWeight: [{ node: '4', input: 'weight' }],
-  prompt: [{ node: '5', input: 'text' }],
-  negativePrompt: [{ node: '6', input: 'text' }],
-  width: [{ node: '7', input: 'width' }],
-  height: [{ node: '7', input: 'height' }],
-  seed: [{ node: '8', input: 'seed' }],
-  steps: [{ node: '8', input: 'steps' }],
-  guidance: [{ node: '8', input: 'cfg' }],
+  model: at('1', 'ckpt_name'),
+  referenceImage: at('3', 'image'),
+  referenceWeight: at('4', 'weight'),
+  prompt: at('5', 'text'),
+  negativePrompt: at('6', 'text'),
+  width: at('7', 'width'),
+  height: at('7', 'height'),
+  seed: at('8', 'seed'),
+  steps: at('8', 'steps'),
+  guidance: at('8', 'cfg'),
 } as const;
 
 const svdBindings = {
-  inputImage: [{ node: '2', input: 'image' }],
-  width: [{ node: '3', input: 'width' }],
-  height: [{ node: '3', input: 'height' }],
-  frames: [{ node: '3', input: 'video_frames' }],
+  inputImage: at('2', 'image'),
+  width: at('3', 'width'),
+  height: at('3', 'height'),
+  frames: at('3', 'video_frames'),
   fps: [
     { node: '3', input: 'fps' },
     { node: '7', input: 'fps' },
   ],
-  motion: [{ node: '3', input: 'motion_bucket_id' }],
-  seed: [{ node: '5', input: 'seed' }],
-  steps: [{ node: '5', input: 'steps' }],
+  motion: at('3', 'motion_bucket_id'),
+  seed: at('5', 'seed'),
+  steps: at('5', 'steps'),
 } as const;
 
 const modelFile = (params: Record<string, unknown>) => ({ model: CHECKPOINTS[params.model as keyof typeof CHECKPOINTS] });
@@ -113,16 +127,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     jobType: 'image',
     permission: 'jobs:create',
     params: (l) =>
-      z.object({
-        prompt,
-        negativePrompt: negativePrompt.default('blurry, low quality, watermark, text, signature'),
-        seed: seed.optional(),
-        width: side(l, 1024),
-        height: side(l, 1024),
-        steps: steps(l, 25),
-        guidance: guidance(7),
-        model: checkpoint,
-      }),
+      z.object({ prompt, width: side(l, 1024), height: side(l, 1024), ...sdxlCommon(l, { steps: 25, guidance: 7 }) }),
     imageParams: [],
     graph: () => asGraph(txt2imgSdxl),
     graphs: [asGraph(txt2imgSdxl)],
@@ -142,12 +147,12 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     graph: () => asGraph(txt2imgFlux),
     graphs: [asGraph(txt2imgFlux)],
     bindings: () => ({
-      prompt: [{ node: '4', input: 'text' }],
-      guidance: [{ node: '5', input: 'guidance' }],
-      width: [{ node: '7', input: 'width' }],
-      height: [{ node: '7', input: 'height' }],
-      seed: [{ node: '8', input: 'seed' }],
-      steps: [{ node: '8', input: 'steps' }],
+      prompt: at('4', 'text'),
+      guidance: at('5', 'guidance'),
+      width: at('7', 'width'),
+      height: at('7', 'height'),
+      seed: at('8', 'seed'),
+      steps: at('8', 'steps'),
     }),
     output: () => ({ node: '10', kind: 'image' }),
   },
@@ -158,29 +163,20 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     jobType: 'image',
     permission: 'jobs:create',
     params: (l) =>
-      z.object({
-        prompt,
-        negativePrompt: negativePrompt.default('blurry, low quality, watermark, text, signature'),
-        inputImage: mediaId,
-        strength,
-        seed: seed.optional(),
-        steps: steps(l, 25),
-        guidance: guidance(7),
-        model: checkpoint,
-      }),
+      z.object({ prompt, inputImage: mediaId, strength, ...sdxlCommon(l, { steps: 25, guidance: 7 }) }),
     imageParams: ['inputImage'],
     graph: () => asGraph(img2imgSdxl),
     graphs: [asGraph(img2imgSdxl)],
     derive: modelFile,
     bindings: () => ({
-      model: [{ node: '1', input: 'ckpt_name' }],
-      prompt: [{ node: '2', input: 'text' }],
-      negativePrompt: [{ node: '3', input: 'text' }],
-      inputImage: [{ node: '4', input: 'image' }],
-      seed: [{ node: '6', input: 'seed' }],
-      steps: [{ node: '6', input: 'steps' }],
-      guidance: [{ node: '6', input: 'cfg' }],
-      strength: [{ node: '6', input: 'denoise' }],
+      model: at('1', 'ckpt_name'),
+      prompt: at('2', 'text'),
+      negativePrompt: at('3', 'text'),
+      inputImage: at('4', 'image'),
+      seed: at('6', 'seed'),
+      steps: at('6', 'steps'),
+      guidance: at('6', 'cfg'),
+      strength: at('6', 'denoise'),
     }),
     output: () => ({ node: '8', kind: 'image' }),
   },
@@ -193,15 +189,11 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     params: (l) =>
       z.object({
         prompt,
-        negativePrompt: negativePrompt.default('blurry, low quality, watermark, text, signature'),
         referenceImage: mediaId,
         referenceWeight,
-        seed: seed.optional(),
         width: side(l, 1024),
         height: side(l, 1024),
-        steps: steps(l, 25),
-        guidance: guidance(6.5),
-        model: checkpoint,
+        ...sdxlCommon(l, { steps: 25, guidance: 6.5 }),
       }),
     imageParams: ['referenceImage'],
     graph: () => asGraph(characterReference),
@@ -237,7 +229,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
       return {
         ...modelFile(p),
         prompt: `${p.prompt as string}, ${style.positive}`,
-        negativePrompt: `${style.negative}, blurry, low quality, watermark, text, signature, speech bubble`,
+        negativePrompt: `${style.negative}, ${DEFAULT_NEGATIVE}, speech bubble`,
       };
     },
     bindings: (p) => (p.referenceImage ? referenceBindings : sdxlBindings),
@@ -307,7 +299,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     imageParams: ['inputImage'],
     graph: () => asGraph(upscale),
     graphs: [asGraph(upscale)],
-    bindings: () => ({ inputImage: [{ node: '1', input: 'image' }], factor: [{ node: '2', input: 'scale_by' }] }),
+    bindings: () => ({ inputImage: at('1', 'image'), factor: at('2', 'scale_by') }),
     output: () => ({ node: '3', kind: 'image' }),
   },
 ];
