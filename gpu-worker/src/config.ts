@@ -12,6 +12,8 @@ const schema = storageEnv.extend({
   /** Prompts per ComfyUI instance at once: 2 keeps each GPU busy, the next prompt queued behind the running one. */
   PROMPTS_PER_INSTANCE: z.coerce.number().int().min(1).max(16).default(2),
   JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(7200).default(900),
+  /** How long a ComfyUI may stay unreachable mid-job before the job is retried on another instance. */
+  COMFYUI_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
   /** How soon a job whose worker died is given to another one. */
   STALLED_CHECK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -26,6 +28,7 @@ export interface Config {
   port: number;
   promptsPerInstance: number;
   jobTimeoutMs: number;
+  comfyGraceMs: number;
   stalledIntervalMs: number;
   storage: StorageConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.WORKER_PORT,
     promptsPerInstance: e.PROMPTS_PER_INSTANCE,
     jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
+    comfyGraceMs: e.COMFYUI_GRACE_SECONDS * 1000,
     stalledIntervalMs: e.STALLED_CHECK_SECONDS * 1000,
     storage,
     logLevel: e.LOG_LEVEL,

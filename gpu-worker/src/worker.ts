@@ -59,7 +59,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
   const pool = createInstancePool({
     urls: config.comfyUrls,
     perInstance: config.promptsPerInstance,
-    connect: overrides.connect ?? ((baseUrl) => createComfyClient({ baseUrl })),
+    connect: overrides.connect ?? ((baseUrl) => createComfyClient({ baseUrl, reconnectGraceMs: config.comfyGraceMs })),
     onChange: (instance) => metrics.instance(instance),
   });
   const processor = createGenerationProcessor({

@@ -1,0 +1,154 @@
+// Generation end to end: the API queues, BullMQ carries, a gpu-worker runs the graph on the ComfyUI
+// simulator and stores the picture; what the requester sees comes back through the API.
+import { eq, sql } from 'drizzle-orm';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabaseClient, schema } from '@inkwell/db';
+import { type Pipeline, call, finished, readEvents, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
+
+const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
+let p: Pipeline;
+
+beforeAll(async () => {
+  p = await startPipeline({ stepMs: 5 });
+});
+afterAll(async () => {
+  await p.close();
+  await database.close();
+});
+
+const resultsOf = (jobId: string) => database.db.select().from(schema.media).where(sql`${schema.media.metadata}->>'jobId' = ${jobId}`);
+
+describe('a generation', () => {
+  it('runs end to end: the picture is stored, listed and served to its owner only', async () => {
+    const alice = await signUp(p);
+    const queued = await call<{ id: string }>(p, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'a lighthouse in a storm', width: 512, height: 384, steps: 8 } });
+    expect(queued.status).toBe(202);
+    const job = await waitForJob(p, alice, queued.body.data.id, finished);
+    expect(job).toMatchObject({ status: 'completed', progress: 100, error: null });
+    expect(job.result).toMatchObject({ width: 512, height: 384, mimeType: 'image/png' });
+
+    const file = await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: alice.cookie } });
+    expect(file.statusCode).toBe(200);
+    expect((await sharp(file.rawPayload).metadata()).width).toBe(512);
+    const bob = await signUp(p);
+    expect((await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: bob.cookie } })).statusCode).toBe(404);
+
+    const [row] = await database.db.select().from(schema.jobs).where(eq(schema.jobs.id, job.id));
+    expect(row!.startedAt).not.toBeNull();
+    expect(row!.completedAt!.getTime()).toBeGreaterThanOrEqual(row!.startedAt!.getTime());
+    expect(row!.processingTime).toBeGreaterThan(0);
+    expect(await resultsOf(job.id)).toHaveLength(1);
+  });
+
+  it('reports its life in order: state, started, progress that only grows, then done', async () => {
+    const alice = await signUp(p);
+    const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'watch me', width: 256, height: 256, steps: 20 } });
+    const events = await readEvents(p, alice, body.data.id);
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe('state');
+    expect(names.at(-1)).toBe('done');
+    expect(names).toContain('progress');
+    const percents = events.filter((e) => e.event === 'progress').map((e) => e.data.percent as number);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents.at(-1)).toBe(100);
+    expect(events.at(-1)!.data).toMatchObject({ status: 'completed' });
+    expect(events.some((e) => e.event === 'progress' && typeof e.data.preview === 'string' && (e.data.preview as string).startsWith('data:image/jpeg'))).toBe(true);
+  });
+
+  it('fails with ComfyUI’s message when a node errors, without retrying', async () => {
+    const alice = await signUp(p);
+    const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', {
+      workflow: 'txt2img-sdxl',
+      params: { prompt: 'a cat [sim:error:The sampler ran out of patience]', width: 256, height: 256, steps: 4 },
+    });
+    const job = await waitForJob(p, alice, body.data.id, finished);
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('The sampler ran out of patience');
+    expect(await resultsOf(job.id)).toHaveLength(0);
+  });
+
+  it('turns an animated result into a GIF for the GIF workflow', async () => {
+    const creator = await signUp(p, 'creator');
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'orange' } }).png().toBuffer();
+    const boundary = 'pipelineboundary';
+    const upload = await p.api.inject({
+      method: 'POST',
+      url: '/api/v1/media',
+      headers: { cookie: creator.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="frame.png"\r\nContent-Type: image/png\r\n\r\n`),
+        png,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    const { body } = await call<{ id: string }>(p, creator, 'POST', '/jobs', {
+      workflow: 'gif-svd',
+      params: { inputImage: upload.json().data.id, width: 256, height: 256, frames: 8, steps: 4 },
+    });
+    const job = await waitForJob(p, creator, body.data.id, finished);
+    expect(job.status, job.error ?? '').toBe('completed');
+    expect(job.result!.mimeType).toBe('image/gif');
+    const file = await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: creator.cookie } });
+    expect((await sharp(file.rawPayload, { animated: true }).metadata()).pages).toBe(8);
+  });
+});
+
+describe('cancelling', () => {
+  it('interrupts a running job on ComfyUI and stores nothing', async () => {
+    const slow = await startPipeline({ stepMs: 200 });
+    try {
+      const alice = await signUp(slow);
+      const started = new Promise<string>((resolve) => slow.simulators[0]!.on('started', resolve));
+      const { body } = await call<{ id: string }>(slow, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'too slow', width: 256, height: 256, steps: 30 } });
+      const promptId = await started;
+      await waitForJob(slow, alice, body.data.id, (j) => j.status === 'running');
+      expect((await call(slow, alice, 'POST', `/jobs/${body.data.id}/cancel`)).status).toBe(202);
+      expect(await slow.simulators[0]!.waitForPrompt(promptId)).toBe('error');
+      const job = await waitForJob(slow, alice, body.data.id, finished);
+      expect(job.status).toBe('cancelled');
+      expect(await resultsOf(job.id)).toHaveLength(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('takes a job still waiting behind others off the queue', async () => {
+    const busy = await startPipeline({ stepMs: 100, workerConfig: { promptsPerInstance: 1 } });
+    try {
+      const alice = await signUp(busy);
+      const first = (await call<{ id: string }>(busy, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'first', width: 256, height: 256, steps: 20 } })).body.data;
+      await waitForJob(busy, alice, first.id, (j) => j.status === 'running');
+      const second = (await call<{ id: string; queuePosition: number }>(busy, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'second', steps: 4 } })).body.data;
+      expect(second.queuePosition).toBe(1);
+      const cancelled = await call<{ status: string }>(busy, alice, 'POST', `/jobs/${second.id}/cancel`);
+      expect(cancelled.body.data.status).toBe('cancelled');
+      expect((await waitForJob(busy, alice, first.id, finished)).status).toBe('completed');
+      const after = (await call<{ status: string }>(busy, alice, 'GET', `/jobs/${second.id}`)).body.data;
+      expect(after.status).toBe('cancelled');
+      expect(await resultsOf(second.id)).toHaveLength(0);
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
+describe('when ComfyUI goes away', () => {
+  it('retries the job on another instance and succeeds', async () => {
+    const two = await startPipeline({ simulators: 2, stepMs: 100 });
+    try {
+      const alice = await signUp(two);
+      // Whichever instance starts the prompt dies.
+      const victim = new Promise<number>((resolve) => two.simulators.forEach((sim, i) => sim.on('started', () => resolve(i))));
+      const { body } = await call<{ id: string }>(two, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'survive', width: 256, height: 256, steps: 20 } });
+      await two.simulators[await victim]!.crash();
+      const job = await waitForJob(two, alice, body.data.id, finished, 30_000);
+      expect(job.status, job.error ?? '').toBe('completed');
+      expect(await resultsOf(job.id)).toHaveLength(1);
+      const [row] = await database.db.select().from(schema.jobs).where(eq(schema.jobs.id, job.id));
+      expect(row!.errorMessage).toBeNull();
+    } finally {
+      await two.close();
+    }
+  });
+});

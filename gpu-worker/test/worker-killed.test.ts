@@ -1,0 +1,54 @@
+// A gpu-worker killed in the middle of a job (SIGKILL: no goodbye) must not lose the job, nor store its
+// result twice: BullMQ notices the stalled job and another worker runs it.
+import { spawn } from 'node:child_process';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDatabaseClient, schema } from '@inkwell/db';
+import { type Pipeline, addWorker, call, finished, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
+
+const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
+let p: Pipeline;
+
+beforeAll(async () => {
+  p = await startPipeline({ stepMs: 100, workers: 0 });
+});
+afterAll(async () => {
+  await p.close();
+  await database.close();
+});
+
+it('gives the job of a killed worker to another one, and ends with exactly one result', async () => {
+  const doomed = spawn(process.execPath, ['gpu-worker/src/main.ts'], {
+    env: {
+      ...process.env,
+      REDIS_PREFIX: p.prefix,
+      COMFYUI_URLS: p.simulators[0]!.url,
+      STORAGE_DIR: p.storageDir,
+      WORKER_PORT: '0',
+      STALLED_CHECK_SECONDS: '1',
+      LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => doomed.once('exit', resolve));
+  try {
+    const alice = await signUp(p);
+    const started = new Promise<void>((resolve) => p.simulators[0]!.on('started', () => resolve()));
+    const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', {
+      workflow: 'txt2img-sdxl',
+      params: { prompt: 'outlive my worker', width: 256, height: 256, steps: 20 },
+    });
+    await started;
+    expect((await call<{ status: string }>(p, alice, 'GET', `/jobs/${body.data.id}`)).body.data.status).toBe('running');
+    doomed.kill('SIGKILL');
+    await exited;
+
+    await addWorker(p);
+    const job = await waitForJob(p, alice, body.data.id, finished, 40_000);
+    expect(job.status, job.error ?? '').toBe('completed');
+    const results = await database.db.select().from(schema.media).where(sql`${schema.media.metadata}->>'jobId' = ${job.id}`);
+    expect(results.map((r) => r.id)).toEqual([job.result!.id]);
+  } finally {
+    doomed.kill('SIGKILL');
+  }
+}, 60_000);
