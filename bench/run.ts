@@ -3,8 +3,9 @@
 //   npm run bench -- api     one part
 import { benchApi } from './api.ts';
 import { benchCollab } from './collab.ts';
+import { benchGeneration } from './generation.ts';
 
-const parts: Record<string, () => Promise<string[]>> = { api: benchApi, collab: benchCollab };
+const parts: Record<string, () => Promise<string[]>> = { api: benchApi, collab: benchCollab, generation: benchGeneration };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(parts)) {
   const part = parts[name];

@@ -63,7 +63,13 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     ],
   });
 
-  const generation = createGeneration({ hocuspocus, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger });
+  const generation = createGeneration({
+    hocuspocus,
+    whenStored: (name) => new Promise<void>((resolve) => persistence.whenStored(name, resolve)),
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    logger,
+  });
 
   let stopping = false;
   const clients = new Map<WebSocket, ReturnType<typeof hocuspocus.handleConnection>>();
