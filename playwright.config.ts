@@ -34,7 +34,8 @@ export default defineConfig({
   ],
   webServer: {
     command: 'node scripts/run-all.ts',
-    url: `${baseURL}/healthz`,
+    // The front server answers /healthz before the API is up; this answers once the API does.
+    url: `${baseURL}/api/v1/status`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
     env: {

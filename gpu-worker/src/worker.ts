@@ -1,8 +1,9 @@
 // The gpu-worker: takes generation jobs from BullMQ, runs them on ComfyUI, stores the results, and hands
 // panel pictures to the collab-server. `createGpuWorker` is what main.ts and the tests start.
+import { once } from 'node:events';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createMediaStore } from '@inkwell/api/media-store';
 import { createStorage } from '@inkwell/api/storage';
@@ -15,7 +16,6 @@ import {
   type GenerationJobData,
   type GenerationResult,
   WORKFLOWS,
-  findWorkflow,
 } from '@inkwell/workflows';
 import { checkRequirements, createComfyClient } from './comfyui/client.ts';
 import type { Config } from './config.ts';
@@ -78,23 +78,12 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
   let health: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
-  /** What a failed attempt means for the job's row: the end, or another try. */
+  /**
+   * The processor records every failure it sees; this catches the ones it never sees: a job that stalled
+   * (its worker died) more often than BullMQ allows.
+   */
   async function onFailed(job: Job<GenerationJobData> | undefined, error: Error) {
-    if (!job) return;
-    const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const workflow = findWorkflow(job.data.workflow);
-    if (!final) {
-      log('warn', 'job attempt failed, will retry', { jobId: job.data.jobId, error: error.message });
-      await records.retrying(job.data.jobId, error.message);
-      return;
-    }
-    const status = error.message === 'Cancelled' ? 'cancelled' : 'failed';
-    await records.fail(job.data.jobId, status, status === 'cancelled' ? 'Cancelled' : error.message);
-    if (job.data.target) {
-      await processor.editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status, message: status === 'cancelled' ? 'Cancelled' : error.message });
-    }
-    metrics.finished(job.data.workflow, workflow?.jobType ?? 'unknown', status, (Date.now() - (job.processedOn ?? Date.now())) / 1000);
-    log(status === 'cancelled' ? 'info' : 'warn', `job ${status}`, { jobId: job.data.jobId, error: error.message });
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) await processor.endJob(job, 'failed', error.message);
   }
 
   /** Which workflows each instance cannot run, from its node catalogue; logged so an operator can fix it. */
@@ -154,6 +143,8 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
 
     async start() {
       await checkInstances();
+      // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
+      if (subscriber.status !== 'ready') await once(subscriber, 'ready');
       await subscriber.subscribe(`${config.redisPrefix}${CANCEL_CHANNEL}`);
       subscriber.on('message', (_channel, jobId: string) => {
         if (processor.cancel(jobId)) log('info', 'cancelling a running job', { jobId });

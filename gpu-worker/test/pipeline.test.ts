@@ -62,6 +62,8 @@ describe('a generation', () => {
       workflow: 'txt2img-sdxl',
       params: { prompt: 'a cat [sim:error:The sampler ran out of patience]', width: 256, height: 256, steps: 4 },
     });
+    const events = await readEvents(p, alice, body.data.id);
+    expect(events.at(-1)).toMatchObject({ event: 'failed', data: { status: 'failed' } });
     const job = await waitForJob(p, alice, body.data.id, finished);
     expect(job.status).toBe('failed');
     expect(job.error).toContain('The sampler ran out of patience');
@@ -103,7 +105,10 @@ describe('cancelling', () => {
       const { body } = await call<{ id: string }>(slow, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'too slow', width: 256, height: 256, steps: 30 } });
       const promptId = await started;
       await waitForJob(slow, alice, body.data.id, (j) => j.status === 'running');
+      const events = readEvents(slow, alice, body.data.id);
       expect((await call(slow, alice, 'POST', `/jobs/${body.data.id}/cancel`)).status).toBe(202);
+      // Whoever watches the job hears that it ended, and how.
+      expect((await events).at(-1)).toMatchObject({ event: 'cancelled', data: { status: 'cancelled' } });
       expect(await slow.simulators[0]!.waitForPrompt(promptId)).toBe('error');
       const job = await waitForJob(slow, alice, body.data.id, finished);
       expect(job.status).toBe('cancelled');

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Auth } from './sessions.ts';
 
@@ -52,7 +53,8 @@ export function createSessionCache(opts: {
   sweep.unref();
 
   const subscriber = opts.redis?.duplicate();
-  const ready = subscriber?.subscribe(opts.channel).then(() => {
+  // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
+  const ready = subscriber && (subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready')).then(() => subscriber.subscribe(opts.channel)).then(() => {
     subscriber.on('message', (_channel, message) => {
       try {
         dropLocal(JSON.parse(message) as Invalidation);

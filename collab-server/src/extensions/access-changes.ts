@@ -1,6 +1,7 @@
 // The API publishes every change of access to a comic on Redis. Open connections follow at once: a
 // removed member (or everyone, when the comic is deleted) is disconnected; a demoted or promoted one
 // becomes read-only or read-write, and is told so with a stateless message {"type":"access","role"}.
+import { once } from 'node:events';
 import { type Connection, type Extension, type Hocuspocus, OutgoingMessage } from '@hocuspocus/server';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -68,7 +69,8 @@ export function createAccessChanges(deps: { subscriber: Redis; channel: string; 
     else deps.logger.warn('ignored an access change that is not one', { message: raw.slice(0, 200) });
   });
 
-  const ready = subscriber.subscribe(deps.channel);
+  // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
+  const ready = (subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready')).then(() => subscriber.subscribe(deps.channel));
   // Awaited by whoever starts serving; a server that never starts must not crash on it.
   ready.catch(() => {});
 

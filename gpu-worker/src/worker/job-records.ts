@@ -39,11 +39,14 @@ export function createJobRecords(db: Database) {
       return updated.length === 1;
     },
 
-    async fail(jobId: string, status: 'failed' | 'cancelled', message: string): Promise<void> {
-      await db
+    /** Ends the job, once: false when it had already ended. */
+    async fail(jobId: string, status: 'failed' | 'cancelled', message: string): Promise<boolean> {
+      const ended = await db
         .update(jobs)
         .set({ status, errorMessage: message.slice(0, 2000), completedAt: new Date() })
-        .where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])));
+        .where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])))
+        .returning({ id: jobs.id });
+      return ended.length === 1;
     },
 
     /** Back to the queue for another attempt, saying why. */

@@ -165,60 +165,95 @@ export function createGenerationProcessor(deps: {
     await deps.comicEdits.add(edit.kind, edit, { jobId: comicEditJobId(edit), ...COMIC_EDIT_OPTIONS });
   }
 
+  /** One attempt at a job: run the workflow on an instance, store the picture, link it, hand it to the comic. */
+  async function run(job: Job<GenerationJobData>): Promise<GenerationResult> {
+    const workflow = findWorkflow(job.data.workflow);
+    if (!workflow) throw new UnrecoverableError(`Unknown workflow ${job.data.workflow}`);
+    const row = await records.find(job.data.jobId);
+    if (!row || row.status === 'cancelled' || row.status === 'failed') throw new UnrecoverableError('This job was cancelled');
+    // Completed by an earlier attempt whose completion was lost: report it again, do not run it again.
+    if (row.resultMediaId) {
+      const result = { mediaId: row.resultMediaId, width: null, height: null };
+      await insertIntoPanel(job, result);
+      return result;
+    }
+
+    await records.markRunning(job.data.jobId);
+    if (job.data.target) await editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status: 'running' });
+    const started = performance.now();
+    let instance: Instance;
+    try {
+      instance = pool.acquire(workflow.id);
+    } catch (error) {
+      if (error instanceof NoInstanceError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await runPrompt(job, workflow, instance);
+    } catch (error) {
+      if (isConnectionError(error)) {
+        // That instance went away: leave it out until it answers again; the retry goes elsewhere.
+        pool.markDown(instance);
+        throw new Error(`ComfyUI at ${instance.url} stopped answering`, { cause: error });
+      }
+      throw unrecoverableIfFinal(error);
+    } finally {
+      pool.release(instance);
+    }
+
+    const media = await storeResult(job, workflow, bytes);
+    const processingMs = performance.now() - started;
+    if (!(await records.complete(job.data.jobId, media.id, processingMs))) {
+      // Another attempt linked its result first: this one is a duplicate.
+      const current = await records.find(job.data.jobId);
+      if (current?.resultMediaId !== media.id) await deps.mediaStore.remove(media);
+    }
+    const meta = media.metadata as { width?: number; height?: number };
+    const result = { mediaId: media.id, width: meta.width ?? null, height: meta.height ?? null };
+    await job.updateProgress({ percent: 100, target: job.data.target } satisfies GenerationProgress);
+    await insertIntoPanel(job, result);
+    deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
+    return result;
+  }
+
+  /**
+   * Records what a failed attempt means before BullMQ reports it, so that whoever watches the job reads
+   * its outcome: the end (a refused graph, a node error, a cancel, the last attempt) or another try.
+   */
+  async function settleFailure(job: Job<GenerationJobData>, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (!final) {
+      deps.log('warn', 'job attempt failed, will retry', { jobId: job.data.jobId, error: message });
+      await records.retrying(job.data.jobId, message);
+      return;
+    }
+    await endJob(job, message === 'Cancelled' ? 'cancelled' : 'failed', message);
+  }
+
+  /** Marks a job failed or cancelled, in its row and on its panel, once. */
+  async function endJob(job: Job<GenerationJobData>, status: 'failed' | 'cancelled', message: string): Promise<void> {
+    if (!(await records.fail(job.data.jobId, status, message))) return;
+    const workflow = findWorkflow(job.data.workflow);
+    deps.metrics.finished(job.data.workflow, workflow?.jobType ?? 'unknown', status, (Date.now() - (job.processedOn ?? Date.now())) / 1000);
+    if (job.data.target) await editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status, message });
+    deps.log(status === 'cancelled' ? 'info' : 'warn', `job ${status}`, { jobId: job.data.jobId, error: message });
+  }
+
+  async function process(job: Job<GenerationJobData>): Promise<GenerationResult> {
+    try {
+      return await run(job);
+    } catch (error) {
+      await settleFailure(job, error);
+      throw error;
+    }
+  }
+
   return {
     running,
-    editComic,
-
-    async process(job: Job<GenerationJobData>): Promise<GenerationResult> {
-      const workflow = findWorkflow(job.data.workflow);
-      if (!workflow) throw new UnrecoverableError(`Unknown workflow ${job.data.workflow}`);
-      const row = await records.find(job.data.jobId);
-      if (!row || row.status === 'cancelled' || row.status === 'failed') throw new UnrecoverableError('This job was cancelled');
-      // Completed by an earlier attempt whose completion was lost: report it again, do not run it again.
-      if (row.resultMediaId) {
-        const result = { mediaId: row.resultMediaId, width: null, height: null };
-        await insertIntoPanel(job, result);
-        return result;
-      }
-
-      await records.markRunning(job.data.jobId);
-      if (job.data.target) await editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status: 'running' });
-      const started = performance.now();
-      let instance: Instance;
-      try {
-        instance = pool.acquire(workflow.id);
-      } catch (error) {
-        if (error instanceof NoInstanceError) throw new UnrecoverableError(error.message);
-        throw error;
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = await runPrompt(job, workflow, instance);
-      } catch (error) {
-        if (isConnectionError(error)) {
-          // That instance went away: leave it out until it answers again; the retry goes elsewhere.
-          pool.markDown(instance);
-          throw new Error(`ComfyUI at ${instance.url} stopped answering`, { cause: error });
-        }
-        throw unrecoverableIfFinal(error);
-      } finally {
-        pool.release(instance);
-      }
-
-      const media = await storeResult(job, workflow, bytes);
-      const processingMs = performance.now() - started;
-      if (!(await records.complete(job.data.jobId, media.id, processingMs))) {
-        // Another attempt linked its result first: this one is a duplicate.
-        const current = await records.find(job.data.jobId);
-        if (current?.resultMediaId !== media.id) await deps.mediaStore.remove(media);
-      }
-      const meta = media.metadata as { width?: number; height?: number };
-      const result = { mediaId: media.id, width: meta.width ?? null, height: meta.height ?? null };
-      await job.updateProgress({ percent: 100, target: job.data.target } satisfies GenerationProgress);
-      await insertIntoPanel(job, result);
-      deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
-      return result;
-    },
+    process,
+    endJob,
 
     /** Stops a job this worker is running; false when it is not here. */
     cancel(jobId: string): boolean {
