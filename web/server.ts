@@ -25,6 +25,12 @@ const { handler } = (await import(handlerFile.href).catch((error: unknown) => {
 })) as { handler: Handler };
 
 const proxy = createProxyServer({ xfwd: true, ws: true });
+// Errors that reach no per-request callback (a browser dropping an open websocket: ECONNRESET) would
+// otherwise be thrown by http-proxy-3 and stop the server.
+proxy.on('error', (error, req, res) => {
+  console.error(`proxy ${req.method} ${req.url} failed: ${error.message}`);
+  if (res) unavailable(res, 'service');
+});
 
 const matches = (url: string | undefined, prefix: string) =>
   url === prefix || url?.startsWith(`${prefix}/`) || url?.startsWith(`${prefix}?`);

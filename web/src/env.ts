@@ -5,4 +5,10 @@ export const variables = defineEnvVars({
     description: 'Where the server reaches the API (the browser always goes through /api on this origin)',
     schema: (value) => (value || 'http://127.0.0.1:4000').replace(/\/$/, ''),
   },
+  PUBLIC_TLDRAW_LICENSE_KEY: {
+    public: true,
+    description:
+      'The tldraw license key for the comic canvas. Without one tldraw runs unlicensed: on an https site it hides the editor after 5 seconds.',
+    schema: (value) => value?.trim() ?? '',
+  },
 });

@@ -6,17 +6,27 @@
 import type {
   AdminUser,
   AuditEntry,
+  ComicDetail,
+  ComicInvite,
+  ComicMember,
+  ComicRole,
+  ComicSummary,
   CurrentUser,
+  MediaItem,
   OutboxMessage,
   Pagination,
   RoleInfo,
   SessionInfo,
+  addMemberBody,
   adminUpdateUserBody,
   changePasswordBody,
+  createComicBody,
+  createInviteBody,
   loginBody,
   passwordResetBody,
   passwordResetRequestBody,
   registerBody,
+  updateComicBody,
   verifyEmailBody,
 } from '@inkwell/api/contract';
 import type { z } from 'zod';
@@ -81,8 +91,11 @@ function query(params: Record<string, string | number | boolean | undefined>): s
 export function createApi(fetchFn: typeof fetch = fetch) {
   async function send<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; pagination?: Pagination }> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetchFn(`/api/v1/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A FormData body (an upload) sets its own multipart content type, boundary included.
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers['content-type'] = 'application/json';
+    const payloadBody = body === undefined ? undefined : form ? body : JSON.stringify(body);
+    const response = await fetchFn(`/api/v1/${path}`, { method, headers, body: payloadBody });
     const payload = (await response.json().catch(() => null)) as
       | { success: true; data: T; pagination?: Pagination }
       | { success: false; error: { code: string; message: string; details?: unknown } }
@@ -103,6 +116,8 @@ export function createApi(fetchFn: typeof fetch = fetch) {
     const { data: items, pagination } = await send<T[]>('GET', `${path}${query(params)}`);
     return { items, pagination: pagination ?? { page: 1, limit: items.length, total: items.length } };
   }
+
+  const comic = (id: string) => `comics/${encodeURIComponent(id)}`;
 
   return {
     auth: {
@@ -128,6 +143,33 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       roles: () => data<RoleInfo[]>('GET', 'admin/roles'),
       audit: (params: PageQuery & { action?: string }) => page<AuditEntry>('admin/audit', { ...params }),
       outbox: (params: PageQuery) => page<OutboxMessage>('admin/outbox', { ...params }),
+    },
+    comics: {
+      /** The comics the user is a member of, most recently changed first. */
+      list: (params: PageQuery) => page<ComicSummary>('comics', { ...params }),
+      create: (body: z.input<typeof createComicBody>) => data<ComicSummary>('POST', 'comics', body),
+      get: (id: string) => data<ComicDetail>('GET', comic(id)),
+      update: (id: string, body: z.input<typeof updateComicBody>) => data<ComicDetail>('PATCH', comic(id), body),
+      remove: (id: string) => data<unknown>('DELETE', comic(id)),
+      members: (id: string) => data<ComicMember[]>('GET', `${comic(id)}/members`),
+      addMember: (id: string, body: z.input<typeof addMemberBody>) => data<ComicMember>('POST', `${comic(id)}/members`, body),
+      setMemberRole: (id: string, userId: string, role: Exclude<ComicRole, 'owner'>) =>
+        data<ComicMember>('PATCH', `${comic(id)}/members/${encodeURIComponent(userId)}`, { role }),
+      /** Removes a member (the owner), or leaves the comic (one's own user id). */
+      removeMember: (id: string, userId: string) => data<unknown>('DELETE', `${comic(id)}/members/${encodeURIComponent(userId)}`),
+      invites: (id: string) => data<ComicInvite[]>('GET', `${comic(id)}/invites`),
+      /** A share link; its `url` is in this answer only. */
+      createInvite: (id: string, body: z.input<typeof createInviteBody>) => data<ComicInvite>('POST', `${comic(id)}/invites`, body),
+      revokeInvite: (id: string, inviteId: string) => data<unknown>('DELETE', `${comic(id)}/invites/${encodeURIComponent(inviteId)}`),
+      acceptInvite: (token: string) => data<{ comicId: string; role: string }>('POST', 'invites/accept', { token }),
+    },
+    media: {
+      /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
+      upload: (file: Blob, options: { comicId?: string; filename?: string } = {}) => {
+        const body = new FormData();
+        body.append('file', file, options.filename ?? (file instanceof File ? file.name : 'image'));
+        return data<MediaItem>('POST', `media${query({ comicId: options.comicId, privacy: 'private' })}`, body);
+      },
     },
   };
 }

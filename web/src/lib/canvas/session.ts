@@ -1,0 +1,252 @@
+// One open comic, without React: the Yjs document and its Hocuspocus provider, the tldraw store bound to
+// them, presence, and the status the page shows. The React island renders the editor on top of it.
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import {
+  type Editor,
+  type TLCurrentUser,
+  type TLStore,
+  type TLUser,
+  type TLUserPreferences,
+  UserRecordType,
+  atom,
+  createTLCurrentUser,
+  createTLStore,
+  createUserId,
+} from 'tldraw';
+import * as Y from 'yjs';
+import type { ComicRole } from '@inkwell/api/contract';
+import { createComicSchema } from '@inkwell/collab-server/model';
+import { createAssetStore } from './asset-store.ts';
+import { addTemplatePage } from './comic-actions.ts';
+import { type PresenceBinding, bindPresence, colorFor } from './presence.ts';
+import type { CanvasOptions, CanvasStatus } from './types.ts';
+import { type YjsStoreBinding, bindYjsStore } from './yjs-store.ts';
+
+/** Why the server closed the document, in words for people. */
+const CLOSED: Record<string, string> = {
+  'comic-deleted': 'This comic was deleted.',
+  'access-revoked': 'You no longer have access to this comic.',
+};
+const REFUSED: Record<string, string> = {
+  forbidden: 'You don’t have access to this comic any more.',
+  unauthorized: 'Your session has ended. Sign in again to keep working.',
+};
+
+export class CanvasSession {
+  readonly doc = new Y.Doc();
+  readonly store: TLStore;
+  readonly provider: HocuspocusProvider;
+  readonly currentUser: TLCurrentUser;
+  private readonly options: CanvasOptions;
+  private readonly mode = atom<'readonly' | 'readwrite'>('collaboration mode', 'readwrite');
+  private readonly online = atom<'online' | 'offline'>('collaboration status', 'offline');
+  /** Set once the document arrived: the island renders the editor from then on. */
+  readonly loaded = atom('document loaded', false);
+  private readonly user: ReturnType<typeof atom<TLUser>>;
+  private role: ComicRole;
+  private binding: YjsStoreBinding | undefined;
+  private presence: PresenceBinding | undefined;
+  private editor: Editor | undefined;
+  private status: CanvasStatus = { connection: 'connecting', loaded: false, unsaved: 0, readonly: false, error: null };
+  private everConnected = false;
+  /** A problem a reconnection does not solve (a document from a newer version): the canvas only reads. */
+  private fatal = false;
+  private socketStatus = 'connecting';
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(options: CanvasOptions) {
+    this.options = options;
+    this.role = options.role;
+    this.mode.set(options.role === 'viewer' ? 'readonly' : 'readwrite');
+    const color = colorFor(options.user.id);
+    this.user = atom<TLUser>('current user', UserRecordType.create({ id: createUserId(options.user.id), name: options.user.username, color }));
+
+    // tldraw's user preferences, with the identity fixed to the signed-in user (the rest stays adjustable).
+    const identity = { id: options.user.id, name: options.user.username, color };
+    const preferences = atom<TLUserPreferences>('user preferences', { ...identity, colorScheme: 'system' });
+    this.currentUser = createTLCurrentUser({
+      userPreferences: preferences,
+      setUserPreferences: (next) => preferences.set({ ...next, ...identity }),
+    });
+
+    this.store = createTLStore({
+      schema: createComicSchema(),
+      assets: createAssetStore(options.comicId, options.onProblem),
+      users: { currentUser: this.user },
+      collaboration: { status: this.online, mode: this.mode },
+    });
+
+    this.provider = new HocuspocusProvider({
+      url: options.collabUrl,
+      name: `comic:${options.comicId}`,
+      document: this.doc,
+      // The session cookie authenticates the websocket (same origin); no token.
+      token: null,
+    });
+    const on = <T>(event: string, handler: (data: T) => void) => {
+      this.provider.on(event, handler);
+      this.cleanups.push(() => this.provider.off(event, handler));
+    };
+    on<{ status: string }>('status', ({ status }) => this.onSocketStatus(status));
+    on<{ scope: string }>('authenticated', ({ scope }) => {
+      this.setReadonly(scope === 'readonly');
+      if (!this.fatal) this.update({ error: null });
+    });
+    on<{ reason: string }>('authenticationFailed', ({ reason }) => this.onRefused(reason));
+    on<{ state: boolean }>('synced', ({ state }) => {
+      if (state) this.onSynced();
+    });
+    on<{ number: number }>('unsyncedChanges', ({ number }) => this.update({ unsaved: number }));
+    on<{ event: { reason?: string } }>('close', ({ event }) => {
+      const message = event.reason ? CLOSED[event.reason] : undefined;
+      if (message) this.failForGood(message);
+    });
+    on<{ payload: string }>('stateless', ({ payload }) => this.onStateless(payload));
+
+    const onNetwork = () => this.onSocketStatus(this.socketStatus);
+    window.addEventListener('online', onNetwork);
+    window.addEventListener('offline', onNetwork);
+    this.cleanups.push(() => {
+      window.removeEventListener('online', onNetwork);
+      window.removeEventListener('offline', onNetwork);
+    });
+    this.update({ readonly: this.mode.get() === 'readonly' });
+  }
+
+  /** Called by the island once tldraw has mounted. */
+  attachEditor(editor: Editor): () => void {
+    this.editor = editor;
+    // Everyone arrives looking at the whole page, not at wherever the canvas's origin happens to be.
+    if (editor.getCurrentPageShapeIds().size > 0) editor.zoomToFit();
+    const stop = editor.store.listen(() => this.presence?.refresh(), { scope: 'session' });
+    return () => {
+      stop();
+      if (this.editor === editor) this.editor = undefined;
+    };
+  }
+
+  addPage(template: string) {
+    if (!this.editor || this.mode.get() === 'readonly') return;
+    addTemplatePage(this.editor, template);
+  }
+
+  follow(userId: string | null) {
+    const editor = this.editor;
+    if (!editor) return;
+    if (userId === null || userId === this.options.user.id) editor.stopFollowingUser();
+    else editor.startFollowingUser(createUserId(userId));
+    this.presence?.refresh();
+  }
+
+  /** The user id (ours) whose view the editor follows. */
+  private followed(): string | null {
+    const id = this.editor?.getInstanceState().followingUserId;
+    return id ? id.replace(/^user:/, '') : null;
+  }
+
+  private onSynced() {
+    if (this.binding) return;
+    try {
+      this.binding = bindYjsStore({
+        store: this.store,
+        doc: this.doc,
+        canWrite: () => this.mode.get() === 'readwrite',
+        onError: (error) => this.failForGood(error.message),
+      });
+    } catch (error) {
+      this.failForGood(error instanceof Error ? error.message : 'This comic could not be opened.');
+      return;
+    }
+    const awareness = this.provider.awareness;
+    if (awareness) {
+      this.presence = bindPresence({
+        store: this.store,
+        awareness,
+        user: this.user,
+        self: { id: this.options.user.id, name: this.options.user.username, color: colorFor(this.options.user.id), role: this.role },
+        followed: () => this.followed(),
+        onPeople: (people) => this.options.onPeople(people),
+      });
+    }
+    this.loaded.set(true);
+    this.update({ loaded: true });
+  }
+
+  private onSocketStatus(status: string) {
+    this.socketStatus = status;
+    if (status === 'connected') this.everConnected = true;
+    // A socket can look open for a while after the network is gone: the browser's word counts first.
+    const connected = status === 'connected' && navigator.onLine;
+    this.online.set(connected ? 'online' : 'offline');
+    const connection = !navigator.onLine ? 'offline' : connected ? 'connected' : this.everConnected ? 'reconnecting' : 'connecting';
+    this.update({ connection });
+  }
+
+  private onRefused(reason: string) {
+    const message = REFUSED[reason];
+    if (message) {
+      this.failForGood(message);
+      return;
+    }
+    // The server could not check our access right now: ask again shortly.
+    this.update({ connection: 'reconnecting' });
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.provider.disconnect();
+      void this.provider.connect();
+    }, 3000);
+  }
+
+  /** The server says our role changed: `{"type":"access","role":"viewer"}`. */
+  private onStateless(payload: string) {
+    let message: { type?: unknown; role?: unknown };
+    try {
+      message = JSON.parse(payload) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.type !== 'access' || typeof message.role !== 'string') return;
+    this.role = message.role as ComicRole;
+    this.setReadonly(message.role === 'viewer');
+    this.provider.awareness?.setLocalStateField('user', {
+      id: this.options.user.id,
+      name: this.options.user.username,
+      color: colorFor(this.options.user.id),
+      role: this.role,
+    });
+  }
+
+  private setReadonly(readonly: boolean) {
+    const effective = readonly || this.fatal;
+    this.mode.set(effective ? 'readonly' : 'readwrite');
+    this.update({ readonly: effective });
+  }
+
+  private fail(message: string) {
+    this.update({ error: message });
+  }
+
+  /** Stops editing for good: what this browser would write could damage the document. */
+  private failForGood(message: string) {
+    this.fatal = true;
+    this.setReadonly(true);
+    this.fail(message);
+  }
+
+  private update(change: Partial<CanvasStatus>) {
+    const next = { ...this.status, ...change };
+    if (JSON.stringify(next) === JSON.stringify(this.status)) return;
+    this.status = next;
+    this.options.onStatus(next);
+  }
+
+  destroy() {
+    clearTimeout(this.retry);
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.presence?.dispose();
+    this.binding?.dispose();
+    this.provider.destroy();
+    this.doc.destroy();
+  }
+}
