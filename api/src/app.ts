@@ -101,14 +101,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const media = createMediaService({ db, storage, comics, clamd: config.clamd });
   const bullPrefix = `${config.redisPrefix}bull`;
   const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: bullPrefix });
-  // QueueEvents blocks on its connection, so it gets one of its own.
-  const queueEvents = new QueueEvents(GENERATION_QUEUE, {
-    connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
-    prefix: bullPrefix,
-  });
+  // QueueEvents blocks on its connection, so it gets one of its own (BullMQ leaves closing it to us).
+  const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const queueEvents = new QueueEvents(GENERATION_QUEUE, { connection: eventsConnection, prefix: bullPrefix });
   const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: bullPrefix });
   app.addHook('onClose', async () => {
     await queueEvents.close();
+    await eventsConnection.quit();
     await comicEdits.close();
     if (!overrides.queue) await queue.close();
   });

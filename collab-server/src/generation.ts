@@ -29,7 +29,13 @@ export function createGeneration(deps: {
 }) {
   const { hocuspocus, logger } = deps;
   const prefix = `${deps.redisPrefix}bull`;
-  const connection = () => new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+  // BullMQ leaves closing the connections it is given to their owner.
+  const connections: Redis[] = [];
+  const connection = () => {
+    const made = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+    connections.push(made);
+    return made;
+  };
 
   // One direct connection per document while its edits are being applied: it keeps the document loaded,
   // and a burst of edits shares the stores instead of each closing its own connection (Hocuspocus stores
@@ -120,6 +126,7 @@ export function createGeneration(deps: {
     ready: Promise.all([worker.waitUntilReady(), events.waitUntilReady()]),
     async close() {
       await Promise.all([worker.close(), events.close()]);
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 }

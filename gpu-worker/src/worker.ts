@@ -47,7 +47,13 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
       console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg: message, ...fields }));
     });
   const database = createDatabaseClient(config.databaseUrl, { max: 5 });
-  const connection = () => new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // BullMQ leaves closing the connections it is given to their owner: every one made here is quit on close.
+  const connections: Redis[] = [];
+  const connection = () => {
+    const made = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    connections.push(made);
+    return made;
+  };
   const redis = connection();
   const subscriber = connection();
   const prefix = `${config.redisPrefix}bull`;
@@ -171,12 +177,11 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
         // left to BullMQ's stalled-job check, which hands it to another worker.
         await Promise.race([worker?.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
         await worker?.close(true).catch(() => {});
-        await subscriber.quit().catch(() => {});
         pool.close();
         await new Promise((resolve) => http.close(resolve));
         await queue.close();
         await comicEdits.close();
-        await redis.quit().catch(() => {});
+        await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         await database.close();
       })();
       return closing;
