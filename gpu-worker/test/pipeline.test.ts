@@ -2,7 +2,10 @@
 // simulator and stores the picture; what the requester sees comes back through the API.
 import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CANCEL_CHANNEL, GENERATION_QUEUE } from '@inkwell/workflows';
 import { createDatabaseClient, schema } from '@inkwell/db';
 import { type Pipeline, call, finished, readEvents, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
 
@@ -134,6 +137,31 @@ describe('cancelling', () => {
       expect(await resultsOf(second.id)).toHaveLength(0);
     } finally {
       await busy.close();
+    }
+  });
+});
+
+describe('a cancel that arrives before the prompt reaches ComfyUI', () => {
+  it('still stops the job: the worker remembers it for when the job turns up', async () => {
+    const paused = await startPipeline({ stepMs: 20 });
+    const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: `${paused.prefix}bull` });
+    try {
+      const alice = await signUp(paused);
+      await queue.pause();
+      const { body } = await call<{ id: string }>(paused, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'never drawn', steps: 4 } });
+      // What the API sends when the job is already in a worker's hands.
+      await redis.publish(`${paused.prefix}${CANCEL_CHANNEL}`, body.data.id);
+      const submitted = vi.fn();
+      paused.simulators[0]!.on('queued', submitted);
+      await queue.resume();
+      const job = await waitForJob(paused, alice, body.data.id, finished);
+      expect(job.status).toBe('cancelled');
+      expect(submitted).not.toHaveBeenCalled();
+    } finally {
+      await queue.close();
+      await redis.quit();
+      await paused.close();
     }
   });
 });

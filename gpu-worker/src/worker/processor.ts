@@ -50,6 +50,10 @@ export function createGenerationProcessor(deps: {
 }) {
   const { records, pool } = deps;
   const running = new Map<string, Running>();
+  // Cancellations that arrived while a job was between BullMQ and ComfyUI (claimed, not yet submitted):
+  // every worker hears every cancellation, so each remembers them for a while in case the job is its own.
+  const cancelled = new Map<string, number>();
+  const CANCEL_MEMORY_MS = 10 * 60_000;
 
   /** The bytes of an image from the media library, for ComfyUI's input folder. */
   async function mediaBytes(mediaId: string): Promise<Uint8Array> {
@@ -86,6 +90,7 @@ export function createGenerationProcessor(deps: {
     };
     running.set(job.data.jobId, { instance, promptId, stop });
     const timer = setTimeout(() => stop('timeout'), deps.jobTimeoutMs);
+    if (cancelled.delete(job.data.jobId)) stop('cancelled');
 
     let lastProgressAt = 0;
     let lastPreviewAt = 0;
@@ -98,6 +103,7 @@ export function createGenerationProcessor(deps: {
       void records.progress(job.data.jobId, latest.percent).catch(() => {});
     };
     try {
+      if (stopReason) throw new Error(stopReason);
       await instance.client.submit(graph, { promptId, extraData: { preview_method: 'latent2rgb' } });
       const outputs = await instance.client.waitForPrompt(promptId, {
         signal: abort.signal,
@@ -258,8 +264,14 @@ export function createGenerationProcessor(deps: {
     /** Stops a job this worker is running; false when it is not here. */
     cancel(jobId: string): boolean {
       const entry = running.get(jobId);
-      entry?.stop('cancelled');
-      return Boolean(entry);
+      if (entry) {
+        entry.stop('cancelled');
+        return true;
+      }
+      const now = Date.now();
+      for (const [id, at] of cancelled) if (now - at > CANCEL_MEMORY_MS) cancelled.delete(id);
+      cancelled.set(jobId, now);
+      return false;
     },
   };
 }
