@@ -1,5 +1,6 @@
 // Comic edits made through the editor (so they are the person's own, undoable edits): a page of panels
-// from a layout template, and a picture made to fill the panel it was dropped or pasted into.
+// from a layout template, a picture made to fill the panel it was dropped or pasted into, and a picture of
+// the person's media placed on the canvas.
 import {
   COMIC_PAGE,
   COMIC_PANEL,
@@ -79,6 +80,13 @@ export function selectedPanel(editor: Editor): ComicPanelShape | undefined {
   return shape?.type === COMIC_PANEL ? (shape as ComicPanelShape) : undefined;
 }
 
+/** The panel the selection is about: the selected panel, or the one holding the only selected shape. */
+export function panelOfSelection(editor: Editor): ComicPanelShape | undefined {
+  const shape = editor.getOnlySelectedShape();
+  const parent = shape && shape.type !== COMIC_PANEL ? editor.getShape(shape.parentId) : shape;
+  return parent?.type === COMIC_PANEL ? (parent as ComicPanelShape) : undefined;
+}
+
 /** Makes a picture fill a panel (cropped to the panel's proportions, centred), as the panel's child. */
 export function fillPanel(editor: Editor, panel: ComicPanelShape, image: TLShape): void {
   if (image.type !== 'image') return;
@@ -91,4 +99,15 @@ export function fillPanel(editor: Editor, panel: ComicPanelShape, image: TLShape
     if (picture.parentId !== panel.id) editor.reparentShapes([picture.id], panel.id);
     editor.updateShape<TLImageShape>({ id: picture.id, type: 'image', x: 0, y: 0, rotation: 0, props: { w, h, crop: coverCrop(ratio, w / h) } });
   });
+}
+
+/**
+ * Places one of the person's pictures (a studio result, private to them) as if they had pasted it: uploaded
+ * again into the comic's media, so every member can see it, into the selected panel or else centred.
+ */
+export async function placeMedia(editor: Editor, mediaId: string): Promise<void> {
+  const response = await fetch(`/api/v1/media/${encodeURIComponent(mediaId)}/file`);
+  if (!response.ok) throw new Error(`The picture could not be loaded (${response.status}).`);
+  const blob = await response.blob();
+  await editor.putExternalContent({ type: 'files', files: [new File([blob], 'picture', { type: blob.type })] });
 }

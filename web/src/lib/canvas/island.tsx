@@ -1,7 +1,7 @@
 // The React island: tldraw with the comic shapes and tools, over a CanvasSession. The only module of the
 // web that imports React; the Svelte page loads it with a dynamic import, in the browser only.
 import { getAssetUrlsByImport } from '@tldraw/assets/imports.vite';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   ArrowToolbarItem,
@@ -40,6 +40,7 @@ import './canvas.css';
 import { SPEECH_BUBBLE, SPEECH_BUBBLE_KINDS, type SpeechBubbleKind, type SpeechBubbleShape } from '@inkwell/collab-server/model';
 import { addTemplatePage, fillPanel, panelAt, selectedPanel, templates } from './comic-actions.ts';
 import { CaptionIcon, PanelIcon, ShoutIcon, SpeechBubbleIcon, ThoughtIcon } from './icons.tsx';
+import { PanelTools } from './panel-tools.tsx';
 import { CanvasSession } from './session.ts';
 import { CaptionShapeUtil } from './shapes/caption.tsx';
 import { ComicPanelShapeUtil } from './shapes/comic-panel.tsx';
@@ -49,9 +50,6 @@ import type { MountCanvas } from './types.ts';
 
 // tldraw's fonts, icons and translations, emitted by Vite into this site's own assets (never its CDN).
 const assetUrls = getAssetUrlsByImport();
-
-// tldraw adds its own shapes (images included) to these.
-const shapeUtils = [ComicPanelShapeUtil, SpeechBubbleShapeUtil, CaptionShapeUtil];
 
 const overrides: TLUiOverrides = {
   tools(editor, tools) {
@@ -205,6 +203,11 @@ interface ComicEditorProps {
 
 function ComicEditor({ session, licenseKey, target }: ComicEditorProps) {
   const loaded = useValue(session.loaded);
+  // tldraw adds its own shapes (images included) to these; panels show this session's live progress.
+  const shapeUtils = useMemo(
+    () => [ComicPanelShapeUtil.configure({ generations: session.generations }), SpeechBubbleShapeUtil, CaptionShapeUtil],
+    [session],
+  );
   if (!loaded) return <div className="inkwell-canvas-loading">Opening the comic…</div>;
   return (
     <Tldraw
@@ -229,6 +232,7 @@ function ComicEditor({ session, licenseKey, target }: ComicEditorProps) {
       }}
     >
       <PanelPictures />
+      <PanelTools generations={session.generations} />
     </Tldraw>
   );
 }

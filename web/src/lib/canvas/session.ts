@@ -17,7 +17,8 @@ import * as Y from 'yjs';
 import type { ComicRole } from '@inkwell/api/contract';
 import { createComicSchema } from '@inkwell/collab-server/model';
 import { createAssetStore } from './asset-store.ts';
-import { addTemplatePage } from './comic-actions.ts';
+import { addTemplatePage, placeMedia } from './comic-actions.ts';
+import { type PanelProgress, PanelGenerations } from './generation.ts';
 import { type PresenceBinding, bindPresence, colorFor } from './presence.ts';
 import type { CanvasOptions, CanvasStatus } from './types.ts';
 import { type YjsStoreBinding, bindYjsStore } from './yjs-store.ts';
@@ -37,6 +38,7 @@ export class CanvasSession {
   readonly store: TLStore;
   readonly provider: HocuspocusProvider;
   readonly currentUser: TLCurrentUser;
+  readonly generations: PanelGenerations;
   private readonly options: CanvasOptions;
   private readonly mode = atom<'readonly' | 'readwrite'>('collaboration mode', 'readwrite');
   private readonly online = atom<'online' | 'offline'>('collaboration status', 'offline');
@@ -54,10 +56,13 @@ export class CanvasSession {
   private socketStatus = 'connecting';
   private retry: ReturnType<typeof setTimeout> | undefined;
   private readonly cleanups: (() => void)[] = [];
+  private insert: CanvasOptions['insert'];
 
   constructor(options: CanvasOptions) {
     this.options = options;
     this.role = options.role;
+    this.insert = options.insert;
+    this.generations = new PanelGenerations(options.comicId, options.onProblem);
     this.mode.set(options.role === 'viewer' ? 'readonly' : 'readwrite');
     const color = colorFor(options.user.id);
     this.user = atom<TLUser>('current user', UserRecordType.create({ id: createUserId(options.user.id), name: options.user.username, color }));
@@ -119,11 +124,23 @@ export class CanvasSession {
     this.editor = editor;
     // Everyone arrives looking at the whole page, not at wherever the canvas's origin happens to be.
     if (editor.getCurrentPageShapeIds().size > 0) editor.zoomToFit();
+    this.placeInsert(editor);
     const stop = editor.store.listen(() => this.presence?.refresh(), { scope: 'session' });
     return () => {
       stop();
       if (this.editor === editor) this.editor = undefined;
     };
+  }
+
+  /** The picture the page asked to place, once, when this person may edit. */
+  private placeInsert(editor: Editor) {
+    const insert = this.insert;
+    if (!insert) return;
+    this.insert = undefined;
+    if (this.mode.get() === 'readonly') return insert.done();
+    placeMedia(editor, insert.mediaId)
+      .catch((error: unknown) => this.options.onProblem('Place the picture', error))
+      .finally(() => insert.done());
   }
 
   addPage(template: string) {
@@ -198,7 +215,10 @@ export class CanvasSession {
     }, 3000);
   }
 
-  /** The server says our role changed: `{"type":"access","role":"viewer"}`. */
+  /**
+   * The server says our role changed (`{"type":"access","role":"viewer"}`), or how a panel's picture is
+   * coming along (`{"type":"generation-progress",…}`).
+   */
   private onStateless(payload: string) {
     let message: { type?: unknown; role?: unknown };
     try {
@@ -206,6 +226,7 @@ export class CanvasSession {
     } catch {
       return;
     }
+    if (message.type === 'generation-progress') this.generations.onProgress(message as PanelProgress);
     if (message.type !== 'access' || typeof message.role !== 'string') return;
     this.role = message.role as ComicRole;
     this.setReadonly(message.role === 'viewer');

@@ -53,6 +53,8 @@ export interface CanvasOptions {
   onPeople(people: Collaborator[]): void;
   /** A problem worth telling the person about, that does not stop the canvas (a failed upload). */
   onProblem(context: string, error: unknown): void;
+  /** A picture of the person's media to place on the canvas once it is ready (if they may edit), then `done`. */
+  insert?: { mediaId: string; done(): void };
 }
 
 /** What the page can ask of a mounted canvas. */

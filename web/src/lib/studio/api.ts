@@ -67,7 +67,7 @@ export function createStudioApi(fetchFn: typeof fetch = fetch) {
     /** Every workflow, with the JSON Schema of its parameters for the caller's role and whether they may run it. */
     workflows: () => data<WorkflowInfo[]>('GET', 'workflows'),
     jobs: {
-      create: (body: { workflow: string; params: Record<string, unknown> }) => data<JobItem>('POST', 'jobs', body),
+      create: (body: { workflow: string; params: Record<string, unknown>; target?: { comicId: string; panelId: string } }) => data<JobItem>('POST', 'jobs', body),
       /** My generations, newest first. */
       list: (params: PageQuery & { status?: JobStatus }) => page<JobItem>('jobs', { ...params }),
       get: (id: string) => data<JobItem>('GET', job(id)),
