@@ -88,7 +88,11 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   return text ? `?${text}` : '';
 }
 
-export function createApi(fetchFn: typeof fetch = fetch) {
+/**
+ * The request/response-envelope helpers every client of the API is built on: `data` answers a call's `data`,
+ * `page` a list with its pagination; a failed call throws an `ApiError`.
+ */
+export function createRequester(fetchFn: typeof fetch = fetch) {
   async function send<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; pagination?: Pagination }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     // A FormData body (an upload) sets its own multipart content type, boundary included.
@@ -116,6 +120,12 @@ export function createApi(fetchFn: typeof fetch = fetch) {
     const { data: items, pagination } = await send<T[]>('GET', `${path}${query(params)}`);
     return { items, pagination: pagination ?? { page: 1, limit: items.length, total: items.length } };
   }
+
+  return { data, page };
+}
+
+export function createApi(fetchFn: typeof fetch = fetch) {
+  const { data, page } = createRequester(fetchFn);
 
   const comic = (id: string) => `comics/${encodeURIComponent(id)}`;
 

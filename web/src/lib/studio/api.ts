@@ -1,63 +1,15 @@
 /**
- * The studio's calls to the API: site status, workflows, jobs and the media library. Same conventions as
- * `#lib/api.ts` (its `ApiError`, field errors keyed by the field's last path segment, `Page` results); the
- * browser calls this origin, `load` functions pass SvelteKit's `fetch`.
+ * The studio's calls to the API: site status, workflows, jobs and the media library. Built on the request
+ * helper of `#lib/api.ts` (its `ApiError`, field errors keyed by the field's last path segment, `Page` results);
+ * the browser calls this origin, `load` functions pass SvelteKit's `fetch`.
  */
-import type { ComicSummary, JobEvents, JobItem, JobStatus, MediaItem, Pagination, SiteStatus, WorkflowInfo } from '@inkwell/api/contract';
-import { ApiError, type FieldErrors, type Page, type PageQuery } from '#lib/api.ts';
+import type { ComicSummary, JobEvents, JobItem, JobStatus, MediaItem, SiteStatus, WorkflowInfo } from '@inkwell/api/contract';
+import { createRequester, type PageQuery } from '#lib/api.ts';
 
 export type { JobEvents, JobItem, JobStatus, MediaItem, SiteStatus, WorkflowInfo };
 
-type Method = 'GET' | 'POST';
-
-/** `params.width` → `width`: the studio's fields are named after the workflow's parameters. */
-function fieldErrors(details: unknown): FieldErrors {
-  if (!Array.isArray(details)) return {};
-  const fields: FieldErrors = {};
-  for (const issue of details as { path?: unknown; message?: unknown }[]) {
-    if (typeof issue?.message !== 'string') continue;
-    const path = Array.isArray(issue.path) ? issue.path.join('.') : String(issue.path ?? '');
-    const name = path.split('.').at(-1) ?? '';
-    fields[name] ??= issue.message;
-  }
-  return fields;
-}
-
-function query(params: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : '';
-}
-
 export function createStudioApi(fetchFn: typeof fetch = fetch) {
-  async function send<T>(method: Method, path: string, body?: unknown): Promise<{ data: T; pagination?: Pagination }> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    // A FormData body (an upload) sets its own multipart content type, boundary included.
-    const form = body instanceof FormData;
-    if (body !== undefined && !form) headers['content-type'] = 'application/json';
-    const payloadBody = body === undefined ? undefined : form ? body : JSON.stringify(body);
-    const response = await fetchFn(`/api/v1/${path}`, { method, headers, body: payloadBody });
-    const payload = (await response.json().catch(() => null)) as
-      | { success: true; data: T; pagination?: Pagination }
-      | { success: false; error: { code: string; message: string; details?: unknown } }
-      | null;
-    if (response.ok && payload?.success) return payload;
-    const error = payload && !payload.success ? payload.error : undefined;
-    throw new ApiError(
-      response.status,
-      error?.code ?? 'http_error',
-      error?.message ?? `The server answered ${response.status} ${response.statusText}`.trim(),
-      fieldErrors(error?.details),
-    );
-  }
-
-  const data = async <T>(method: Method, path: string, body?: unknown) => (await send<T>(method, path, body)).data;
-
-  async function page<T>(path: string, params: Record<string, string | number | undefined>): Promise<Page<T>> {
-    const { data: items, pagination } = await send<T[]>('GET', `${path}${query(params)}`);
-    return { items, pagination: pagination ?? { page: 1, limit: items.length, total: items.length } };
-  }
+  const { data, page } = createRequester(fetchFn);
 
   const job = (id: string) => `jobs/${encodeURIComponent(id)}`;
 

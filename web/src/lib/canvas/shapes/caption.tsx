@@ -3,19 +3,16 @@
 import { CAPTION, type CaptionShape, captionMigrations, captionProps, defaultCaptionProps } from '@inkwell/collab-server/model';
 import {
   BaseBoxShapeUtil,
-  Box,
   type Geometry2d,
   Group2d,
-  HTMLContainer,
   Rectangle2d,
-  RichTextLabel,
-  RichTextSVG,
   type TLResizeInfo,
   isEqual,
   renderPlaintextFromRichText,
   resizeBox,
   useColorMode,
 } from 'tldraw';
+import { labelGeometry, rectIndicator, textLabel, textSvg } from './shape-parts.tsx';
 import { measureTextHeight, textStyle } from './text-style.ts';
 
 const PADDING = 10;
@@ -44,7 +41,7 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
     return new Group2d({
       children: [
         new Rectangle2d({ width: w, height: h, isFilled: true }),
-        new Rectangle2d({ width: w, height: h, isFilled: true, isLabel: true, excludeFromShapeBounds: true }),
+        labelGeometry({ x: 0, y: 0, w, h }),
       ],
     });
   }
@@ -68,7 +65,7 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
   }
 
   override component(shape: CaptionShape) {
-    const { w, h, richText } = shape.props;
+    const { w, h } = shape.props;
     // tldraw renders component() as a React component, so hooks are allowed here.
     const colorMode = useColorMode();
     const style = textStyle(this.editor, shape.props, colorMode);
@@ -78,31 +75,13 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
         <svg className="tl-svg-container" aria-hidden="true">
           <rect width={w} height={h} fill={PAPER[colorMode]} stroke={style.stroke} strokeWidth={style.strokeWidth / 1.5} />
         </svg>
-        <HTMLContainer style={{ pointerEvents: 'all' }}>
-          <RichTextLabel
-            shapeId={shape.id}
-            type={shape.type}
-            richText={richText}
-            fontFamily={style.fontFamily}
-            fontSize={style.fontSize}
-            lineHeight={style.lineHeight}
-            textAlign={style.textAlign}
-            verticalAlign="start"
-            labelColor={style.color}
-            isSelected={isSelected}
-            padding={PADDING}
-            wrap
-            showTextOutline={false}
-          />
-        </HTMLContainer>
+        {textLabel(shape, style, isSelected, { verticalAlign: 'start', padding: PADDING })}
       </>
     );
   }
 
   override getIndicatorPath(shape: CaptionShape): Path2D {
-    const path = new Path2D();
-    path.rect(0, 0, shape.props.w, shape.props.h);
-    return path;
+    return rectIndicator(shape.props.w, shape.props.h);
   }
 
   override toSvg(shape: CaptionShape) {
@@ -111,18 +90,7 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
     return (
       <g>
         <rect width={w} height={h} fill={PAPER.light} stroke={style.stroke} strokeWidth={style.strokeWidth / 1.5} />
-        <RichTextSVG
-          bounds={new Box(0, 0, w, h)}
-          richText={shape.props.richText}
-          fontFamily={style.fontFamily}
-          fontSize={style.fontSize}
-          lineHeight={style.lineHeight}
-          textAlign={style.textAlign}
-          verticalAlign="start"
-          labelColor={style.color}
-          padding={PADDING}
-          wrap
-        />
+        {textSvg(shape.props.richText, style, { x: 0, y: 0, w, h }, 'start', PADDING)}
       </g>
     );
   }

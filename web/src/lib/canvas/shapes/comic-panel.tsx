@@ -20,6 +20,7 @@ import {
   useValue,
 } from 'tldraw';
 import type { PanelGenerations } from '../generation.ts';
+import { rectIndicator } from './shape-parts.tsx';
 
 const BORDER = 6;
 
@@ -128,9 +129,7 @@ export class ComicPanelShapeUtil extends BaseFrameLikeShapeUtil<ComicPanelShape>
   }
 
   override getIndicatorPath(shape: ComicPanelShape): Path2D {
-    const path = new Path2D();
-    path.rect(0, 0, shape.props.w, shape.props.h);
-    return path;
+    return rectIndicator(shape.props.w, shape.props.h);
   }
 
   override toSvg(shape: ComicPanelShape) {

@@ -9,16 +9,11 @@ import {
   speechBubbleProps,
 } from '@inkwell/collab-server/model';
 import {
-  Box,
   Circle2d,
   Ellipse2d,
   type Geometry2d,
   Group2d,
-  HTMLContainer,
   Polygon2d,
-  Rectangle2d,
-  RichTextLabel,
-  RichTextSVG,
   ShapeUtil,
   type TLHandle,
   type TLHandleDragInfo,
@@ -41,6 +36,7 @@ import {
   textBox,
   thoughtTrail,
 } from './bubble-geometry.ts';
+import { labelGeometry, textLabel, textSvg } from './shape-parts.tsx';
 import { measureTextHeight, textStyle } from './text-style.ts';
 
 const vecs = (points: Point[]) => points.map((p) => new Vec(p.x, p.y));
@@ -87,15 +83,7 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
             (c) => new Circle2d({ x: c.x - c.r, y: c.y - c.r, radius: c.r, isFilled: true, excludeFromShapeBounds: true }),
           )
         : [new Polygon2d({ points: vecs(tailTriangle(w, h, tail)), isFilled: true, excludeFromShapeBounds: true })];
-    const label = new Rectangle2d({
-      x: box.x,
-      y: box.y,
-      width: box.w,
-      height: box.h,
-      isFilled: true,
-      isLabel: true,
-      excludeFromShapeBounds: true,
-    });
+    const label = labelGeometry(box);
     return new Group2d({ children: [body, ...tailParts, label] });
   }
 
@@ -145,7 +133,7 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
   }
 
   override component(shape: SpeechBubbleShape) {
-    const { w, h, kind, tail, richText } = shape.props;
+    const { w, h, kind, tail } = shape.props;
     // tldraw renders component() as a React component, so hooks are allowed here.
     const colorMode = useColorMode();
     const style = textStyle(this.editor, shape.props, colorMode);
@@ -161,23 +149,10 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
               <circle key={i} cx={c.x} cy={c.y} r={c.r} fill={style.fill} stroke={style.stroke} strokeWidth={style.strokeWidth} />
             ))}
         </svg>
-        <HTMLContainer style={{ pointerEvents: 'all' }}>
-          <RichTextLabel
-            shapeId={shape.id}
-            type={shape.type}
-            richText={richText}
-            fontFamily={style.fontFamily}
-            fontSize={style.fontSize}
-            lineHeight={style.lineHeight}
-            textAlign={style.textAlign}
-            verticalAlign="middle"
-            labelColor={style.color}
-            isSelected={isSelected}
-            wrap
-            showTextOutline={false}
-            style={{ inset: 'auto', left: box.x, top: box.y, width: box.w, height: box.h }}
-          />
-        </HTMLContainer>
+        {textLabel(shape, style, isSelected, {
+          verticalAlign: 'middle',
+          css: { inset: 'auto', left: box.x, top: box.y, width: box.w, height: box.h },
+        })}
       </>
     );
   }
@@ -201,18 +176,7 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
     return (
       <g>
         <path d={pathOf(bubbleOutline(w, h, tail, kind))} fill={style.fill} stroke={style.stroke} strokeWidth={style.strokeWidth} />
-        <RichTextSVG
-          bounds={new Box(box.x, box.y, box.w, box.h)}
-          richText={shape.props.richText}
-          fontFamily={style.fontFamily}
-          fontSize={style.fontSize}
-          lineHeight={style.lineHeight}
-          textAlign={style.textAlign}
-          verticalAlign="middle"
-          labelColor={style.color}
-          padding={0}
-          wrap
-        />
+        {textSvg(shape.props.richText, style, box, 'middle', 0)}
       </g>
     );
   }
