@@ -1,67 +1,49 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentNameOf } from '../src/documents.ts';
 import {
-  type Api,
-  type Collab,
   type User,
   acknowledged,
   addMember,
   changeRole,
-  collabConfig,
   connect,
-  createComic,
-  database,
   deleteComic,
   note,
   removeMember,
-  signUp,
   sleep,
-  startApi,
   startCollab,
   storedRecords,
   synced,
-  uniquePrefix,
+  useStack,
   waitFor,
 } from './helper.ts';
 
-let api: Api;
-let prefix: string;
-let collab: Collab;
+const stack = useStack();
 let owner: User;
 let member: User;
 
 beforeAll(async () => {
-  prefix = uniquePrefix();
-  api = await startApi(prefix);
-  collab = await startCollab(collabConfig(api, prefix));
-  [owner, member] = [await signUp(api), await signUp(api)];
-});
-
-afterAll(async () => {
-  await collab.server.close();
-  await api.close();
-  await database.close();
+  [owner, member] = [await stack.signUp(), await stack.signUp()];
 });
 
 async function sharedComic(role: 'editor' | 'viewer') {
-  const comicId = await createComic(api, owner);
-  await addMember(api, owner, comicId, member, role);
-  const ownerClient = connect(collab.url, comicId, { cookie: owner.cookie });
-  const memberClient = connect(collab.url, comicId, { cookie: member.cookie });
+  const comicId = await stack.newComic(owner);
+  await addMember(stack.api, owner, comicId, member, role);
+  const ownerClient = connect(stack.collab.url, comicId, { cookie: owner.cookie });
+  const memberClient = connect(stack.collab.url, comicId, { cookie: member.cookie });
   await Promise.all([synced(ownerClient), synced(memberClient)]);
   return { comicId, ownerClient, memberClient };
 }
 
 const connectionsOf = (comicId: string, userId: string) =>
-  (collab.server.hocuspocus.documents.get(documentNameOf(comicId))?.getConnections() ?? []).filter((c) => c.context.user.id === userId);
+  (stack.collab.server.hocuspocus.documents.get(documentNameOf(comicId))?.getConnections() ?? []).filter((c) => c.context.user.id === userId);
 
 describe('when the API changes someone’s access', () => {
   it('a removed member is disconnected at once, and their edits go nowhere', async () => {
     const { comicId, ownerClient, memberClient } = await sharedComic('editor');
 
-    await removeMember(api, owner, comicId, member);
+    await removeMember(stack.api, owner, comicId, member);
     await waitFor(() => memberClient.closedBecause === 'access-revoked', 'the member to be disconnected', 2000);
     expect(connectionsOf(comicId, member.id)).toHaveLength(0);
     expect(connectionsOf(comicId, owner.id)).toHaveLength(1);
@@ -73,7 +55,7 @@ describe('when the API changes someone’s access', () => {
     expect(ownerClient.records.has('shape:after-removal')).toBe(false);
     expect((await storedRecords(comicId)).has('shape:after-removal')).toBe(false);
 
-    const again = connect(collab.url, comicId, { cookie: member.cookie });
+    const again = connect(stack.collab.url, comicId, { cookie: member.cookie });
     await waitFor(() => again.refused !== undefined, 'the reconnection to be refused');
     expect(again.refused).toBe('forbidden');
     for (const client of [ownerClient, memberClient, again]) client.close();
@@ -84,7 +66,7 @@ describe('when the API changes someone’s access', () => {
     memberClient.records.set('shape:as-editor', note('as-editor', 'allowed'));
     await waitFor(() => ownerClient.records.has('shape:as-editor'), 'the editor’s edit to arrive');
 
-    await changeRole(api, owner, comicId, member, 'viewer');
+    await changeRole(stack.api, owner, comicId, member, 'viewer');
     await waitFor(() => memberClient.stateless.includes(JSON.stringify({ type: 'access', role: 'viewer' })), 'the demotion to be announced', 2000);
     expect(connectionsOf(comicId, member.id).map((c) => [c.readOnly, c.context.role])).toEqual([[true, 'viewer']]);
 
@@ -96,7 +78,7 @@ describe('when the API changes someone’s access', () => {
     expect(ownerClient.records.has('shape:as-viewer')).toBe(false);
     expect((await storedRecords(comicId)).has('shape:as-viewer')).toBe(false);
 
-    await changeRole(api, owner, comicId, member, 'editor');
+    await changeRole(stack.api, owner, comicId, member, 'editor');
     await waitFor(() => memberClient.stateless.includes(JSON.stringify({ type: 'access', role: 'editor' })), 'the promotion to be announced', 2000);
     memberClient.records.set('shape:editor-again', note('editor-again', 'allowed again'));
     await waitFor(() => ownerClient.records.has('shape:editor-again'), 'the editor’s new edit to arrive');
@@ -107,8 +89,8 @@ describe('when the API changes someone’s access', () => {
   });
 
   it('a change published while a connection is being set up still reaches it', async () => {
-    const comicId = await createComic(api, owner);
-    await addMember(api, owner, comicId, member, 'editor');
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, member, 'editor');
     // The API's answer ("editor") is held back until the member has been removed.
     let answered!: () => void;
     const hasAnswered = new Promise<void>((resolve) => (answered = resolve));
@@ -116,7 +98,7 @@ describe('when the API changes someone’s access', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     const slowApi = createServer((request, response) => {
       void (async () => {
-        const answer = await fetch(`${api.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
+        const answer = await fetch(`${stack.api.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
         const body = await answer.text();
         answered();
         await released;
@@ -124,12 +106,12 @@ describe('when the API changes someone’s access', () => {
       })();
     }).listen(0, '127.0.0.1');
     await new Promise((resolve) => slowApi.once('listening', resolve));
-    const config = collabConfig(api, prefix, { apiUrl: `http://127.0.0.1:${(slowApi.address() as AddressInfo).port}` });
+    const config = stack.config({ apiUrl: `http://127.0.0.1:${(slowApi.address() as AddressInfo).port}` });
     const slow = await startCollab(config);
 
     const client = connect(slow.url, comicId, { cookie: member.cookie });
     await hasAnswered;
-    await removeMember(api, owner, comicId, member);
+    await removeMember(stack.api, owner, comicId, member);
     await sleep(100);
     release();
     await waitFor(() => client.closedBecause === 'access-revoked', 'the late connection to be closed');
@@ -140,9 +122,9 @@ describe('when the API changes someone’s access', () => {
 
   it('deleting the comic disconnects everyone', async () => {
     const { comicId, ownerClient, memberClient } = await sharedComic('viewer');
-    await deleteComic(api, owner, comicId);
+    await deleteComic(stack.api, owner, comicId);
     await waitFor(() => ownerClient.closedBecause === 'comic-deleted' && memberClient.closedBecause === 'comic-deleted', 'everyone to be disconnected', 2000);
-    await waitFor(() => !collab.server.hocuspocus.documents.has(documentNameOf(comicId)), 'the document to be unloaded');
+    await waitFor(() => !stack.collab.server.hocuspocus.documents.has(documentNameOf(comicId)), 'the document to be unloaded');
     for (const client of [ownerClient, memberClient]) client.close();
   });
 });

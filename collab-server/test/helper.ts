@@ -8,6 +8,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import type { TLRecord } from '@tldraw/tlschema';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createDatabaseClient, schema } from '@inkwell/db';
@@ -190,4 +191,76 @@ export async function storedRecords(comicId: string): Promise<Map<string, unknow
 /** A stand-in record: integration tests care about what reaches whom, not about tldraw's shapes. */
 export function note(id: string, text: string): TLRecord {
   return { id: `shape:${id}`, typeName: 'shape', text } as unknown as TLRecord;
+}
+
+export interface StackOptions {
+  /** Start one collab-server for the file, as `stack.collab` (default: true). */
+  collab?: boolean;
+}
+
+/**
+ * What most files run against: the API on its own Redis prefix, usually a collab-server on that prefix,
+ * and the shared database, all closed together. Servers from `startCollab` are closed with the stack.
+ */
+export class Stack {
+  api!: Api;
+  prefix!: string;
+  #collab: Collab | undefined;
+  readonly #servers: Collab[] = [];
+  readonly #options: StackOptions;
+
+  constructor(options: StackOptions = {}) {
+    this.#options = options;
+  }
+
+  get collab(): Collab {
+    if (!this.#collab) throw new Error('this stack has no collab-server of its own (started with collab: false)');
+    return this.#collab;
+  }
+
+  async start(): Promise<void> {
+    this.prefix = uniquePrefix();
+    this.api = await startApi(this.prefix);
+    if (this.#options.collab !== false) this.#collab = await this.startCollab();
+  }
+
+  /** The test config for a collab-server on this stack's API and prefix. */
+  config(overrides: Partial<Config> = {}): Config {
+    return collabConfig(this.api, this.prefix, overrides);
+  }
+
+  /** A collab-server that the stack closes on `close()`. */
+  async startCollab(overrides: Partial<Config> = {}, serverOverrides: CollabServerOverrides = {}): Promise<Collab> {
+    const collab = await startCollab(this.config(overrides), serverOverrides);
+    this.#servers.push(collab);
+    return collab;
+  }
+
+  signUp(): Promise<User> {
+    return signUp(this.api);
+  }
+
+  newComic(owner: User): Promise<string> {
+    return createComic(this.api, owner);
+  }
+
+  async close(): Promise<void> {
+    for (const collab of this.#servers) await collab.server.close();
+    await this.api?.close();
+    await database.close();
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const stack = new Stack(options);
+  await stack.start();
+  return stack;
+}
+
+/** A stack for the whole file: started in `beforeAll`, closed in `afterAll`. */
+export function useStack(options: StackOptions = {}): Stack {
+  const stack = new Stack(options);
+  beforeAll(() => stack.start());
+  afterAll(() => stack.close());
+  return stack;
 }

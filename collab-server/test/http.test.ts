@@ -1,41 +1,14 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  type Api,
-  type Collab,
-  type User,
-  acknowledged,
-  collabConfig,
-  connect,
-  createComic,
-  database,
-  note,
-  signUp,
-  startApi,
-  startCollab,
-  storedRecords,
-  synced,
-  uniquePrefix,
-} from './helper.ts';
+import { type User, acknowledged, connect, note, startCollab, storedRecords, synced, useStack } from './helper.ts';
 
-let api: Api;
-let prefix: string;
-let collab: Collab;
+const stack = useStack();
 let owner: User;
-const http = (path: string) => fetch(`http://127.0.0.1:${collab.port}${path}`);
+const http = (path: string) => fetch(`http://127.0.0.1:${stack.collab.port}${path}`);
 
 beforeAll(async () => {
-  prefix = uniquePrefix();
-  api = await startApi(prefix);
-  collab = await startCollab(collabConfig(api, prefix));
-  owner = await signUp(api);
-});
-
-afterAll(async () => {
-  await collab.server.close();
-  await api.close();
-  await database.close();
+  owner = await stack.signUp();
 });
 
 describe('HTTP endpoints', () => {
@@ -45,7 +18,7 @@ describe('HTTP endpoints', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
 
-    const client = connect(collab.url, await createComic(api, owner), { cookie: owner.cookie });
+    const client = connect(stack.collab.url, await stack.newComic(owner), { cookie: owner.cookie });
     await synced(client);
     client.records.set('shape:x', note('x', 'counted'));
     await acknowledged(client);
@@ -61,7 +34,7 @@ describe('HTTP endpoints', () => {
   it('takes websockets on /collab only', async () => {
     expect((await http('/collab')).status).toBe(426);
     expect((await http('/elsewhere')).status).toBe(404);
-    const stray = new WebSocket(`ws://127.0.0.1:${collab.port}/elsewhere`);
+    const stray = new WebSocket(`ws://127.0.0.1:${stack.collab.port}/elsewhere`);
     const [, response] = (await once(stray, 'unexpected-response')) as [unknown, { statusCode: number }];
     expect(response.statusCode).toBe(404);
   });
@@ -69,9 +42,9 @@ describe('HTTP endpoints', () => {
 
 describe('graceful shutdown', () => {
   it('stores what is pending, closes connections, and can be asked twice', async () => {
-    const config = collabConfig(api, prefix, { store: { debounceMs: 60_000, maxDebounceMs: 60_000, retryBaseMs: 50, retryMaxMs: 200 } });
+    const config = stack.config({ store: { debounceMs: 60_000, maxDebounceMs: 60_000, retryBaseMs: 50, retryMaxMs: 200 } });
     const stopping = await startCollab(config);
-    const comicId = await createComic(api, owner);
+    const comicId = await stack.newComic(owner);
     const client = connect(stopping.url, comicId, { cookie: owner.cookie });
     await synced(client);
     client.records.set('shape:pending', note('pending', 'stored on shutdown'));

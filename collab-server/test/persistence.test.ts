@@ -1,27 +1,22 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
 import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
 import { documentNameOf } from '../src/documents.ts';
 import { bubble, page, panel } from '../src/model/fixtures.ts';
 import { layoutTemplate, readRecords, summarizeComic } from '../src/model/index.ts';
 import {
-  type Api,
   type Collab,
   type User,
   acknowledged,
-  collabConfig,
   connect,
-  createComic,
   database,
   note,
-  signUp,
   sleep,
-  startApi,
-  startCollab,
   storedRecords,
   synced,
   uniquePrefix,
+  useStack,
   waitFor,
 } from './helper.ts';
 
@@ -47,35 +42,21 @@ function spyStore() {
   return spy;
 }
 
-let api: Api;
-let prefix: string;
+const stack = useStack({ collab: false });
 let owner: User;
-const servers: Collab[] = [];
 
-async function serverWith(store?: ComicDocumentStore) {
-  const collab = await startCollab(collabConfig(api, prefix), store ? { store } : {});
-  servers.push(collab);
-  return collab;
-}
+const serverWith = (store?: ComicDocumentStore) => stack.startCollab({}, store ? { store } : {});
 
 const isOpen = (collab: Collab, comicId: string) => collab.server.hocuspocus.documents.has(documentNameOf(comicId));
 
 beforeAll(async () => {
-  prefix = uniquePrefix();
-  api = await startApi(prefix);
-  owner = await signUp(api);
-});
-
-afterAll(async () => {
-  for (const collab of servers) await collab.server.close();
-  await api.close();
-  await database.close();
+  owner = await stack.signUp();
 });
 
 describe('persistence', () => {
   it('stores the document with its summary and thumbnail, and loads it on the next first open', async () => {
     const collab = await serverWith();
-    const comicId = await createComic(api, owner);
+    const comicId = await stack.newComic(owner);
     const client = connect(collab.url, comicId, { cookie: owner.cookie });
     await synced(client);
     const records = [
@@ -105,7 +86,7 @@ describe('persistence', () => {
   it('stores nothing when nothing changed', async () => {
     const store = spyStore();
     const collab = await serverWith(store);
-    const comicId = await createComic(api, owner);
+    const comicId = await stack.newComic(owner);
 
     for (let visit = 0; visit < 2; visit++) {
       const client = connect(collab.url, comicId, { cookie: owner.cookie });
@@ -132,7 +113,7 @@ describe('persistence', () => {
   it('keeps a document whose store fails in memory, retries, and only then acknowledges the edit', async () => {
     const store = spyStore();
     const collab = await serverWith(store);
-    const comicId = await createComic(api, owner);
+    const comicId = await stack.newComic(owner);
     const client = connect(collab.url, comicId, { cookie: owner.cookie });
     await synced(client);
 
@@ -156,7 +137,7 @@ describe('persistence', () => {
   it('acknowledges edits only once they are stored', async () => {
     const store = spyStore();
     const collab = await serverWith(store);
-    const comicId = await createComic(api, owner);
+    const comicId = await stack.newComic(owner);
     const client = connect(collab.url, comicId, { cookie: owner.cookie });
     await synced(client);
     await acknowledged(client);
@@ -174,7 +155,7 @@ describe('persistence', () => {
   it('destroys a document that failed to load instead of keeping it (hocuspocus#1156)', async () => {
     const store = spyStore();
     const collab = await serverWith(store);
-    const comicId = await createComic(api, owner);
+    const comicId = await stack.newComic(owner);
     const loading: Array<{ isDestroyed: boolean }> = [];
     collab.server.hocuspocus.configuration.extensions.unshift({
       async onLoadDocument({ document }) {
@@ -201,9 +182,8 @@ describe('persistence', () => {
   it('merges what another writer stored meanwhile instead of overwriting it', async () => {
     // Two servers that do not hear each other (no shared Redis prefix) only meet in Postgres.
     const first = await serverWith();
-    const second = await startCollab(collabConfig(api, uniquePrefix()));
-    servers.push(second);
-    const comicId = await createComic(api, owner);
+    const second = await stack.startCollab({ redisPrefix: uniquePrefix() });
+    const comicId = await stack.newComic(owner);
     const a = connect(first.url, comicId, { cookie: owner.cookie });
     const b = connect(second.url, comicId, { cookie: owner.cookie });
     await Promise.all([synced(a), synced(b)]);

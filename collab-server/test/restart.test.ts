@@ -5,29 +5,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Api,
-  type Client,
-  type User,
-  acknowledged,
-  addMember,
-  connect,
-  createComic,
-  database,
-  note,
-  signUp,
-  sleep,
-  startApi,
-  storedRecords,
-  synced,
-  uniquePrefix,
-  waitFor,
-} from './helper.ts';
+import { type Client, type User, acknowledged, addMember, connect, note, sleep, storedRecords, synced, useStack, waitFor } from './helper.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-let api: Api;
-let prefix: string;
+const stack = useStack({ collab: false });
 let port: number;
 let owner: User;
 let editor: User;
@@ -46,8 +28,8 @@ async function startServer(): Promise<ChildProcess> {
     env: {
       ...process.env,
       COLLAB_PORT: String(port),
-      API_INTERNAL_URL: api.url,
-      REDIS_PREFIX: prefix,
+      API_INTERNAL_URL: stack.api.url,
+      REDIS_PREFIX: stack.prefix,
       // Production's debounce: what SIGKILL catches mid-way is exactly what the acknowledgements protect.
       COLLAB_STORE_DEBOUNCE_MS: '1000',
       COLLAB_STORE_MAX_DEBOUNCE_MS: '5000',
@@ -92,22 +74,19 @@ async function editAndLeave(comicId: string, user: User, id: string): Promise<vo
 }
 
 beforeAll(async () => {
-  prefix = uniquePrefix();
-  api = await startApi(prefix);
   port = await freePort();
-  [owner, editor] = [await signUp(api), await signUp(api)];
+  [owner, editor] = [await stack.signUp(), await stack.signUp()];
 });
 
+// Registered after the stack's, so it runs before the stack closes the API (after-hooks run in reverse).
 afterAll(async () => {
   if (running) await stop(running, 'SIGKILL');
-  await api.close();
-  await database.close();
 });
 
 describe('stopping and killing the server while people edit', () => {
   it('loses no edit, acknowledged or not', async () => {
-    const comicId = await createComic(api, owner);
-    await addMember(api, owner, comicId, editor, 'editor');
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, editor, 'editor');
     let server = await startServer();
     const url = `ws://127.0.0.1:${port}/collab`;
     const a = connect(url, comicId, { cookie: owner.cookie });

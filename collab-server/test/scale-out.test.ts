@@ -1,52 +1,25 @@
 // Two collab-servers behind Redis, as when the service is scaled out: clients on either one edit the
 // same comic live.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Api,
-  type Collab,
-  type User,
-  acknowledged,
-  addMember,
-  collabConfig,
-  connect,
-  createComic,
-  database,
-  note,
-  removeMember,
-  signUp,
-  startApi,
-  startCollab,
-  storedRecords,
-  synced,
-  uniquePrefix,
-  waitFor,
-} from './helper.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Collab, type User, acknowledged, addMember, connect, note, removeMember, storedRecords, synced, useStack, waitFor } from './helper.ts';
 
-let api: Api;
+const stack = useStack({ collab: false });
 let one: Collab;
 let two: Collab;
 let owner: User;
 let editor: User;
 
 beforeAll(async () => {
-  const prefix = uniquePrefix();
-  api = await startApi(prefix);
   // Stores come late, so edits can only have travelled through Redis, not through Postgres.
-  const config = collabConfig(api, prefix, { store: { debounceMs: 2000, maxDebounceMs: 4000, retryBaseMs: 50, retryMaxMs: 200 } });
-  [one, two] = [await startCollab(config), await startCollab(config)];
-  [owner, editor] = [await signUp(api), await signUp(api)];
-});
-
-afterAll(async () => {
-  await Promise.all([one.server.close(), two.server.close()]);
-  await api.close();
-  await database.close();
+  const config = { store: { debounceMs: 2000, maxDebounceMs: 4000, retryBaseMs: 50, retryMaxMs: 200 } };
+  [one, two] = [await stack.startCollab(config), await stack.startCollab(config)];
+  [owner, editor] = [await stack.signUp(), await stack.signUp()];
 });
 
 describe('two instances behind Redis', () => {
   it('stay in sync: edits, presence and the stored document', async () => {
-    const comicId = await createComic(api, owner);
-    await addMember(api, owner, comicId, editor, 'editor');
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, editor, 'editor');
     const a = connect(one.url, comicId, { cookie: owner.cookie });
     const b = connect(two.url, comicId, { cookie: editor.cookie });
     await Promise.all([synced(a), synced(b)]);
@@ -75,12 +48,12 @@ describe('two instances behind Redis', () => {
   });
 
   it('apply an access change on every instance', async () => {
-    const comicId = await createComic(api, owner);
-    await addMember(api, owner, comicId, editor, 'editor');
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, editor, 'editor');
     const onOne = connect(one.url, comicId, { cookie: editor.cookie });
     const onTwo = connect(two.url, comicId, { cookie: editor.cookie });
     await Promise.all([synced(onOne), synced(onTwo)]);
-    await removeMember(api, owner, comicId, editor);
+    await removeMember(stack.api, owner, comicId, editor);
     await waitFor(() => onOne.closedBecause === 'access-revoked' && onTwo.closedBecause === 'access-revoked', 'both connections to close', 2000);
     onOne.close();
     onTwo.close();

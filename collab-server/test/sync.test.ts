@@ -1,48 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Api,
-  type Collab,
-  type User,
-  acknowledged,
-  addMember,
-  collabConfig,
-  connect,
-  createComic,
-  database,
-  note,
-  signUp,
-  startApi,
-  startCollab,
-  storedRecords,
-  synced,
-  uniquePrefix,
-  waitFor,
-} from './helper.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type User, acknowledged, addMember, connect, note, storedRecords, synced, useStack, waitFor } from './helper.ts';
 
-let api: Api;
-let collab: Collab;
+const stack = useStack();
 let owner: User;
 let editor: User;
 
 beforeAll(async () => {
-  const prefix = uniquePrefix();
-  api = await startApi(prefix);
-  collab = await startCollab(collabConfig(api, prefix));
-  [owner, editor] = [await signUp(api), await signUp(api)];
-});
-
-afterAll(async () => {
-  await collab.server.close();
-  await api.close();
-  await database.close();
+  [owner, editor] = [await stack.signUp(), await stack.signUp()];
 });
 
 describe('live editing', () => {
   it('two clients editing at the same time converge, and the result is stored', async () => {
-    const comicId = await createComic(api, owner);
-    await addMember(api, owner, comicId, editor, 'editor');
-    const a = connect(collab.url, comicId, { cookie: owner.cookie });
-    const b = connect(collab.url, comicId, { cookie: editor.cookie });
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, editor, 'editor');
+    const a = connect(stack.collab.url, comicId, { cookie: owner.cookie });
+    const b = connect(stack.collab.url, comicId, { cookie: editor.cookie });
     await Promise.all([synced(a), synced(b)]);
 
     // Both write before hearing from the other, including to the same record.
@@ -60,7 +32,7 @@ describe('live editing', () => {
     expect(Object.fromEntries(stored)).toEqual(a.records.toJSON());
 
     // A client arriving later gets the same document.
-    const c = connect(collab.url, comicId, { cookie: editor.cookie });
+    const c = connect(stack.collab.url, comicId, { cookie: editor.cookie });
     await synced(c);
     expect(c.records.toJSON()).toEqual(a.records.toJSON());
     for (const client of [a, b, c]) client.close();

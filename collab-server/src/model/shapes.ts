@@ -76,6 +76,23 @@ export const comicPanelMigrations = createShapePropsMigrationSequence({
   ],
 });
 
+// ---- text styles -------------------------------------------------------------------------------------------
+
+/** The text styles that speech bubbles and captions share (tldraw's default style props). */
+interface TextStyleProps {
+  color: TLDefaultColorStyle;
+  size: TLDefaultSizeStyle;
+  font: TLDefaultFontStyle;
+  align: TLDefaultHorizontalAlignStyle;
+}
+
+const textStyleProps: RecordProps<TLBaseShape<string, TextStyleProps>> = {
+  color: DefaultColorStyle,
+  size: DefaultSizeStyle,
+  font: DefaultFontStyle,
+  align: DefaultHorizontalAlignStyle,
+};
+
 // ---- speech bubble -----------------------------------------------------------------------------------------
 
 export const SPEECH_BUBBLE_KINDS = ['speech', 'thought', 'shout'] as const;
@@ -87,16 +104,12 @@ export interface BubbleTail {
   y: number;
 }
 
-export interface SpeechBubbleProps {
+export interface SpeechBubbleProps extends TextStyleProps {
   w: number;
   h: number;
   richText: TLRichText;
   tail: BubbleTail;
   kind: SpeechBubbleKind;
-  color: TLDefaultColorStyle;
-  size: TLDefaultSizeStyle;
-  font: TLDefaultFontStyle;
-  align: TLDefaultHorizontalAlignStyle;
 }
 export type SpeechBubbleShape = TLBaseShape<typeof SPEECH_BUBBLE, SpeechBubbleProps>;
 
@@ -106,10 +119,7 @@ export const speechBubbleProps: RecordProps<SpeechBubbleShape> = {
   richText: richTextValidator,
   tail: T.object({ x: T.number, y: T.number }),
   kind: T.literalEnum(...SPEECH_BUBBLE_KINDS),
-  color: DefaultColorStyle,
-  size: DefaultSizeStyle,
-  font: DefaultFontStyle,
-  align: DefaultHorizontalAlignStyle,
+  ...textStyleProps,
 };
 
 const bubbleVersions = createShapePropsMigrationIds(SPEECH_BUBBLE, { AddKind: 1 });
@@ -130,14 +140,10 @@ export const speechBubbleMigrations = createShapePropsMigrationSequence({
 
 // ---- caption -----------------------------------------------------------------------------------------------
 
-export interface CaptionProps {
+export interface CaptionProps extends TextStyleProps {
   w: number;
   h: number;
   richText: TLRichText;
-  color: TLDefaultColorStyle;
-  size: TLDefaultSizeStyle;
-  font: TLDefaultFontStyle;
-  align: TLDefaultHorizontalAlignStyle;
 }
 export type CaptionShape = TLBaseShape<typeof CAPTION, CaptionProps>;
 
@@ -145,10 +151,7 @@ export const captionProps: RecordProps<CaptionShape> = {
   w: T.nonZeroNumber,
   h: T.nonZeroNumber,
   richText: richTextValidator,
-  color: DefaultColorStyle,
-  size: DefaultSizeStyle,
-  font: DefaultFontStyle,
-  align: DefaultHorizontalAlignStyle,
+  ...textStyleProps,
 };
 
 const captionVersions = createShapePropsMigrationIds(CAPTION, { RichTextFromText: 1 });
