@@ -40,6 +40,11 @@ export class LiveJob {
     return isActive(this.job);
   }
 
+  /** Takes a newer answer about the job; one that arrives late and says less (queued after cancelled) is dropped. */
+  update(job: JobItem) {
+    if (stage(job) >= stage(this.job)) this.apply(job);
+  }
+
   apply(job: JobItem) {
     this.job = job;
     this.position = job.queuePosition;
@@ -142,7 +147,8 @@ export class LiveJobs {
       this.#close(id);
     };
 
-    on('state', (job) => live.apply(job));
+    // The first state can arrive after a newer answer (a cancel's), over another connection.
+    on('state', (job) => live.update(job));
     on('queued', ({ position }) => {
       if (live.job.status === 'queued') live.position = position;
     });
@@ -209,7 +215,7 @@ export class LiveJobs {
       const live = this.#jobs.get(id);
       if (live?.active) {
         try {
-          live.apply(await studioApi.jobs.get(id));
+          live.update(await studioApi.jobs.get(id));
         } catch {
           // Offline for a moment, or the job is gone; try again next time.
         }
