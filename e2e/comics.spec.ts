@@ -1,26 +1,7 @@
 // The callbacks given to page.evaluate run in the browser.
 /// <reference lib="dom" />
 import { type Browser, type Locator, type Page, expect, test } from '@playwright/test';
-
-interface Account {
-  username: string;
-  email: string;
-  password: string;
-}
-
-function newAccount(name: string): Account {
-  const username = `${name}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-  return { username, email: `${username}@example.com`, password: 'a long enough passphrase' };
-}
-
-async function register(page: Page, account: Account) {
-  await page.goto('/register');
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Username').fill(account.username);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
+import { type Account, newAccount, register } from './accounts.ts';
 
 /** A second (third) person: their own browser context, so their own session. */
 async function person(browser: Browser, baseURL: string | undefined, account: Account) {

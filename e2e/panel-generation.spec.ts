@@ -1,26 +1,7 @@
 // The callbacks given to page.evaluate run in the browser.
 /// <reference lib="dom" />
 import { type Page, expect, test } from '@playwright/test';
-
-interface Account {
-  username: string;
-  email: string;
-  password: string;
-}
-
-function newAccount(name: string): Account {
-  const username = `${name}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-  return { username, email: `${username}@example.com`, password: 'a long enough passphrase' };
-}
-
-async function register(page: Page, account: Account) {
-  await page.goto('/register');
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Username').fill(account.username);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
+import { newAccount, register } from './accounts.ts';
 
 /** Opening a comic loads tldraw and the document; a picture takes a few seconds with the simulator. */
 const OPEN_TIMEOUT = 20_000;
