@@ -2,16 +2,14 @@ import { count, desc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Database, RoleName } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import { badRequest, forbidden, notFound } from '../errors.ts';
+import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { AccountService } from './accounts.ts';
 import type { AuditService } from './audit.ts';
 import type { Auth, ClientInfo, SessionService } from './sessions.ts';
 
 const { auditLogs, outboxMessages, roles, users } = schema;
 
-interface Page {
-  page: number;
-  limit: number;
-}
+type Page = PageRequest;
 
 const adminUserColumns = {
   id: users.id,
@@ -50,18 +48,13 @@ export function createAdminService(deps: {
       const where = query.q
         ? or(ilike(users.username, `%${escapeLike(query.q)}%`), ilike(users.email, `%${escapeLike(query.q)}%`))
         : undefined;
-      const [rows, [total]] = await Promise.all([
-        db
-          .select(adminUserColumns)
-          .from(users)
-          .innerJoin(roles, eq(roles.id, users.roleId))
-          .where(where)
-          .orderBy(desc(users.createdAt))
-          .limit(query.limit)
-          .offset((query.page - 1) * query.limit),
+      const { items, total } = await paginate(
+        query,
+        ({ limit, offset }) =>
+          db.select(adminUserColumns).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(where).orderBy(desc(users.createdAt)).limit(limit).offset(offset),
         db.select({ total: count() }).from(users).where(where),
-      ]);
-      return { items: rows.map(toAdminUser), total: total?.total ?? 0 };
+      );
+      return { items: items.map(toAdminUser), total };
     },
 
     /**
@@ -129,43 +122,39 @@ export function createAdminService(deps: {
         query.userId ? eq(auditLogs.userId, query.userId) : undefined,
       ].filter((c) => c !== undefined);
       const where = conditions.length ? sql.join(conditions, sql` and `) : undefined;
-      const [rows, [total]] = await Promise.all([
-        db
-          .select({
-            id: auditLogs.id,
-            userId: auditLogs.userId,
-            username: users.username,
-            action: auditLogs.action,
-            resourceType: auditLogs.resourceType,
-            resourceId: auditLogs.resourceId,
-            oldValues: auditLogs.oldValues,
-            newValues: auditLogs.newValues,
-            ipAddress: auditLogs.ipAddress,
-            userAgent: auditLogs.userAgent,
-            createdAt: auditLogs.createdAt,
-          })
-          .from(auditLogs)
-          .leftJoin(users, eq(users.id, auditLogs.userId))
-          .where(where)
-          .orderBy(desc(auditLogs.createdAt))
-          .limit(query.limit)
-          .offset((query.page - 1) * query.limit),
+      return paginate(
+        query,
+        ({ limit, offset }) =>
+          db
+            .select({
+              id: auditLogs.id,
+              userId: auditLogs.userId,
+              username: users.username,
+              action: auditLogs.action,
+              resourceType: auditLogs.resourceType,
+              resourceId: auditLogs.resourceId,
+              oldValues: auditLogs.oldValues,
+              newValues: auditLogs.newValues,
+              ipAddress: auditLogs.ipAddress,
+              userAgent: auditLogs.userAgent,
+              createdAt: auditLogs.createdAt,
+            })
+            .from(auditLogs)
+            .leftJoin(users, eq(users.id, auditLogs.userId))
+            .where(where)
+            .orderBy(desc(auditLogs.createdAt))
+            .limit(limit)
+            .offset(offset),
         db.select({ total: count() }).from(auditLogs).where(where),
-      ]);
-      return { items: rows, total: total?.total ?? 0 };
+      );
     },
 
     async listOutbox(query: Page) {
-      const [rows, [total]] = await Promise.all([
-        db
-          .select()
-          .from(outboxMessages)
-          .orderBy(desc(outboxMessages.createdAt))
-          .limit(query.limit)
-          .offset((query.page - 1) * query.limit),
+      return paginate(
+        query,
+        ({ limit, offset }) => db.select().from(outboxMessages).orderBy(desc(outboxMessages.createdAt)).limit(limit).offset(offset),
         db.select({ total: count() }).from(outboxMessages),
-      ]);
-      return { items: rows, total: total?.total ?? 0 };
+      );
     },
 
     /** Creates the first super admin from configuration or the CLI; does nothing when the account exists. */

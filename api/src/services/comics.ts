@@ -3,6 +3,7 @@ import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import type { ComicRole } from '../contract.ts';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
+import { type PageRequest, paginate } from '../lib/pagination.ts';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
 import type { Auth } from './sessions.ts';
 
@@ -64,19 +65,20 @@ export function createComicService(deps: ComicServiceDeps) {
     requireRole,
     roleOf,
 
-    async list(actor: Auth, page: { page: number; limit: number }) {
+    async list(actor: Auth, page: PageRequest) {
       const mine = eq(comicMembers.userId, actor.user.id);
-      const [rows, [total]] = await Promise.all([
-        db
-          .select({ ...comicColumns, myRole: comicMembers.role })
-          .from(comics)
-          .innerJoin(comicMembers, and(eq(comicMembers.comicId, comics.id), mine))
-          .orderBy(desc(comics.updatedAt))
-          .limit(page.limit)
-          .offset((page.page - 1) * page.limit),
+      return paginate(
+        page,
+        ({ limit, offset }) =>
+          db
+            .select({ ...comicColumns, myRole: comicMembers.role })
+            .from(comics)
+            .innerJoin(comicMembers, and(eq(comicMembers.comicId, comics.id), mine))
+            .orderBy(desc(comics.updatedAt))
+            .limit(limit)
+            .offset(offset),
         db.select({ total: count() }).from(comicMembers).where(mine),
-      ]);
-      return { items: rows, total: total?.total ?? 0 };
+      );
     },
 
     async create(actor: Auth, input: { title: string; description?: string | undefined }) {

@@ -16,6 +16,7 @@ import {
   limitsFor,
 } from '@inkwell/workflows';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
+import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { ComicService } from './comics.ts';
 import { type MediaService, presentMedia } from './media.ts';
 import type { Auth } from './sessions.ts';
@@ -195,13 +196,14 @@ export function createJobService(deps: {
       return present(row!);
     },
 
-    async list(actor: Auth, query: { page: number; limit: number; status?: string | undefined }) {
+    async list(actor: Auth, query: PageRequest & { status?: string | undefined }) {
       const where = and(eq(jobs.userId, actor.user.id), query.status ? eq(jobs.status, query.status) : undefined);
-      const [rows, [total]] = await Promise.all([
-        db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt)).limit(query.limit).offset((query.page - 1) * query.limit),
+      const { items, total } = await paginate(
+        query,
+        ({ limit, offset }) => db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt)).limit(limit).offset(offset),
         db.select({ total: count() }).from(jobs).where(where),
-      ]);
-      return { items: await Promise.all(rows.map(present)), total: total?.total ?? 0 };
+      );
+      return { items: await Promise.all(items.map(present)), total };
     },
 
     async get(actor: Auth, id: string) {

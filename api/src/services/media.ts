@@ -5,6 +5,7 @@ import type { Database, Privacy } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import { AppError, badRequest, notFound } from '../errors.ts';
 import { scanWithClamd } from '../lib/clamav.ts';
+import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { ObjectStorage } from '../storage/index.ts';
 import type { ComicService } from './comics.ts';
 import { MAX_PIXELS, createMediaStore, thumbnailKey } from './media-store.ts';
@@ -110,13 +111,14 @@ export function createMediaService(deps: {
       return presentMedia(row);
     },
 
-    async list(actor: Auth, page: { page: number; limit: number }) {
+    async list(actor: Auth, page: PageRequest) {
       const mine = eq(media.userId, actor.user.id);
-      const [rows, [total]] = await Promise.all([
-        db.select().from(media).where(mine).orderBy(desc(media.createdAt)).limit(page.limit).offset((page.page - 1) * page.limit),
+      const { items, total } = await paginate(
+        page,
+        ({ limit, offset }) => db.select().from(media).where(mine).orderBy(desc(media.createdAt)).limit(limit).offset(offset),
         db.select({ total: count() }).from(media).where(mine),
-      ]);
-      return { items: rows.map(presentMedia), total: total?.total ?? 0 };
+      );
+      return { items: items.map(presentMedia), total };
     },
 
     async get(actor: Auth | null, id: string) {
