@@ -67,10 +67,17 @@ describe('a generation', () => {
     });
     const events = await readEvents(p, alice, body.data.id);
     expect(events.at(-1)).toMatchObject({ event: 'failed', data: { status: 'failed' } });
+    // Running it again would fail the same way: one attempt, no "retrying" on the way.
+    expect(events.map((e) => e.event)).not.toContain('retrying');
     const job = await waitForJob(p, alice, body.data.id, finished);
     expect(job.status).toBe('failed');
     expect(job.error).toContain('The sampler ran out of patience');
     expect(await resultsOf(job.id)).toHaveLength(0);
+    const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: `${p.prefix}bull` });
+    expect((await queue.getJob(job.id))?.attemptsMade).toBe(1);
+    await queue.close();
+    await redis.quit();
   });
 
   it('turns an animated result into a GIF for the GIF workflow', async () => {
