@@ -76,6 +76,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  SUPERADMIN_EMAIL, SUPERADMIN_USERNAME and SUPERADMIN_PASSWORD go together: set all three or none',
     );
   }
+  // The development outbox shows mail to admins; in production mail must leave through SMTP.
+  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
+    throw new ConfigError('Invalid configuration:\n  SMTP_URL is required in production: the development mail outbox is never kept there');
+  }
   const storage = storageConfig(e);
   if (typeof storage === 'string') throw new ConfigError(`Invalid configuration:\n  ${storage}`);
   return {

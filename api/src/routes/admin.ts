@@ -78,7 +78,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminService }> = async
       schema: { tags, summary: 'Mail kept in the development outbox (no SMTP configured)', querystring: pageQuery, response: { 200: okPage(outboxMessage) } },
     },
     async (request) => {
-      const { items, total } = await admin.listOutbox(request.query);
+      const { items, total } = await admin.listOutbox(requireAuth(request), request.query);
       return { success: true as const, data: items.map(iso), pagination: { page: request.query.page, limit: request.query.limit, total } };
     },
   );

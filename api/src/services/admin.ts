@@ -149,12 +149,37 @@ export function createAdminService(deps: {
       );
     },
 
-    async listOutbox(query: Page) {
-      return paginate(
+    /**
+     * Mail in the development outbox. Links in mail to accounts at or above the reader's level (other than
+     * the reader's own) are redacted: a live reset token would let the reader take over that account.
+     */
+    async listOutbox(reader: Auth, query: Page) {
+      const page = await paginate(
         query,
-        ({ limit, offset }) => db.select().from(outboxMessages).orderBy(desc(outboxMessages.createdAt)).limit(limit).offset(offset),
+        ({ limit, offset }) =>
+          db
+            .select({
+              id: outboxMessages.id,
+              recipient: outboxMessages.recipient,
+              subject: outboxMessages.subject,
+              body: outboxMessages.body,
+              createdAt: outboxMessages.createdAt,
+              recipientId: users.id,
+              recipientLevel: roles.level,
+            })
+            .from(outboxMessages)
+            .leftJoin(users, sql`lower(${users.email}) = lower(${outboxMessages.recipient})`)
+            .leftJoin(roles, eq(roles.id, users.roleId))
+            .orderBy(desc(outboxMessages.createdAt))
+            .limit(limit)
+            .offset(offset),
         db.select({ total: count() }).from(outboxMessages),
       );
+      const items = page.items.map(({ recipientId, recipientLevel, ...message }) => {
+        const protectedAccount = recipientId !== null && recipientId !== reader.user.id && (recipientLevel ?? 0) >= reader.user.role.level;
+        return protectedAccount ? { ...message, body: message.body.replace(/token=[^\s]+/g, 'token=[redacted]') } : message;
+      });
+      return { ...page, items };
     },
 
     /** Creates the first super admin from configuration or the CLI; does nothing when the account exists. */
