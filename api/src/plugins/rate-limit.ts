@@ -23,6 +23,8 @@ export const rateLimitPlugin = fp(
       redis: opts.redis,
       nameSpace: `${opts.prefix}rl:`,
       timeWindow: 60_000,
+      // A Redis outage lets requests through unlimited rather than failing every /api request with a 500.
+      skipOnError: true,
       // Runs after the auth hook (registered first), so the caller's role is known.
       max: (request) => REQUESTS_PER_MINUTE[(request.auth?.user.role.name ?? 'guest') as RoleName] ?? REQUESTS_PER_MINUTE.guest,
       keyGenerator: (request) => (request.auth ? `user:${request.auth.user.id}` : `ip:${request.ip}`),

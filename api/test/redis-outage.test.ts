@@ -1,0 +1,40 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestApp, createTestApp, me, registerUser } from './helper.ts';
+
+// Two apps on one database: a healthy one to sign up with, and one whose Redis is gone, rate limits on.
+let healthy: TestApp;
+let broken: TestApp;
+let deadRedis: Redis;
+beforeAll(async () => {
+  healthy = await createTestApp();
+  // Nothing listens on port 1: every command fails at once, as during an outage after the first retry.
+  deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  deadRedis.on('error', () => {}); // expected: it is meant to fail
+  broken = await createTestApp({ rateLimitEnabled: true, sessionCacheMs: 0 }, { redis: deadRedis });
+});
+afterAll(async () => {
+  await broken?.close();
+  deadRedis?.disconnect();
+  await healthy?.close();
+});
+
+describe('with Redis down and rate limits on', () => {
+  it('public /api routes still answer instead of 500', async () => {
+    const response = await broken.app.inject({ method: 'GET', url: '/api/v1/status' });
+    expect(response.statusCode).toBeLessThan(500);
+  });
+
+  it('a signed-in user stays signed in: sessions are checked in Postgres', async () => {
+    const user = await registerUser(healthy.app);
+    const response = await me(broken.app, user.cookie);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data.id).toBe(user.id);
+  });
+
+  it('/readyz answers not ready', async () => {
+    const response = await broken.app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ status: 'not_ready', checks: { redis: 'unavailable' } });
+  });
+});
