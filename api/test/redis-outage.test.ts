@@ -1,6 +1,8 @@
+import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, createTestApp, me, registerUser } from './helper.ts';
+import { schema } from '@inkwell/db';
+import { type TestApp, createTestApp, expectError, me, registerUser } from './helper.ts';
 
 // Two apps on one database: a healthy one to sign up with, and one whose Redis is gone, rate limits on.
 let healthy: TestApp;
@@ -30,6 +32,14 @@ describe('with Redis down and rate limits on', () => {
     const response = await me(broken.app, user.cookie);
     expect(response.statusCode).toBe(200);
     expect(response.json().data.id).toBe(user.id);
+  });
+
+  it('queueing a job answers 503 and leaves no row behind to count against the user', async () => {
+    const user = await registerUser(healthy.app);
+    const payload = { workflow: 'txt2img-sdxl', params: { prompt: 'a lighthouse at dusk' } };
+    const response = await broken.app.inject({ method: 'POST', url: '/api/v1/jobs', headers: { cookie: user.cookie }, payload });
+    expectError(response, 503, 'queue_unavailable');
+    expect(await healthy.db.select().from(schema.jobs).where(eq(schema.jobs.userId, user.id))).toEqual([]);
   });
 
   it('/readyz answers not ready', async () => {

@@ -180,6 +180,7 @@ export function createJobService(deps: {
           targetPanelId: input.target?.panelId ?? null,
         })
         .returning();
+      // The row and the queue entry exist together or not at all: a row with no entry stays queued for ever.
       await queue.add(
         workflow.id,
         { jobId: row!.id, userId: actor.user.id, workflow: workflow.id, params, target: input.target ?? null },
@@ -191,7 +192,10 @@ export function createJobService(deps: {
           removeOnComplete: { age: 24 * 3600 },
           removeOnFail: { age: 7 * 24 * 3600 },
         },
-      );
+      ).catch(async () => {
+        await db.delete(jobs).where(eq(jobs.id, row!.id));
+        throw new AppError(503, 'queue_unavailable', 'Generations cannot be queued right now: try again in a moment');
+      });
       if (input.target) await editComic({ kind: 'set-generation', jobId: row!.id, ...input.target, status: 'queued' });
       return present(row!);
     },
