@@ -64,6 +64,11 @@ export function createSessionCache(opts: {
     });
   });
 
+  // While the subscriber is not connected, invalidations from other instances are missed: trust no
+  // entry then (every request goes to the database), and forget them all once the connection drops.
+  const listening = () => !subscriber || subscriber.status === 'ready';
+  subscriber?.on('close', () => entries.clear());
+
   async function invalidate(change: Invalidation): Promise<void> {
     dropLocal(change);
     try {
@@ -78,6 +83,7 @@ export function createSessionCache(opts: {
     ready: ready ?? Promise.resolve(),
 
     get(token: string): CachedSession | undefined {
+      if (!listening()) return undefined;
       const entry = entries.get(token);
       if (entry && Date.now() - entry.cachedAt > opts.ttlMs) {
         entries.delete(token);
@@ -88,7 +94,7 @@ export function createSessionCache(opts: {
 
     /** Caches a session read from the database at `readStartedAt`, unless it was invalidated since. */
     set(token: string, entry: Omit<CachedSession, 'cachedAt'>, readStartedAt: number): void {
-      if (isStale(entry, readStartedAt)) return;
+      if (!listening() || isStale(entry, readStartedAt)) return;
       entries.delete(token);
       entries.set(token, { ...entry, cachedAt: Date.now() });
       // Map keeps insertion order: the first key is the oldest entry.
