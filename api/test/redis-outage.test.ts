@@ -42,6 +42,17 @@ describe('with Redis down and rate limits on', () => {
     expect(await healthy.db.select().from(schema.jobs).where(eq(schema.jobs.userId, user.id))).toEqual([]);
   });
 
+  it('a queued row left without a queue entry can still be cancelled', async () => {
+    const user = await registerUser(healthy.app);
+    const [row] = await healthy.db
+      .insert(schema.jobs)
+      .values({ userId: user.id, type: 'image', workflow: 'txt2img-sdxl', parameters: { prompt: 'lost' } })
+      .returning();
+    const response = await healthy.app.inject({ method: 'POST', url: `/api/v1/jobs/${row!.id}/cancel`, headers: { cookie: user.cookie } });
+    expect(response.statusCode).toBe(202);
+    expect(response.json().data.status).toBe('cancelled');
+  });
+
   it('/readyz answers not ready', async () => {
     const response = await broken.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);

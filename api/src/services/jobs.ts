@@ -220,6 +220,12 @@ export function createJobService(deps: {
       if ((TERMINAL as readonly string[]).includes(row.status)) throw conflict('already_finished', `This job has already ${row.status === 'completed' ? 'finished' : row.status}`);
       const job = await queue.getJob(id);
       const state = await job?.getState();
+      // A queued row with no queue entry (lost to a Redis failure) has nothing to interrupt: just settle it.
+      if (!job && row.status === 'queued') {
+        await db.update(jobs).set({ status: 'cancelled', completedAt: new Date(), errorMessage: 'Cancelled' }).where(and(eq(jobs.id, id), eq(jobs.status, 'queued')));
+        signals.emit(id, { kind: 'settled' } satisfies JobSignal);
+        return present(await findOwn(actor, id));
+      }
       if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
         try {
           await job.remove();
