@@ -32,6 +32,8 @@ import { createSessionCache } from './services/session-cache.ts';
 import { createSessionService } from './services/sessions.ts';
 import { type ObjectStorage, createStorage } from './storage/index.ts';
 
+/** A queued job row older than this with no BullMQ entry was lost and is marked failed. */
+const ORPHAN_AGE_MS = 5 * 60_000;
 export interface AppOverrides {
   database?: DatabaseClient;
   redis?: Redis;
@@ -145,6 +147,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
+  // Rows a Redis failure left without a queue entry: settled at start and every few minutes after.
+  const failOrphans = () => void jobService.failOrphans(ORPHAN_AGE_MS).catch((err) => app.log.warn({ err }, 'orphan job sweep failed'));
+  app.addHook('onReady', async () => failOrphans());
+  const orphanSweep = setInterval(failOrphans, ORPHAN_AGE_MS);
+  orphanSweep.unref();
+  app.addHook('onClose', async () => clearInterval(orphanSweep));
 
   app.decorate('admin', admin);
   app.decorate('background', background);

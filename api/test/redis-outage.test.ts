@@ -53,6 +53,21 @@ describe('with Redis down and rate limits on', () => {
     expect(response.json().data.status).toBe('cancelled');
   });
 
+  it('a queued row without a queue entry is failed when an API starts, freeing its slot', async () => {
+    const user = await registerUser(healthy.app);
+    const [row] = await healthy.db
+      .insert(schema.jobs)
+      .values({ userId: user.id, type: 'image', workflow: 'txt2img-sdxl', parameters: { prompt: 'lost' }, createdAt: new Date(Date.now() - 3_600_000) })
+      .returning();
+    const restarted = await createTestApp();
+    try {
+      const status = async () => (await healthy.db.select().from(schema.jobs).where(eq(schema.jobs.id, row!.id)))[0]?.status;
+      await expect.poll(status, { timeout: 5000 }).toBe('failed');
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('/readyz answers not ready', async () => {
     const response = await broken.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { and, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Database } from '@inkwell/db';
@@ -198,6 +198,24 @@ export function createJobService(deps: {
       });
       if (input.target) await editComic({ kind: 'set-generation', jobId: row!.id, ...input.target, status: 'queued' });
       return present(row!);
+    },
+
+    /** Fails queued rows older than `olderThanMs` that have no queue entry: nothing would ever run them. */
+    async failOrphans(olderThanMs: number): Promise<number> {
+      const cutoff = new Date(Date.now() - olderThanMs);
+      const queued = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.status, 'queued'), lt(jobs.createdAt, cutoff)));
+      let failed = 0;
+      for (const { id } of queued) {
+        if (await queue.getJob(id)) continue;
+        const updated = await db
+          .update(jobs)
+          .set({ status: 'failed', completedAt: new Date(), errorMessage: 'Lost before it reached the queue: please try again' })
+          .where(and(eq(jobs.id, id), eq(jobs.status, 'queued')))
+          .returning({ id: jobs.id });
+        if (updated.length) signals.emit(id, { kind: 'settled' } satisfies JobSignal);
+        failed += updated.length;
+      }
+      return failed;
     },
 
     async list(actor: Auth, query: PageRequest & { status?: string | undefined }) {
