@@ -24,7 +24,17 @@ const { handler } = (await import(handlerFile.href).catch((error: unknown) => {
   throw error;
 })) as { handler: Handler };
 
-const proxy = createProxyServer({ xfwd: true, ws: true });
+const proxy = createProxyServer({ ws: true });
+// Set (never append to) the forwarded headers: a client-sent X-Forwarded-For would defeat the API's per-address rate limit.
+proxy.on('start', (req) => setForwarded(req));
+function setForwarded(req: http.IncomingMessage) {
+  req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-proto'] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  req.headers['x-forwarded-host'] = req.headers.host ?? '';
+}
+
+/** Dot-segments (raw or encoded), backslashes and encoded slashes could reach internal endpoints such as /metrics. */
+const unsafePath = (url: string | undefined) => /(^|[/\\])\.\.?([/\\?]|$)|%2e|%2f|%5c|\\/i.test((url ?? '').split('?')[0]);
 // Errors that reach no per-request callback (a browser dropping an open websocket: ECONNRESET) would
 // otherwise be thrown by http-proxy-3 and stop the server.
 proxy.on('error', (error, req, res) => {
@@ -59,7 +69,10 @@ function forwarded(req: http.IncomingMessage) {
 }
 
 const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') {
+  if (unsafePath(req.url)) {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ success: false, error: { code: 'bad_path', message: 'The path is not allowed.' } }));
+  } else if (req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
   } else if (matches(req.url, '/api')) {
@@ -80,7 +93,7 @@ const server = http.createServer((req, res) => {
 
 const sockets = new Set<Duplex>();
 server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-  if (!matches(req.url, '/collab')) {
+  if (unsafePath(req.url) || !matches(req.url, '/collab')) {
     socket.destroy();
     return;
   }
