@@ -24,6 +24,8 @@ const { handler } = (await import(handlerFile.href).catch((error: unknown) => {
   throw error;
 })) as { handler: Handler };
 
+// Reuse connections to the upstreams (without an agent http-proxy-3 sends `connection: close` every time).
+const agent = new http.Agent({ keepAlive: true });
 const proxy = createProxyServer({ ws: true });
 // Set (never append to) the forwarded headers: a client-sent X-Forwarded-For would defeat the API's per-address rate limit.
 proxy.on('start', (req) => setForwarded(req));
@@ -76,12 +78,12 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
   } else if (matches(req.url, '/api')) {
-    proxy.web(req, res, { target: apiTarget }, (error) => {
+    proxy.web(req, res, { target: apiTarget, agent }, (error) => {
       console.error(`proxy ${req.method} ${req.url} to the API failed: ${error.message}`);
       unavailable(res, 'API');
     });
   } else if (matches(req.url, '/collab')) {
-    proxy.web(req, res, { target: collabTarget }, (error) => {
+    proxy.web(req, res, { target: collabTarget, agent }, (error) => {
       console.error(`proxy ${req.method} ${req.url} to the collab server failed: ${error.message}`);
       unavailable(res, 'collaboration server');
     });
