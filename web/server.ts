@@ -13,6 +13,9 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '0.0.0.0';
 const apiTarget = process.env.API_INTERNAL_URL ?? 'http://127.0.0.1:4000';
 const collabTarget = process.env.COLLAB_INTERNAL_URL ?? 'http://127.0.0.1:4100';
+// The API's own limits (api/src/app.ts bodyLimit, the media route); answered here so the browser gets a 413, not a reset.
+const jsonLimit = 64 * 1024;
+const uploadLimit = Number(process.env.MEDIA_MAX_MB ?? 20) * 1024 * 1024 + 64 * 1024; // + multipart framing
 const shutdownMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
 
 // adapter-node takes the request's protocol from this header (it assumes https without one); see `forwarded`.
@@ -70,10 +73,20 @@ function forwarded(req: http.IncomingMessage) {
   req.headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 }
 
+/** Content-Length over the API's limit; chunked bodies are left to the API. */
+function tooLarge(req: http.IncomingMessage) {
+  const length = Number(req.headers['content-length'] ?? 0);
+  return length > (req.headers['content-type']?.startsWith('multipart/') ? uploadLimit : jsonLimit);
+}
+
 const server = http.createServer((req, res) => {
   if (unsafePath(req.url)) {
     res.writeHead(400, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ success: false, error: { code: 'bad_path', message: 'The path is not allowed.' } }));
+  } else if (tooLarge(req)) {
+    const limit = req.headers['content-type']?.startsWith('multipart/') ? `${process.env.MEDIA_MAX_MB ?? 20} MB` : '64 KB';
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ success: false, error: { code: 'payload_too_large', message: `The request body is over the ${limit} limit.` } }));
   } else if (req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
