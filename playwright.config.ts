@@ -50,7 +50,7 @@ export default defineConfig({
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_e2e',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       // Own queues and channels, so a running `npm start` stack neither takes these jobs nor hears these messages.
-      REDIS_PREFIX: process.env.E2E_REDIS_PREFIX ?? 'inkwell-e2e',
+      REDIS_PREFIX: process.env.E2E_REDIS_PREFIX ?? 'inkwell-e2e:',
       // Every test registers and signs in from the same address; the API's own tests cover its rate limits.
       RATE_LIMIT_DISABLED: 'true',
     },
