@@ -17,3 +17,15 @@ describe('malformed session cookie', () => {
     },
   );
 });
+
+describe('unstorable text in requests', () => {
+  it.each([['NUL', 'a\u0000b'], ['lone surrogate', 'a\ud800b']])('a %s in a JSON body is refused with 400 before any write', async (_kind, bad) => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'x@example.com', username: bad, password: 'a long enough password' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ success: false, error: { code: 'invalid_text' } });
+  });
+});

@@ -42,7 +42,20 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
  * the issues, other client errors keep their status with a safe message, anything else is a logged 500
  * that leaks nothing.
  */
+/** True when a string anywhere in the value holds a NUL byte or a lone UTF-16 surrogate. */
+function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => hasUnstorableText(k) || hasUnstorableText(v));
+  return false;
+}
+
 export const errorHandler = fp(async (app: FastifyInstance) => {
+  // Postgres cannot store NUL or lone surrogates; refuse them before any route runs, so nothing is written.
+  app.addHook('preValidation', async (request) => {
+    if ([request.params, request.query, request.body].some(hasUnstorableText)) {
+      throw new AppError(400, 'invalid_text', 'Text must not contain NUL bytes or unpaired surrogates');
+    }
+  });
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const requestId = request.id;
     if (error instanceof AppError) {
