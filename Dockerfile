@@ -18,6 +18,7 @@ RUN apt-get update \
 COPY package.json package-lock.json .npmrc ./
 COPY db/package.json db/
 COPY workflows/package.json workflows/
+COPY storage/package.json storage/
 COPY api/package.json api/
 COPY collab-server/package.json collab-server/
 COPY gpu-worker/package.json gpu-worker/

@@ -30,7 +30,7 @@ import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
 import { createSessionCache } from './services/session-cache.ts';
 import { createSessionService } from './services/sessions.ts';
-import { type ObjectStorage, createStorage } from './storage/index.ts';
+import { type ObjectStorage, createStorage } from '@inkwell/storage';
 
 /** A queued job row older than this with no BullMQ entry was lost and is marked failed. */
 const ORPHAN_AGE_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type StorageConfig, storageConfig, storageEnv } from './storage/index.ts';
+import { type StorageConfig, storageConfig, storageEnv } from '@inkwell/storage';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type StorageConfig, storageConfig, storageEnv } from '@inkwell/api/storage';
+import { type StorageConfig, storageConfig, storageEnv } from '@inkwell/storage';
 
 const schema = storageEnv.extend({
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/inkwell'),

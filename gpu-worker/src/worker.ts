@@ -5,8 +5,8 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createMediaStore } from '@inkwell/api/media-store';
-import { createStorage } from '@inkwell/api/storage';
+import { createMediaStore } from '@inkwell/storage/media-store';
+import { createStorage } from '@inkwell/storage';
 import { createDatabaseClient } from '@inkwell/db';
 import {
   CANCEL_CHANNEL,

@@ -6,9 +6,9 @@ import { schema } from '@inkwell/db';
 import { AppError, badRequest, notFound } from '../errors.ts';
 import { scanWithClamd } from '../lib/clamav.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
-import type { ObjectStorage } from '../storage/index.ts';
+import type { ObjectStorage } from '@inkwell/storage';
 import type { ComicService } from './comics.ts';
-import { MAX_PIXELS, createMediaStore, thumbnailKey } from './media-store.ts';
+import { MAX_PIXELS, createMediaStore, thumbnailKey } from '@inkwell/storage/media-store';
 import type { Auth } from './sessions.ts';
 
 const { comics, media } = schema;

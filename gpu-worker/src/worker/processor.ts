@@ -1,7 +1,7 @@
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import sharp from 'sharp';
-import type { MediaStore } from '@inkwell/api/media-store';
-import type { ObjectStorage } from '@inkwell/api/storage';
+import type { MediaStore } from '@inkwell/storage/media-store';
+import type { ObjectStorage } from '@inkwell/storage';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import {

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { Database, Privacy } from '@inkwell/db';
 import { schema } from '@inkwell/db';
-import type { ObjectStorage } from '../storage/index.ts';
+import type { ObjectStorage } from './index.ts';
 
 const { media } = schema;
 
