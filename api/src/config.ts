@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type StorageConfig, storageConfig, storageEnv } from '@inkwell/storage';
+import { type LogLevel, logLevelEnv } from '@inkwell/workflows/log-level';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -16,7 +17,7 @@ const schema = storageEnv.extend({
     .string()
     .regex(/^(true|false|((loopback|linklocal|uniquelocal|[0-9a-fA-F:./]+)(\s*,\s*)?)+)$/, 'Use true, false, loopback, or addresses / CIDR ranges separated by commas')
     .default('false'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelEnv,
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   SMTP_URL: z.url().optional(),
@@ -40,7 +41,7 @@ export interface Config {
   redisUrl: string;
   publicUrl: string;
   trustProxy: boolean | string;
-  logLevel: string;
+  logLevel: LogLevel;
   /** How long a session lives without use; every use within the second half renews it. */
   sessionTtlMs: number;
   /** How long a validated session may be served from memory; 0 turns the cache off. */

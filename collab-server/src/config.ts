@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LogLevel } from './logger.ts';
+import { type LogLevel, logLevelEnv } from '@inkwell/workflows/log-level';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);
 
@@ -13,7 +13,7 @@ const schema = z.object({
   COLLAB_STORE_DEBOUNCE_MS: milliseconds(1000),
   COLLAB_STORE_MAX_DEBOUNCE_MS: milliseconds(5000),
   COLLAB_SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: logLevelEnv,
 });
 
 export interface Config {

@@ -1,4 +1,4 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+import { type LogLevel, logs } from '@inkwell/workflows/log-level';
 
 type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -9,13 +9,11 @@ export interface Logger {
   error: Log;
 }
 
-const RANKS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-
 /** One JSON line per event (what the log shippers read), errors and warnings on stderr. */
 export function createLogger(level: LogLevel): Logger {
-  const at = (name: Exclude<LogLevel, 'silent'>): Log => {
-    if (RANKS[name] < RANKS[level]) return () => {};
-    const stream = RANKS[name] >= RANKS.warn ? process.stderr : process.stdout;
+  const at = (name: keyof Logger): Log => {
+    if (!logs(level, name)) return () => {};
+    const stream = logs('warn', name) ? process.stderr : process.stdout;
     return (message, fields) => {
       stream.write(`${JSON.stringify({ level: name, time: new Date().toISOString(), service: 'collab-server', msg: message, ...fields })}\n`);
     };

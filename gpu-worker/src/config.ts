@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type StorageConfig, storageConfig, storageEnv } from '@inkwell/storage';
+import { type LogLevel, logLevelEnv } from '@inkwell/workflows/log-level';
 
 const schema = storageEnv.extend({
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/inkwell'),
@@ -16,7 +17,7 @@ const schema = storageEnv.extend({
   COMFYUI_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
   /** How soon a job whose worker died is given to another one. */
   STALLED_CHECK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_LEVEL: logLevelEnv,
 });
 
 export interface Config {
@@ -31,7 +32,7 @@ export interface Config {
   comfyGraceMs: number;
   stalledIntervalMs: number;
   storage: StorageConfig;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {}

@@ -17,6 +17,7 @@ import {
   type GenerationResult,
   WORKFLOWS,
 } from '@inkwell/workflows';
+import { logs } from '@inkwell/workflows/log-level';
 import { checkRequirements, createComfyClient } from './comfyui/client.ts';
 import type { Config } from './config.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -43,7 +44,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
   const log =
     overrides.log ??
     ((level, message, fields) => {
-      if (config.logLevel === 'silent' || (level === 'info' && config.logLevel !== 'info' && config.logLevel !== 'debug')) return;
+      if (!logs(config.logLevel, level)) return;
       console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg: message, ...fields }));
     });
   const database = createDatabaseClient(config.databaseUrl, { max: 5 });

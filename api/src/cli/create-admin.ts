@@ -29,7 +29,7 @@ if (problems.length) {
   process.exit(2);
 }
 
-const config = { ...loadConfig(), logLevel: 'warn' };
+const config = { ...loadConfig(), logLevel: 'warn' as const };
 await migrateDatabase(config.databaseUrl);
 const app = await buildApp(config);
 const result = await app.admin.ensureSuperAdmin({ email: input.email.data!, username: input.username.data!, password });
