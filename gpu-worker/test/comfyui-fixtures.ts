@@ -1,5 +1,5 @@
-// Shared by the ComfyUI client and simulator tests: the recordings of a real ComfyUI 0.8.0 (read from
-// ../shared/comfyui beside the repository, as CI lays it out), the recorded text-to-image graph, a raw
+// Shared by the ComfyUI client and simulator tests: the recordings of a real ComfyUI 0.8.0 (kept in
+// fixtures/comfyui, so a clone alone passes), the recorded text-to-image graph, a raw
 // websocket that keeps what it receives, and the recordings' way of summarising a message sequence.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -9,8 +9,7 @@ import { orderedEntries, orderedKeys, parseOrderedJson } from '../src/simulator/
 
 export { orderedKeys };
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedComfyDir = resolve(repoRoot, '../shared/comfyui');
+const recordingsDir = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures/comfyui');
 
 const cache = new Map<string, unknown>();
 
@@ -18,7 +17,7 @@ const cache = new Map<string, unknown>();
 export function recording<T = Record<string, unknown>>(name: 'recording-protocol.json' | 'recording-queue.json' | 'recording-errors.json' | 'object_info.json'): T {
   let value = cache.get(name);
   if (value === undefined) {
-    value = parseOrderedJson(readFileSync(resolve(sharedComfyDir, name), 'utf8'));
+    value = parseOrderedJson(readFileSync(resolve(recordingsDir, name), 'utf8'));
     cache.set(name, value);
   }
   return value as T;

@@ -15,10 +15,10 @@ interface NodeInfo {
   output_node: boolean;
 }
 
-// What a real ComfyUI 0.8.0 answered to GET /object_info (CI has the shared folder beside the clone),
+// What a real ComfyUI 0.8.0 answered to GET /object_info (the recording the worker's tests keep),
 // plus the custom-node pack our reference-image workflows need.
 const recorded = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../../shared/comfyui/object_info.json', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('../../gpu-worker/test/fixtures/comfyui/object_info.json', import.meta.url)), 'utf8'),
 ) as Record<string, NodeInfo>;
 const catalogue: Record<string, NodeInfo> = { ...recorded, ...(ipadapter as unknown as Record<string, NodeInfo>) };
 

@@ -1,4 +1,4 @@
-// ComfyUI's wire formats (0.8.0), as recorded from a real server (shared/comfyui/): the API-format graph,
+// ComfyUI's wire formats (0.8.0), as recorded from a real server (gpu-worker/test/fixtures/comfyui/): the API-format graph,
 // the websocket messages, /history entries, /queue rows, error bodies and the node catalogue.
 
 /** A link from another node's output: `[node id, output index]`. */

@@ -1,5 +1,5 @@
 // Texts the simulator answers with, taken from what a real ComfyUI 0.8.0 on an H100 sent (see
-// shared/comfyui/README.md): feature flags, the out-of-memory and corrupt-checkpoint errors, and the shape of
+// gpu-worker/test/fixtures/comfyui/README.md): feature flags, the out-of-memory and corrupt-checkpoint errors, and the shape of
 // /system_stats (its device labelled as simulated).
 import { freemem, totalmem } from 'node:os';
 
