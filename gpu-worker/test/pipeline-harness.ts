@@ -11,7 +11,7 @@ import { buildApp } from '../../api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../api/src/config.ts';
 import { type ComfySimulator, createComfySimulator } from '../src/simulator/index.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { type GpuWorker, createGpuWorker } from '../src/worker.ts';
+import { type GpuWorker, type GpuWorkerOverrides, createGpuWorker } from '../src/worker.ts';
 
 const customNodes = JSON.parse(await readFile(new URL('../../workflows/custom-nodes/ipadapter-plus.json', import.meta.url), 'utf8'));
 
@@ -63,8 +63,8 @@ export function workerConfig(pipeline: Pipeline, overrides: Partial<Config> = {}
   };
 }
 
-export async function addWorker(pipeline: Pipeline, overrides: Partial<Config> = {}): Promise<GpuWorker> {
-  const worker = createGpuWorker(workerConfig(pipeline, overrides), { log: () => {} });
+export async function addWorker(pipeline: Pipeline, overrides: Partial<Config> = {}, hooks: GpuWorkerOverrides = {}): Promise<GpuWorker> {
+  const worker = createGpuWorker(workerConfig(pipeline, overrides), { log: () => {}, ...hooks });
   await worker.start();
   pipeline.workers.push(worker);
   return worker;

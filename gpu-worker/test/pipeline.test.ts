@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CANCEL_CHANNEL, GENERATION_QUEUE } from '@inkwell/workflows';
 import { createDatabaseClient, schema } from '@inkwell/db';
-import { type Pipeline, call, finished, readEvents, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
+import { type Pipeline, addWorker, call, finished, readEvents, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
 
 const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
 let p: Pipeline;
@@ -169,6 +169,36 @@ describe('a cancel that arrives before the prompt reaches ComfyUI', () => {
       await queue.close();
       await redis.quit();
       await paused.close();
+    }
+  });
+});
+
+describe('a job whose row this database does not have', () => {
+  it('fails saying exactly that, in the log and as its reason, not that it was cancelled, and never runs', async () => {
+    // Another deployment's job on a shared Redis, as a worker sees it.
+    const stranger = await startPipeline({ workers: 0 });
+    const log = vi.fn();
+    await addWorker(stranger, {}, { log });
+    const submitted = vi.fn();
+    stranger.simulators[0]!.on('queued', submitted);
+    const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: `${stranger.prefix}bull` });
+    try {
+      const jobId = crypto.randomUUID();
+      const data = { jobId, userId: crypto.randomUUID(), workflow: 'txt2img-sdxl', params: { prompt: 'not ours', steps: 4 }, target: null };
+      await queue.add('txt2img-sdxl', data, { jobId, attempts: 3 });
+      await vi.waitFor(async () => expect(await queue.getJobState(jobId)).toBe('failed'), { timeout: 20_000, interval: 50 });
+      const job = await queue.getJob(jobId);
+      expect(job?.failedReason).toContain(`No row for job ${jobId} in this worker's database`);
+      expect(job?.failedReason).not.toMatch(/cancel/i);
+      expect(job?.attemptsMade).toBe(1);
+      expect(log).toHaveBeenCalledWith('warn', 'job has no row', expect.objectContaining({ jobId, error: job?.failedReason }));
+      expect(log.mock.calls.map(([, message]) => message)).not.toContain('job cancelled');
+      expect(submitted).not.toHaveBeenCalled();
+    } finally {
+      await queue.close();
+      await redis.quit();
+      await stranger.close();
     }
   });
 });

@@ -176,7 +176,14 @@ export function createGenerationProcessor(deps: {
     const workflow = findWorkflow(job.data.workflow);
     if (!workflow) throw new UnrecoverableError(`Unknown workflow ${job.data.workflow}`);
     const row = await records.find(job.data.jobId);
-    if (!row || row.status === 'cancelled' || row.status === 'failed') throw new UnrecoverableError('This job was cancelled');
+    if (!row) {
+      // Not a cancellation: the queue holds a job this database never had, most often another deployment's
+      // on a shared Redis with the same REDIS_PREFIX. There is no row to mark, so the log says it.
+      const message = `No row for job ${job.data.jobId} in this worker's database (is another deployment using the same Redis and REDIS_PREFIX?)`;
+      deps.log('warn', 'job has no row', { jobId: job.data.jobId, error: message });
+      throw new UnrecoverableError(message);
+    }
+    if (row.status === 'cancelled' || row.status === 'failed') throw new UnrecoverableError('This job was cancelled');
     // Completed by an earlier attempt whose completion was lost: report it again, do not run it again.
     if (row.resultMediaId) {
       const result = { mediaId: row.resultMediaId, width: null, height: null };
