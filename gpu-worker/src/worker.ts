@@ -40,6 +40,21 @@ export interface GpuWorker {
   close(): Promise<void>;
 }
 
+/** The shortest lock a worker holds on a job: a busy event loop must not lose it and run the job twice. */
+const MIN_LOCK_MS = 5_000;
+
+/**
+ * BullMQ's lock and stalled-check settings that hand a dead worker's job to another within `withinMs`
+ * (STALLED_CHECK_SECONDS). The dead worker's lock lapses at most lockDuration after it died; a check marks
+ * every active job and the next check moves a marked job whose lock is gone. With checks at least as often
+ * as the lock lasts, the job moves at the first check after its lock lapsed: within lockDuration +
+ * stalledInterval. (With both at 30 s, as before, a job waited up to 90 s.)
+ */
+export function stallSettings(withinMs: number): { lockDuration: number; stalledInterval: number } {
+  const lockDuration = Math.max(withinMs / 2, MIN_LOCK_MS);
+  return { lockDuration, stalledInterval: Math.max(withinMs - lockDuration, 500) };
+}
+
 export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = {}): GpuWorker {
   const log =
     overrides.log ??
@@ -160,8 +175,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
         connection: connection(),
         prefix,
         concurrency: pool.instances.length * config.promptsPerInstance,
-        stalledInterval: config.stalledIntervalMs,
-        lockDuration: Math.max(config.stalledIntervalMs, 5_000),
+        ...stallSettings(config.stalledIntervalMs),
       });
       worker.on('failed', (job, error) => void onFailed(job, error).catch((err: unknown) => log('error', 'could not record a failure', { error: String(err) })));
       worker.on('error', (error) => log('error', 'worker error', { error: error.message }));

@@ -1,5 +1,6 @@
 // A gpu-worker killed in the middle of a job (SIGKILL: no goodbye) must not lose the job, nor store its
-// result twice: BullMQ notices the stalled job and another worker runs it.
+// result twice, nor leave its prompt drawing on ComfyUI: BullMQ notices the stalled job, another worker
+// stops the orphaned prompt and runs the job.
 import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,14 +11,14 @@ const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
 let p: Pipeline;
 
 beforeAll(async () => {
-  p = await startPipeline({ stepMs: 100, workers: 0 });
+  p = await startPipeline({ stepMs: 400, workers: 0 });
 });
 afterAll(async () => {
   await p.close();
   await database.close();
 });
 
-it('gives the job of a killed worker to another one, and ends with exactly one result', async () => {
+it('gives the job of a killed worker to another one, which stops the orphaned prompt, and ends with exactly one result', async () => {
   const doomed = spawn(process.execPath, ['gpu-worker/src/main.ts'], {
     env: {
       ...process.env,
@@ -33,12 +34,15 @@ it('gives the job of a killed worker to another one, and ends with exactly one r
   const exited = new Promise((resolve) => doomed.once('exit', resolve));
   try {
     const alice = await signUp(p);
-    const started = new Promise<void>((resolve) => p.simulators[0]!.on('started', () => resolve()));
+    const started = new Promise<string>((resolve) => p.simulators[0]!.on('started', resolve));
+    const ended = new Map<string, string>();
+    p.simulators[0]!.on('finished', (promptId, status) => ended.set(promptId, status ?? ''));
+    // Long enough (12 s) that the orphaned prompt is still drawing when the job is handed on.
     const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', {
       workflow: 'txt2img-sdxl',
-      params: { prompt: 'outlive my worker', width: 256, height: 256, steps: 20 },
+      params: { prompt: 'outlive my worker', width: 256, height: 256, steps: 30 },
     });
-    await started;
+    const orphan = await started;
     expect((await call<{ status: string }>(p, alice, 'GET', `/jobs/${body.data.id}`)).body.data.status).toBe('running');
     doomed.kill('SIGKILL');
     await exited;
@@ -48,6 +52,9 @@ it('gives the job of a killed worker to another one, and ends with exactly one r
     expect(job.status, job.error ?? '').toBe('completed');
     const results = await database.db.select().from(schema.media).where(sql`${schema.media.metadata}->>'jobId' = ${job.id}`);
     expect(results.map((r) => r.id)).toEqual([job.result!.id]);
+    // The dead worker's prompt was stopped, not drawn to the end beside the new one.
+    expect(ended.get(orphan)).toBe('error');
+    expect([...ended.values()].filter((status) => status === 'success')).toHaveLength(1);
   } finally {
     doomed.kill('SIGKILL');
   }

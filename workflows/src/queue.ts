@@ -29,6 +29,8 @@ export interface GenerationJobData {
   /** Validated parameters, the seed decided. */
   params: Record<string, unknown>;
   target: PanelTarget | null;
+  /** Set by the worker: the ComfyUI prompt of the latest attempt, which the next attempt stops if it still runs. */
+  prompt?: { id: string; instanceUrl: string };
 }
 
 /** What a running job reports (BullMQ progress), relayed to the requester and to everyone on the comic. */

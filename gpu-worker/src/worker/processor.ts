@@ -74,6 +74,18 @@ export function createGenerationProcessor(deps: {
     return uploads;
   }
 
+  /**
+   * An earlier attempt's prompt keeps running on ComfyUI when its worker dies: stop it, so the picture is not
+   * drawn twice and this attempt does not wait behind it. A prompt that already ended is not touched.
+   */
+  async function stopOrphanedPrompt(job: Job<GenerationJobData>) {
+    const orphan = job.data.prompt;
+    const owner = orphan && pool.instances.find((instance) => instance.url === orphan.instanceUrl);
+    if (!orphan || !owner) return;
+    await Promise.allSettled([owner.client.deleteQueued([orphan.id]), owner.client.interrupt(orphan.id)]);
+    deps.log('info', 'asked ComfyUI to stop the prompt of an earlier attempt', { jobId: job.data.jobId, promptId: orphan.id, instance: owner.url });
+  }
+
   /** Runs the prompt on one instance and returns the result file's bytes. */
   async function runPrompt(job: Job<GenerationJobData>, workflow: WorkflowDefinition, instance: Instance): Promise<Uint8Array> {
     const { params, target } = job.data;
@@ -104,6 +116,8 @@ export function createGenerationProcessor(deps: {
     };
     try {
       if (stopReason) throw new Error(stopReason);
+      await stopOrphanedPrompt(job);
+      await job.updateData({ ...job.data, prompt: { id: promptId, instanceUrl: instance.url } });
       await instance.client.submit(graph, { promptId, extraData: { preview_method: 'latent2rgb' } });
       const outputs = await instance.client.waitForPrompt(promptId, {
         signal: abort.signal,
