@@ -27,10 +27,10 @@ export function hashSecret(secret: string): Buffer {
   return Buffer.from(sha256(new TextEncoder().encode(secret)));
 }
 
+/** Splits a token we issued; anything else (another alphabet, NUL or control bytes, lone surrogates) is null. */
 export function parseToken(token: string): { id: string; secret: string } | null {
-  const parts = token.split('.');
-  if (parts.length !== 2 || !parts[0] || !parts[1] || token.length > 200) return null;
-  return { id: parts[0], secret: parts[1] };
+  const match = token.length <= 200 ? /^([a-z2-7]+)\.([a-z2-7]+)$/.exec(token) : null;
+  return match ? { id: match[1]!, secret: match[2]! } : null;
 }
 
 export function secretMatches(secret: string, storedHash: Uint8Array): boolean {
