@@ -121,6 +121,24 @@ export function createJobService(deps: {
     await deps.comicEdits.add(edit.kind, edit, { jobId: comicEditJobId(edit), ...COMIC_EDIT_OPTIONS });
   }
 
+  /**
+   * Ends a queued or running job without the worker: the row, its watchers and its panel. False when the
+   * row had already ended (a worker finished it in the meantime).
+   */
+  async function settle(row: JobRow, status: 'cancelled' | 'failed', message: string): Promise<boolean> {
+    const updated = await db
+      .update(jobs)
+      .set({ status, completedAt: new Date(), errorMessage: message })
+      .where(and(eq(jobs.id, row.id), inArray(jobs.status, ['queued', 'running'])))
+      .returning({ id: jobs.id });
+    if (!updated.length) return false;
+    signals.emit(row.id, { kind: 'settled' } satisfies JobSignal);
+    if (row.targetComicId && row.targetPanelId) {
+      await editComic({ kind: 'set-generation', jobId: row.id, comicId: row.targetComicId, panelId: row.targetPanelId, status, message });
+    }
+    return true;
+  }
+
   async function present(row: JobRow) {
     return presentJob(row, await resultOf(row), row.status === 'queued' ? await positionOf(row.id) : null);
   }
@@ -203,17 +221,11 @@ export function createJobService(deps: {
     /** Fails queued rows older than `olderThanMs` that have no queue entry: nothing would ever run them. */
     async failOrphans(olderThanMs: number): Promise<number> {
       const cutoff = new Date(Date.now() - olderThanMs);
-      const queued = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.status, 'queued'), lt(jobs.createdAt, cutoff)));
+      const queued = await db.select().from(jobs).where(and(eq(jobs.status, 'queued'), lt(jobs.createdAt, cutoff)));
       let failed = 0;
-      for (const { id } of queued) {
-        if (await queue.getJob(id)) continue;
-        const updated = await db
-          .update(jobs)
-          .set({ status: 'failed', completedAt: new Date(), errorMessage: 'Lost before it reached the queue: please try again' })
-          .where(and(eq(jobs.id, id), eq(jobs.status, 'queued')))
-          .returning({ id: jobs.id });
-        if (updated.length) signals.emit(id, { kind: 'settled' } satisfies JobSignal);
-        failed += updated.length;
+      for (const row of queued) {
+        if (await queue.getJob(row.id)) continue;
+        if (await settle(row, 'failed', 'Lost before it reached the queue: please try again')) failed += 1;
       }
       return failed;
     },
@@ -240,21 +252,13 @@ export function createJobService(deps: {
       const state = await job?.getState();
       // A queued row with no queue entry (lost to a Redis failure) has nothing to interrupt: just settle it.
       if (!job && row.status === 'queued') {
-        await db.update(jobs).set({ status: 'cancelled', completedAt: new Date(), errorMessage: 'Cancelled' }).where(and(eq(jobs.id, id), eq(jobs.status, 'queued')));
-        signals.emit(id, { kind: 'settled' } satisfies JobSignal);
+        await settle(row, 'cancelled', 'Cancelled');
         return present(await findOwn(actor, id));
       }
       if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) {
         try {
           await job.remove();
-          await db
-            .update(jobs)
-            .set({ status: 'cancelled', completedAt: new Date(), errorMessage: 'Cancelled' })
-            .where(and(eq(jobs.id, id), inArray(jobs.status, ['queued', 'running'])));
-          signals.emit(id, { kind: 'settled' } satisfies JobSignal);
-          if (row.targetComicId && row.targetPanelId) {
-            await editComic({ kind: 'set-generation', jobId: id, comicId: row.targetComicId, panelId: row.targetPanelId, status: 'cancelled', message: 'Cancelled' });
-          }
+          await settle(row, 'cancelled', 'Cancelled');
           return present(await findOwn(actor, id));
         } catch {
           // A worker took it in the meantime: interrupt it instead.
