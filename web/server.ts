@@ -14,8 +14,11 @@ const host = process.env.HOST ?? '0.0.0.0';
 const apiTarget = process.env.API_INTERNAL_URL ?? 'http://127.0.0.1:4000';
 const collabTarget = process.env.COLLAB_INTERNAL_URL ?? 'http://127.0.0.1:4100';
 // The API's own limits (api/src/app.ts bodyLimit, the media route); answered here so the browser gets a 413, not a reset.
-const jsonLimit = 64 * 1024;
-const uploadLimit = Number(process.env.MEDIA_MAX_MB ?? 20) * 1024 * 1024 + 64 * 1024; // + multipart framing
+const mediaMaxMb = Number(process.env.MEDIA_MAX_MB ?? 20);
+const bodyLimits = {
+  json: { bytes: 64 * 1024, label: '64 KB' },
+  upload: { bytes: mediaMaxMb * 1024 * 1024 + 64 * 1024, label: `${mediaMaxMb} MB` }, // + multipart framing
+};
 const shutdownMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
 
 // adapter-node takes the request's protocol from this header (it assumes https without one); see `forwarded`.
@@ -30,8 +33,7 @@ const { handler } = (await import(handlerFile.href).catch((error: unknown) => {
 // Reuse connections to the upstreams (without an agent http-proxy-3 sends `connection: close` every time).
 const agent = new http.Agent({ keepAlive: true });
 const proxy = createProxyServer({ ws: true });
-// Set (never append to) the forwarded headers: a client-sent X-Forwarded-For would defeat the API's per-address rate limit.
-proxy.on('start', (req) => setForwarded(req));
+/** Sets (never appends to) the forwarded headers: a client-sent X-Forwarded-For would defeat the API's per-address rate limit. */
 function setForwarded(req: http.IncomingMessage) {
   req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   req.headers['x-forwarded-proto'] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
@@ -73,29 +75,33 @@ function forwarded(req: http.IncomingMessage) {
   req.headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
 }
 
-/** Content-Length over the API's limit; chunked bodies are left to the API. */
-function tooLarge(req: http.IncomingMessage) {
-  const length = Number(req.headers['content-length'] ?? 0);
-  return length > (req.headers['content-type']?.startsWith('multipart/') ? uploadLimit : jsonLimit);
+/** The API limit a request's declared Content-Length exceeds, if any; chunked bodies are left to the API. */
+function exceededLimit(req: http.IncomingMessage) {
+  const limit = req.headers['content-type']?.startsWith('multipart/') ? bodyLimits.upload : bodyLimits.json;
+  return Number(req.headers['content-length'] ?? 0) > limit.bytes ? limit : undefined;
 }
 
 const server = http.createServer((req, res) => {
   if (unsafePath(req.url)) {
     res.writeHead(400, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ success: false, error: { code: 'bad_path', message: 'The path is not allowed.' } }));
-  } else if (tooLarge(req)) {
-    const limit = req.headers['content-type']?.startsWith('multipart/') ? `${process.env.MEDIA_MAX_MB ?? 20} MB` : '64 KB';
-    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ success: false, error: { code: 'payload_too_large', message: `The request body is over the ${limit} limit.` } }));
   } else if (req.url === '/healthz') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
   } else if (matches(req.url, '/api')) {
+    const limit = exceededLimit(req);
+    if (limit) {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ success: false, error: { code: 'payload_too_large', message: `The request body is over the ${limit.label} limit.` } }));
+      return;
+    }
+    setForwarded(req);
     proxy.web(req, res, { target: apiTarget, agent }, (error) => {
       console.error(`proxy ${req.method} ${req.url} to the API failed: ${error.message}`);
       unavailable(res, 'API');
     });
   } else if (matches(req.url, '/collab')) {
+    setForwarded(req);
     proxy.web(req, res, { target: collabTarget, agent }, (error) => {
       console.error(`proxy ${req.method} ${req.url} to the collab server failed: ${error.message}`);
       unavailable(res, 'collaboration server');
@@ -112,6 +118,7 @@ server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =
     socket.destroy();
     return;
   }
+  setForwarded(req);
   sockets.add(socket);
   socket.once('close', () => sockets.delete(socket));
   proxy.ws(req, socket, head, { target: collabTarget }, (error) => {
