@@ -34,6 +34,7 @@ import { type ObjectStorage, createStorage } from '@inkwell/storage';
 
 /** A queued job row older than this with no BullMQ entry was lost and is marked failed. */
 const ORPHAN_AGE_MS = 5 * 60_000;
+
 export interface AppOverrides {
   database?: DatabaseClient;
   redis?: Redis;

@@ -37,11 +37,6 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   void reply.status(status).send({ success: false, error: { code, message, requestId: request.id } });
 }
 
-/**
- * The one error mapper: typed errors keep their status and message, validation errors become 400 with
- * the issues, other client errors keep their status with a safe message, anything else is a logged 500
- * that leaks nothing.
- */
 /** True when a string anywhere in the value holds a NUL byte or a lone UTF-16 surrogate. */
 function hasUnstorableText(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
@@ -49,6 +44,11 @@ function hasUnstorableText(value: unknown): boolean {
   return false;
 }
 
+/**
+ * The one error mapper: typed errors keep their status and message, validation errors become 400 with
+ * the issues, other client errors keep their status with a safe message, anything else is a logged 500
+ * that leaks nothing.
+ */
 export const errorHandler = fp(async (app: FastifyInstance) => {
   // Postgres cannot store NUL or lone surrogates; refuse them before any route runs, so nothing is written.
   app.addHook('preValidation', async (request) => {
