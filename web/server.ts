@@ -41,7 +41,7 @@ function setForwarded(req: http.IncomingMessage) {
 }
 
 /** Dot-segments (raw or encoded), backslashes and encoded slashes could reach internal endpoints such as /metrics. */
-const unsafePath = (url: string | undefined) => /(^|[/\\])\.\.?([/\\?]|$)|%2e|%2f|%5c|\\/i.test((url ?? '').split('?')[0]);
+const unsafePath = (url: string | undefined) => /(^|[/\\])\.\.?([/\\?]|$)|%2e|%2f|%5c|\\/i.test((url ?? '').split('?')[0] ?? '');
 // Errors that reach no per-request callback (a browser dropping an open websocket: ECONNRESET) would
 // otherwise be thrown by http-proxy-3 and stop the server.
 proxy.on('error', (error, req, res) => {
