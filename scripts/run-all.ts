@@ -1,9 +1,11 @@
-// Runs every Inkwell service behind one origin, with embedded defaults; stops them all together.
+// Runs every Inkwell service behind one origin, with embedded defaults. A service that dies is started
+// again after a pause that doubles with each quick death; Ctrl-C or SIGTERM stops them all together.
 //   PORT (3000)         the one origin: pages, /api, /collab
 //   API_PORT (4000)     where the API listens on loopback
 //   COLLAB_PORT (4100)  where the collaboration server listens on loopback
 //   WORKER_PORT (8000)  the gpu-worker's health and metrics
 //   COMFYUI_URLS        ComfyUI addresses; without it the ComfyUI simulator runs on SIMULATOR_PORT (8188)
+//   SERVICES            comma-separated names to run only some of them (comfyui, api, collab, worker, web)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
@@ -49,19 +51,30 @@ async function checkServices(): Promise<void> {
   }
 }
 
-const services: Record<string, { entry: string; env?: NodeJS.ProcessEnv }> = {
+type Service = { entry: string; env?: NodeJS.ProcessEnv };
+const allServices: Record<string, Service> = {
   ...(simulated && { comfyui: { entry: 'gpu-worker/src/simulator/main.ts', env: { PORT: env.SIMULATOR_PORT } } }),
   api: { entry: 'api/src/main.ts' },
   collab: { entry: 'collab-server/src/main.ts' },
   worker: { entry: 'gpu-worker/src/main.ts' },
   web: { entry: 'web/server.ts' },
 };
+const only = env.SERVICES?.split(',').map((name) => name.trim());
+const services = Object.entries(allServices).filter(([name]) => !only || only.includes(name));
+
+// Restart pauses: 1 s, doubling up to 30 s; a service that stayed up a minute starts again from 1 s.
+const FIRST_PAUSE_MS = 1000;
+const LONGEST_PAUSE_MS = 30_000;
+const STAYED_UP_MS = 60_000;
 
 const children = new Map<string, ChildProcess>();
+const restarts = new Set<NodeJS.Timeout>();
 let stopping = false;
 
-function start(name: string, { entry, env: own }: { entry: string; env?: NodeJS.ProcessEnv }): void {
-  const child = spawn(process.execPath, [entry], { env: { ...env, ...own }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts one service; `attempt` counts its starts since it last stayed up. */
+function start(name: string, service: Service, attempt = 1): void {
+  const startedAt = Date.now();
+  const child = spawn(process.execPath, [service.entry], { env: { ...env, ...service.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(name, child);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => console.log(`[${name}] ${line}`));
@@ -70,27 +83,34 @@ function start(name: string, { entry, env: own }: { entry: string; env?: NodeJS.
     children.delete(name);
     // Ctrl-C reaches the children too, and their exit may be noticed before our own SIGINT handler runs.
     setTimeout(() => {
-      if (!stopping) {
-        console.error(`[${name}] stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping the others`);
-        stop(1);
-      } else if (children.size === 0) {
-        process.exit(process.exitCode ?? 0);
+      if (stopping) {
+        if (children.size === 0) process.exit(0);
+        return;
       }
+      const next = Date.now() - startedAt >= STAYED_UP_MS ? 2 : attempt + 1;
+      const pause = Math.min(FIRST_PAUSE_MS * 2 ** (next - 2), LONGEST_PAUSE_MS);
+      console.error(`[${name}] exited (${signal ?? `exit code ${code}`}); restarting in ${pause / 1000} s (attempt ${next})`);
+      const timer = setTimeout(() => {
+        restarts.delete(timer);
+        start(name, service, next);
+      }, pause);
+      restarts.add(timer);
     }, 100);
   });
 }
 
-function stop(code: number): void {
+function stop(): void {
   if (stopping) return;
   stopping = true;
-  process.exitCode = code;
-  if (children.size === 0) process.exit(code);
+  for (const timer of restarts) clearTimeout(timer);
+  if (children.size === 0) process.exit(0);
   for (const child of children.values()) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 15_000).unref();
+  // A child that ignores SIGTERM must not keep the whole stack up.
+  setTimeout(() => process.exit(1), 15_000).unref();
 }
 
-process.once('SIGINT', () => stop(0));
-process.once('SIGTERM', () => stop(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
 
 try {
   await checkServices();
@@ -98,5 +118,5 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-for (const [name, service] of Object.entries(services)) start(name, service);
+for (const [name, service] of services) start(name, service);
 console.log(`Inkwell is starting at ${env.PUBLIC_URL}`);
