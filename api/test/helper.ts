@@ -162,3 +162,14 @@ export function expectError(response: LightMyRequestResponse, status: number, co
   expect(response.body).not.toMatch(/\bat .+\(.*:\d+:\d+\)|node_modules|\.ts:\d+|\bstack\b/);
   expect(response.body).not.toMatch(/\b(select|insert into|update|delete from)\b.*\b(from|set|where|values)\b|postgres|drizzle|constraint/i);
 }
+
+/** A multipart/form-data body with one file field, as a browser's FormData sends it. */
+export function multipartFile(bytes: Buffer, filename: string, contentType = 'application/octet-stream', field = 'file') {
+  const boundary = `----inkwell${randomBytes(8).toString('hex')}`;
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, type TestUser, createTestApp, registerUser } from './helper.ts';
+import { type TestApp, type TestUser, createTestApp, multipartFile, registerUser } from './helper.ts';
 
 let t: TestApp;
 let storageDir: string;
@@ -20,19 +20,8 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-/** A multipart/form-data body with one file field, as a browser's FormData sends it. */
-function multipart(bytes: Buffer, filename: string, contentType = 'application/octet-stream', field = 'file') {
-  const boundary = `----inkwell${Math.random().toString(16).slice(2)}`;
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
-    bytes,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
 function upload(user: TestUser, bytes: Buffer, filename: string, query = '', contentType?: string) {
-  const form = multipart(bytes, filename, contentType);
+  const form = multipartFile(bytes, filename, contentType);
   return t.app.inject({ method: 'POST', url: `/api/v1/media${query}`, payload: form.payload, headers: { ...form.headers, cookie: user.cookie } });
 }
 
@@ -93,7 +82,7 @@ describe('uploading', () => {
     expect(json.statusCode).toBe(400);
     expect(json.json().error.code).toBe('not_multipart');
 
-    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/media', ...multipart(png, 'a.png') });
+    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/media', ...multipartFile(png, 'a.png') });
     expect(anonymous.statusCode).toBe(401);
   });
 });
