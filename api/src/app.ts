@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
 import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
-import { COMIC_EDITS_QUEUE, type ComicEditJobData, GENERATION_QUEUE, type GenerationJobData } from '@inkwell/workflows';
+import { COMIC_EDITS_QUEUE, type ComicEditJobData, GENERATION_QUEUE, type GenerationJobData, redisNames } from '@inkwell/workflows';
 import type { Config } from './config.ts';
 import { type BackgroundTasks, createBackgroundTasks } from './lib/background.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
@@ -68,6 +68,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const { db } = database;
+  const names = redisNames(config.redisPrefix);
   const background = createBackgroundTasks((err) => app.log.error({ err }, 'background task failed'));
   // preClose runs before any onClose hook, so pending work still has its database and Redis.
   app.addHook('preClose', () => background.settled());
@@ -77,7 +78,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           ttlMs: config.sessionCacheMs,
           maxEntries: 50_000,
           redis,
-          channel: `${config.redisPrefix}session-invalidations`,
+          channel: names.sessionInvalidations,
           onPublishError: (err) => app.log.warn({ err }, 'could not tell other instances about a session change'),
         })
       : undefined;
@@ -97,17 +98,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const comics = createComicService({
     db,
     publicUrl: config.publicUrl,
-    publishAccessChange: async (change) => void (await redis.publish(`${config.redisPrefix}comic-access`, JSON.stringify(change))),
+    publishAccessChange: async (change) => void (await redis.publish(names.comicAccess, JSON.stringify(change))),
   });
   const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix });
   const storage = overrides.storage ?? createStorage(config.storage);
   const media = createMediaService({ db, storage, comics, clamd: config.clamd });
-  const bullPrefix = `${config.redisPrefix}bull`;
-  const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: bullPrefix });
+  const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: names.bull });
   // QueueEvents blocks on its connection, so it gets one of its own (BullMQ leaves closing it to us).
   const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const queueEvents = new QueueEvents(GENERATION_QUEUE, { connection: eventsConnection, prefix: bullPrefix });
-  const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: bullPrefix });
+  const queueEvents = new QueueEvents(GENERATION_QUEUE, { connection: eventsConnection, prefix: names.bull });
+  const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: names.bull });
   app.addHook('onClose', async () => {
     await queueEvents.close();
     await eventsConnection.quit();

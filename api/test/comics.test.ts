@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisNames } from '@inkwell/workflows';
 import { type TestApp, type TestUser, createTestApp, registerUser } from './helper.ts';
 
 let t: TestApp;
@@ -14,7 +15,7 @@ beforeAll(async () => {
   t = await createTestApp();
   [owner, editor, viewer, stranger] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
   subscriber = new Redis(process.env.REDIS_URL!);
-  await subscriber.subscribe(`${t.config.redisPrefix}comic-access`);
+  await subscriber.subscribe(redisNames(t.config.redisPrefix).comicAccess);
   subscriber.on('message', (_channel, message) => published.push(JSON.parse(message)));
 });
 afterAll(async () => {

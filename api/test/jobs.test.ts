@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
-import { GENERATION_QUEUE, type GenerationJobData } from '@inkwell/workflows';
+import { GENERATION_QUEUE, type GenerationJobData, redisNames } from '@inkwell/workflows';
 import { quotaFor } from '../src/services/jobs.ts';
 import { type TestApp, type TestUser, createTestApp, expectError, registerUser } from './helper.ts';
 
@@ -15,7 +15,7 @@ let alice: TestUser;
 
 beforeAll(async () => {
   t = await createTestApp();
-  queue = new Queue(GENERATION_QUEUE, { connection: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null }), prefix: `${t.config.redisPrefix}bull` });
+  queue = new Queue(GENERATION_QUEUE, { connection: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null }), prefix: redisNames(t.config.redisPrefix).bull });
   alice = await registerUser(t.app);
 });
 afterAll(async () => {

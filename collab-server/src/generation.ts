@@ -11,6 +11,7 @@ import {
   type GenerationProgress,
   type PanelJobStatus,
   type PanelProgressMessage,
+  redisNames,
 } from '@inkwell/workflows';
 import { documentNameOf } from './documents.ts';
 import type { Logger } from './logger.ts';
@@ -28,7 +29,7 @@ export function createGeneration(deps: {
   logger: Logger;
 }) {
   const { hocuspocus, logger } = deps;
-  const prefix = `${deps.redisPrefix}bull`;
+  const prefix = redisNames(deps.redisPrefix).bull;
   // BullMQ leaves closing the connections it is given to their owner.
   const connections: Redis[] = [];
   const connection = () => {

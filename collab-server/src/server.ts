@@ -7,6 +7,7 @@ import { Hocuspocus } from '@hocuspocus/server';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createDatabaseClient } from '@inkwell/db';
+import { redisNames } from '@inkwell/workflows';
 import { createAccessClient } from './access.ts';
 import { acknowledgeWhenStored } from './acknowledgements.ts';
 import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
@@ -40,6 +41,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
   const database = createDatabaseClient(config.databaseUrl, { max: 5 });
   const connectRedis = () => new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }).on('error', (error) => logger.warn('redis', { error: error.message }));
   const redis = connectRedis();
+  const names = redisNames(config.redisPrefix);
   const metrics = createMetrics();
   const persistence = createPersistence({
     store: overrides.store ?? createComicDocumentStore(database.db),
@@ -48,7 +50,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     retryBaseMs: config.store.retryBaseMs,
     retryMaxMs: config.store.retryMaxMs,
   });
-  const accessChanges = createAccessChanges({ subscriber: connectRedis(), channel: `${config.redisPrefix}comic-access`, logger });
+  const accessChanges = createAccessChanges({ subscriber: connectRedis(), channel: names.comicAccess, logger });
   const hocuspocus = new Hocuspocus<ConnectionContext>({
     debounce: config.store.debounceMs,
     maxDebounce: config.store.maxDebounceMs,
@@ -57,7 +59,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     extensions: [
       createAuth({ access: createAccessClient(config.apiUrl), logger }),
       persistence.extension,
-      new RedisSync({ createClient: connectRedis, prefix: `${config.redisPrefix}collab` }),
+      new RedisSync({ createClient: connectRedis, prefix: names.collab }),
       accessChanges.extension,
       metrics.extension,
     ],

@@ -9,13 +9,13 @@ import { createMediaStore } from '@inkwell/storage/media-store';
 import { createStorage } from '@inkwell/storage';
 import { createDatabaseClient } from '@inkwell/db';
 import {
-  CANCEL_CHANNEL,
   COMIC_EDITS_QUEUE,
   type ComicEditJobData,
   GENERATION_QUEUE,
   type GenerationJobData,
   type GenerationResult,
   WORKFLOWS,
+  redisNames,
 } from '@inkwell/workflows';
 import { logs } from '@inkwell/workflows/log-level';
 import { checkRequirements, createComfyClient } from './comfyui/client.ts';
@@ -72,7 +72,8 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
   };
   const redis = connection();
   const subscriber = connection();
-  const prefix = `${config.redisPrefix}bull`;
+  const names = redisNames(config.redisPrefix);
+  const prefix = names.bull;
   const queue = new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix });
   const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix });
   const storage = createStorage(config.storage);
@@ -167,7 +168,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
       await checkInstances();
       // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
       if (subscriber.status !== 'ready') await once(subscriber, 'ready');
-      await subscriber.subscribe(`${config.redisPrefix}${CANCEL_CHANNEL}`);
+      await subscriber.subscribe(names.generationCancel);
       subscriber.on('message', (_channel, jobId: string) => {
         if (processor.cancel(jobId)) log('info', 'cancelling a running job', { jobId });
       });

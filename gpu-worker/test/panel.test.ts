@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { COMIC_EDITS_QUEUE, COMIC_EDIT_OPTIONS, type ComicEditJobData, comicEditJobId } from '@inkwell/workflows';
+import { COMIC_EDITS_QUEUE, COMIC_EDIT_OPTIONS, type ComicEditJobData, comicEditJobId, redisNames } from '@inkwell/workflows';
 import { loadConfig as loadCollabConfig } from '../../collab-server/src/config.ts';
 import { panel, page } from '../../collab-server/src/model/fixtures.ts';
 import { type ComicPanelShape, putRecords, recordsOf } from '../../collab-server/src/model/index.ts';
@@ -94,7 +94,7 @@ it('lands once in the panel for every collaborator, with progress on the way, ev
 
   // The same completion reported again (a retried worker, say) changes nothing.
   const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-  const edits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: `${p.prefix}bull` });
+  const edits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: redisNames(p.prefix).bull });
   const again: ComicEditJobData = { kind: 'insert-image', jobId: job.id, comicId, panelId: 'shape:panel1', mediaId: job.result!.id, width: 512, height: 384 };
   const replay = await edits.add('insert-image', again, { ...COMIC_EDIT_OPTIONS, jobId: `${comicEditJobId(again)}-replayed` });
   let state = '';

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CANCEL_CHANNEL, GENERATION_QUEUE } from '@inkwell/workflows';
+import { GENERATION_QUEUE, redisNames } from '@inkwell/workflows';
 import { createDatabaseClient, schema } from '@inkwell/db';
 import { type Pipeline, addWorker, call, finished, readEvents, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
 
@@ -74,7 +74,7 @@ describe('a generation', () => {
     expect(job.error).toContain('The sampler ran out of patience');
     expect(await resultsOf(job.id)).toHaveLength(0);
     const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: `${p.prefix}bull` });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: redisNames(p.prefix).bull });
     expect((await queue.getJob(job.id))?.attemptsMade).toBe(1);
     await queue.close();
     await redis.quit();
@@ -152,13 +152,13 @@ describe('a cancel that arrives before the prompt reaches ComfyUI', () => {
   it('still stops the job: the worker remembers it for when the job turns up', async () => {
     const paused = await startPipeline({ stepMs: 20 });
     const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: `${paused.prefix}bull` });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: redisNames(paused.prefix).bull });
     try {
       const alice = await signUp(paused);
       await queue.pause();
       const { body } = await call<{ id: string }>(paused, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'never drawn', steps: 4 } });
       // What the API sends when the job is already in a worker's hands.
-      await redis.publish(`${paused.prefix}${CANCEL_CHANNEL}`, body.data.id);
+      await redis.publish(redisNames(paused.prefix).generationCancel, body.data.id);
       const submitted = vi.fn();
       paused.simulators[0]!.on('queued', submitted);
       await queue.resume();
@@ -182,7 +182,7 @@ describe('a job whose row this database does not have', () => {
     const submitted = vi.fn();
     stranger.simulators[0]!.on('queued', submitted);
     const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: `${stranger.prefix}bull` });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: redisNames(stranger.prefix).bull });
     try {
       const jobId = crypto.randomUUID();
       const data = { jobId, userId: crypto.randomUUID(), workflow: 'txt2img-sdxl', params: { prompt: 'not ours', steps: 4 }, target: null };

@@ -4,7 +4,6 @@ export { COMIC_STYLES, type ComicStyle, type Limits, limitsFor } from './params.
 export { renderGraph } from './render.ts';
 export { publicCatalogue, type PublicWorkflow } from './public.ts';
 export {
-  CANCEL_CHANNEL,
   COMIC_EDITS_QUEUE,
   COMIC_EDIT_OPTIONS,
   GENERATION_QUEUE,
@@ -17,3 +16,4 @@ export {
   type GenerationResult,
   type PanelTarget,
 } from './queue.ts';
+export { type SessionInvalidation, redisNames, sessionInvalidation } from './redis-names.ts';

@@ -13,9 +13,6 @@ export const GENERATION_QUEUE = 'generation';
  */
 export const COMIC_EDITS_QUEUE = 'comic-edits';
 
-/** Published (Redis pub/sub) by the API when someone cancels; the worker running that job interrupts it. */
-export const CANCEL_CHANNEL = 'generation-cancel';
-
 export interface PanelTarget {
   comicId: string;
   panelId: string;

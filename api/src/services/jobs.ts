@@ -5,7 +5,6 @@ import type { Redis } from 'ioredis';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import {
-  CANCEL_CHANNEL,
   COMIC_EDIT_OPTIONS,
   type ComicEditJobData,
   type GenerationJobData,
@@ -14,6 +13,7 @@ import {
   type PanelTarget,
   findWorkflow,
   limitsFor,
+  redisNames,
 } from '@inkwell/workflows';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
@@ -264,7 +264,7 @@ export function createJobService(deps: {
           // A worker took it in the meantime: interrupt it instead.
         }
       }
-      await deps.redis.publish(`${deps.redisPrefix}${CANCEL_CHANNEL}`, id);
+      await deps.redis.publish(redisNames(deps.redisPrefix).generationCancel, id);
       return present(row);
     },
 

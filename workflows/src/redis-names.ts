@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * The Redis names the services share, under one deployment's prefix (REDIS_PREFIX): the one place where
+ * producers and consumers learn them. Queue names themselves are in `queue.ts`; their keys live under `bull`.
+ */
+export function redisNames(prefix: string) {
+  return {
+    /** BullMQ's key prefix, for every queue. */
+    bull: `${prefix}bull`,
+    /** Hocuspocus' Redis extension: the collab-servers share document updates and presence under it. */
+    collab: `${prefix}collab`,
+    /** Pub/sub, API to collab-servers: a member's role on a comic changed, or the comic was deleted. */
+    comicAccess: `${prefix}comic-access`,
+    /** Pub/sub, API to API instances and collab-servers: a session ended, or a user's account changed. */
+    sessionInvalidations: `${prefix}session-invalidations`,
+    /** Pub/sub, API to gpu-workers: the id of a job someone cancelled. */
+    generationCancel: `${prefix}generation-cancel`,
+  } as const;
+}
+
+/**
+ * A message on `sessionInvalidations`. `session`: that session ended (sign-out, revocation, password
+ * change, deactivation, role change); its open connections close. `user`: what was read about the user
+ * is stale (their sessions go on).
+ */
+export const sessionInvalidation = z.object({ kind: z.enum(['user', 'session']), id: z.string().min(1) });
+export type SessionInvalidation = z.infer<typeof sessionInvalidation>;
