@@ -149,7 +149,18 @@ export function violations(repo: Repository): string[] {
   return found;
 }
 
-const repo = loadRepository(resolve(import.meta.dirname, '..'));
+/** The ComfyUI simulator stands in for a GPU in development and tests: the worker that ships never runs it. */
+const WORKER_MAIN = join('gpu-worker', 'src', 'main.ts');
+const SIMULATOR = join('gpu-worker', 'src', 'simulator');
+
+/** Each way the worker's production entry reaches the simulator (none, when all is well). */
+export function simulatorInWorker(repo: Repository): string[] {
+  const inSimulator = (file = '') => file.startsWith(SIMULATOR + sep);
+  return [...reach(repo, [WORKER_MAIN]).values()].filter((chain) => inSimulator(chain.at(-1)) && !inSimulator(chain.at(-2))).map((chain) => chain.join(' → '));
+}
+
+const root = resolve(import.meta.dirname, '..');
+const repo = loadRepository(root);
 
 describe('workspace boundaries', () => {
   it('reads the imports of every workspace, packages and relative paths alike', () => {
@@ -180,6 +191,22 @@ describe('workspace boundaries', () => {
         expect.stringContaining(`${join('gpu-worker', 'src', 'bad.ts')} reaches into web by a relative path`),
       ]),
     );
+  });
+
+  it('keeps the ComfyUI simulator out of the worker that ships: not imported, not exported, not in the image', () => {
+    expect(repo.imports.has(WORKER_MAIN)).toBe(true);
+    expect(simulatorInWorker(repo)).toEqual([]);
+    const exported = Object.values<string>(JSON.parse(readFileSync(join(root, 'gpu-worker', 'package.json'), 'utf8')).exports ?? {});
+    expect(exported.filter((target) => join('gpu-worker', target).startsWith(SIMULATOR))).toEqual([]);
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(ignored).toContain(SIMULATOR.split(sep).join('/'));
+
+    // The check sees an import of it anywhere on the way from main.ts.
+    const bad = structuredClone(repo);
+    const processor = join('gpu-worker', 'src', 'worker', 'processor.ts');
+    const simulator = join(SIMULATOR, 'index.ts');
+    bad.imports.set(processor, [...bad.imports.get(processor)!, { from: processor, specifier: '../simulator/index.ts', workspace: 'gpu-worker', file: simulator }]);
+    expect(simulatorInWorker(bad)).toEqual([[WORKER_MAIN, join('gpu-worker', 'src', 'worker.ts'), processor, simulator].join(' → ')]);
   });
 
   it('finds the specifiers of every import form', () => {
