@@ -7,9 +7,14 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 4100,
       apiUrl: 'http://127.0.0.1:4000',
+      publicOrigin: 'http://localhost:3000',
       redisPrefix: 'inkwell:',
       store: { debounceMs: 1000, maxDebounceMs: 5000 },
     });
+  });
+
+  it('takes the site’s origin from PUBLIC_URL, as browsers write it', () => {
+    expect(loadConfig({ PUBLIC_URL: 'HTTPS://Comics.Example.org:443/' }).publicOrigin).toBe('https://comics.example.org');
   });
 
   it('names every bad variable at once', () => {

@@ -10,6 +10,7 @@ const schema = z.object({
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().default('inkwell:'),
   API_INTERNAL_URL: z.url().default('http://127.0.0.1:4000'),
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
   COLLAB_STORE_DEBOUNCE_MS: milliseconds(1000),
   COLLAB_STORE_MAX_DEBOUNCE_MS: milliseconds(5000),
   COLLAB_SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
@@ -26,6 +27,8 @@ export interface Config {
   redisPrefix: string;
   /** Where the API answers who may open a comic. */
   apiUrl: string;
+  /** The site's origin (from PUBLIC_URL): the only `Origin` a websocket handshake may carry. */
+  publicOrigin: string;
   store: {
     /** A document is stored this long after its last change… */
     debounceMs: number;
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     apiUrl: e.API_INTERNAL_URL.replace(/\/$/, ''),
+    publicOrigin: new URL(e.PUBLIC_URL).origin,
     store: {
       debounceMs: e.COLLAB_STORE_DEBOUNCE_MS,
       maxDebounceMs: e.COLLAB_STORE_MAX_DEBOUNCE_MS,

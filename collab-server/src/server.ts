@@ -83,9 +83,21 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     });
   });
 
+  /** Why a websocket handshake is refused, as an HTTP status line; undefined when it may go on. */
+  function refusalOf(request: IncomingMessage): string | undefined {
+    if (stopping) return '503 Service Unavailable';
+    if (pathOf(request) !== COLLAB_PATH) return '404 Not Found';
+    // Browsers send Origin on every websocket handshake, cookie included: a page of another site must not
+    // open a comic as its visitor. Clients that are not browsers (tokens, tests, the bench) send none.
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== config.publicOrigin) return '403 Forbidden';
+    return undefined;
+  }
+
   http.on('upgrade', (request, socket, head) => {
-    if (stopping || pathOf(request) !== COLLAB_PATH) {
-      socket.end(`HTTP/1.1 ${stopping ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+    const refusal = refusalOf(request);
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\n\r\n`);
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {

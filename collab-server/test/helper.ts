@@ -123,12 +123,15 @@ export interface Client {
   close(): void;
 }
 
-/** A browser tab: a provider on its own websocket, sending the session cookie or a collab token. */
-export function connect(url: string, comicId: string, auth: { cookie?: string; token?: string; documentName?: string }): Client {
-  const cookie = auth.cookie;
+/**
+ * A browser tab: a provider on its own websocket, sending the session cookie or a collab token, and the
+ * page's `Origin` when given (browsers always send one; other clients none).
+ */
+export function connect(url: string, comicId: string, auth: { cookie?: string; token?: string; documentName?: string; origin?: string }): Client {
+  const { cookie, origin } = auth;
   const WebSocketWithCookie = class extends WebSocket {
     constructor(address: string) {
-      super(address, cookie ? { headers: { cookie } } : {});
+      super(address, { ...(cookie && { headers: { cookie } }), ...(origin && { origin }) });
     }
   };
   const socket = new HocuspocusProviderWebsocket({
