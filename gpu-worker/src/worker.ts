@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createMediaStore } from '@inkwell/storage/media-store';
 import { createStorage } from '@inkwell/storage';
@@ -21,6 +21,7 @@ import { logs } from '@inkwell/workflows/log-level';
 import { checkRequirements, createComfyClient } from './comfyui/client.ts';
 import type { Config } from './config.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { createComicEdits } from './worker/comic-edits.ts';
 import { type ComfyPort, type InstancePool, createInstancePool } from './worker/instances.ts';
 import { createJobRecords } from './worker/job-records.ts';
 import { createGenerationProcessor } from './worker/processor.ts';
@@ -76,6 +77,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
   const prefix = names.bull;
   const queue = new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix });
   const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix });
+  const comicEditEvents = new QueueEvents(COMIC_EDITS_QUEUE, { connection: connection(), prefix });
   const storage = createStorage(config.storage);
   const records = createJobRecords(database.db);
   const metrics = createWorkerMetrics(queue);
@@ -91,7 +93,8 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     records,
     mediaStore: createMediaStore({ db: database.db, storage }),
     storage,
-    comicEdits,
+    // A picture is in its panel within seconds when a collab-server runs; the job's time limit bounds the wait.
+    comicEdits: createComicEdits({ queue: comicEdits, events: comicEditEvents, applyTimeoutMs: config.jobTimeoutMs }),
     jobTimeoutMs: config.jobTimeoutMs,
     metrics,
     log,
@@ -197,6 +200,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
         await new Promise((resolve) => http.close(resolve));
         await queue.close();
         await comicEdits.close();
+        await comicEditEvents.close();
         await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
         await database.close();
       })();

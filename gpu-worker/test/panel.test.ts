@@ -1,16 +1,13 @@
 // A picture asked for a comic panel lands in that panel, once, for everyone on the comic, even when the
 // requester has left; while it runs, everyone on the comic receives its progress.
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
-import * as Y from 'yjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { COMIC_EDITS_QUEUE, COMIC_EDIT_OPTIONS, type ComicEditJobData, comicEditJobId, redisNames } from '@inkwell/workflows';
-import { loadConfig as loadCollabConfig } from '../../collab-server/src/config.ts';
 import { panel, page } from '../../collab-server/src/model/fixtures.ts';
 import { type ComicPanelShape, putRecords, recordsOf } from '../../collab-server/src/model/index.ts';
-import { type CollabServer, createCollabServer } from '../../collab-server/src/server.ts';
+import type { CollabServer } from '../../collab-server/src/server.ts';
+import { imagesIn, openComic, startCollab, until } from './comic-tab.ts';
 import { type Member, type Pipeline, call, finished, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
 
 let p: Pipeline;
@@ -19,45 +16,14 @@ let collabUrl: string;
 
 beforeAll(async () => {
   p = await startPipeline({ stepMs: 20 });
-  collab = createCollabServer({
-    ...loadCollabConfig({ ...process.env, LOG_LEVEL: 'silent' }),
-    port: 0,
-    apiUrl: p.apiUrl,
-    redisPrefix: p.prefix,
-    store: { debounceMs: 50, maxDebounceMs: 200, retryBaseMs: 50, retryMaxMs: 200 },
-  });
-  collabUrl = `ws://127.0.0.1:${await collab.listen()}/collab`;
+  ({ collab, url: collabUrl } = await startCollab(p));
 });
 afterAll(async () => {
   await collab.close();
   await p.close();
 });
 
-function open(member: Member, comicId: string) {
-  const WithCookie = class extends WebSocket {
-    constructor(address: string) {
-      super(address, { headers: { cookie: member.cookie } });
-    }
-  };
-  const socket = new HocuspocusProviderWebsocket({ url: collabUrl, WebSocketPolyfill: WithCookie });
-  const doc = new Y.Doc();
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name: `comic:${comicId}`, document: doc });
-  const stateless: string[] = [];
-  provider.on('stateless', ({ payload }: { payload: string }) => stateless.push(payload));
-  provider.attach();
-  const synced = new Promise<void>((resolve) => provider.on('synced', () => resolve()));
-  return { doc, provider, stateless, synced, close: () => (provider.destroy(), socket.destroy()) };
-}
-
-async function until(condition: () => boolean, what: string, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const imagesIn = (doc: Y.Doc, panelId: string) => [...recordsOf(doc).values()].filter((r) => r.typeName === 'shape' && r.type === 'image' && r.parentId === panelId);
+const open = (member: Member, comicId: string) => openComic(collabUrl, member, comicId);
 
 it('lands once in the panel for every collaborator, with progress on the way, even after the requester left', async () => {
   const author = await signUp(p);

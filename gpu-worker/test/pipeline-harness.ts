@@ -1,6 +1,7 @@
 // The whole generation pipeline for tests: the real API (HTTP on port 0), real BullMQ on Redis, real
 // Postgres, ComfyUI simulators, gpu-workers in process (or as a child process, to kill), and optionally a
 // collab-server. Each test file gets its own Redis prefix and storage folder.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +69,29 @@ export async function addWorker(pipeline: Pipeline, overrides: Partial<Config> =
   await worker.start();
   pipeline.workers.push(worker);
   return worker;
+}
+
+/** A gpu-worker in a child process, started as production starts it, to be killed without a goodbye. */
+export function spawnWorker(pipeline: Pipeline): { kill(): Promise<void> } {
+  const child = spawn(process.execPath, ['gpu-worker/src/main.ts'], {
+    env: {
+      ...process.env,
+      REDIS_PREFIX: pipeline.prefix,
+      COMFYUI_URLS: pipeline.simulators.map((s) => s.url).join(','),
+      STORAGE_DIR: pipeline.storageDir,
+      WORKER_PORT: '0',
+      STALLED_CHECK_SECONDS: '1',
+      LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 export interface Member {

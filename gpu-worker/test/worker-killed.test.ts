@@ -1,11 +1,10 @@
 // A gpu-worker killed in the middle of a job (SIGKILL: no goodbye) must not lose the job, nor store its
 // result twice, nor leave its prompt drawing on ComfyUI: BullMQ notices the stalled job, another worker
 // stops the orphaned prompt and runs the job.
-import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabaseClient, schema } from '@inkwell/db';
-import { type Pipeline, addWorker, call, finished, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
+import { type Pipeline, addWorker, call, finished, signUp, spawnWorker, startPipeline, waitForJob } from './pipeline-harness.ts';
 
 const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
 let p: Pipeline;
@@ -19,19 +18,7 @@ afterAll(async () => {
 });
 
 it('gives the job of a killed worker to another one, which stops the orphaned prompt, and ends with exactly one result', async () => {
-  const doomed = spawn(process.execPath, ['gpu-worker/src/main.ts'], {
-    env: {
-      ...process.env,
-      REDIS_PREFIX: p.prefix,
-      COMFYUI_URLS: p.simulators[0]!.url,
-      STORAGE_DIR: p.storageDir,
-      WORKER_PORT: '0',
-      STALLED_CHECK_SECONDS: '1',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
-  const exited = new Promise((resolve) => doomed.once('exit', resolve));
+  const doomed = spawnWorker(p);
   try {
     const alice = await signUp(p);
     const started = new Promise<string>((resolve) => p.simulators[0]!.on('started', resolve));
@@ -44,8 +31,7 @@ it('gives the job of a killed worker to another one, which stops the orphaned pr
     });
     const orphan = await started;
     expect((await call<{ status: string }>(p, alice, 'GET', `/jobs/${body.data.id}`)).body.data.status).toBe('running');
-    doomed.kill('SIGKILL');
-    await exited;
+    await doomed.kill();
 
     await addWorker(p);
     const job = await waitForJob(p, alice, body.data.id, finished, 40_000);
@@ -56,6 +42,6 @@ it('gives the job of a killed worker to another one, which stops the orphaned pr
     expect(ended.get(orphan)).toBe('error');
     expect([...ended.values()].filter((status) => status === 'success')).toHaveLength(1);
   } finally {
-    doomed.kill('SIGKILL');
+    await doomed.kill();
   }
 }, 60_000);

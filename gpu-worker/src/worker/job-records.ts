@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 
@@ -29,12 +29,32 @@ export function createJobRecords(db: Database) {
       return row;
     },
 
-    /** Links the result, once: false when another attempt already completed the job. */
-    async complete(jobId: string, mediaId: string, processingTimeMs: number): Promise<boolean> {
+    /**
+     * Links the stored picture to the job, once: false when another attempt linked its own first. The job
+     * stays running until `complete`: for a panel job, until the picture is in the panel.
+     */
+    async link(jobId: string, mediaId: string, processingTimeMs: number): Promise<boolean> {
       const updated = await db
         .update(jobs)
-        .set({ status: 'completed', resultMediaId: mediaId, progress: 100, completedAt: new Date(), processingTime: Math.round(processingTimeMs), errorMessage: null })
+        .set({ resultMediaId: mediaId, processingTime: Math.round(processingTimeMs) })
         .where(and(eq(jobs.id, jobId), isNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running'])))
+        .returning({ id: jobs.id });
+      return updated.length === 1;
+    },
+
+    /** The width and height of a linked picture (kept in its metadata). */
+    async size(mediaId: string): Promise<{ width: number | null; height: number | null }> {
+      const [row] = await db.select({ metadata: media.metadata }).from(media).where(eq(media.id, mediaId));
+      const { width, height } = (row?.metadata ?? {}) as { width?: number; height?: number };
+      return { width: width ?? null, height: height ?? null };
+    },
+
+    /** Marks a linked job completed, once. */
+    async complete(jobId: string): Promise<boolean> {
+      const updated = await db
+        .update(jobs)
+        .set({ status: 'completed', progress: 100, completedAt: new Date(), errorMessage: null })
+        .where(and(eq(jobs.id, jobId), isNotNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running'])))
         .returning({ id: jobs.id });
       return updated.length === 1;
     },

@@ -1,21 +1,19 @@
-import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import sharp from 'sharp';
 import type { MediaStore } from '@inkwell/storage/media-store';
 import type { ObjectStorage } from '@inkwell/storage';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import {
-  type ComicEditJobData,
   type GenerationJobData,
   type GenerationProgress,
   type GenerationResult,
-  COMIC_EDIT_OPTIONS,
-  comicEditJobId,
   type WorkflowDefinition,
   findWorkflow,
   renderGraph,
 } from '@inkwell/workflows';
 import { eq } from 'drizzle-orm';
+import type { ComicEdits } from './comic-edits.ts';
 import { type Instance, type InstancePool, NoInstanceError } from './instances.ts';
 import type { JobRecords } from './job-records.ts';
 
@@ -43,7 +41,7 @@ export function createGenerationProcessor(deps: {
   records: JobRecords;
   mediaStore: MediaStore;
   storage: ObjectStorage;
-  comicEdits: Queue<ComicEditJobData>;
+  comicEdits: ComicEdits;
   jobTimeoutMs: number;
   metrics: ProcessorMetrics;
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
@@ -174,15 +172,35 @@ export function createGenerationProcessor(deps: {
     });
   }
 
-  async function insertIntoPanel(job: Job<GenerationJobData>, result: GenerationResult) {
-    const { target, jobId } = job.data;
-    if (!target) return;
-    await editComic({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
+  /** A linked picture as the job's result. */
+  async function resultOf(mediaId: string): Promise<GenerationResult> {
+    return { mediaId, ...(await records.size(mediaId)) };
   }
 
-  /** Hands an edit of a comic document to the collab-servers, once per edit however often it is reported. */
-  async function editComic(edit: ComicEditJobData) {
-    await deps.comicEdits.add(edit.kind, edit, { jobId: comicEditJobId(edit), ...COMIC_EDIT_OPTIONS });
+  /** Links this attempt's picture to the job; when another attempt linked its own first, that one is the result. */
+  async function link(job: Job<GenerationJobData>, media: Parameters<MediaStore['remove']>[0], processingMs: number): Promise<GenerationResult> {
+    if (await records.link(job.data.jobId, media.id, processingMs)) return resultOf(media.id);
+    const linked = (await records.find(job.data.jobId))?.resultMediaId;
+    if (linked !== media.id) await deps.mediaStore.remove(media);
+    if (!linked) throw new UnrecoverableError('This job ended while its picture was being stored');
+    return resultOf(linked);
+  }
+
+  /**
+   * Puts the picture in its panel, then marks the job completed: whoever reads the job never sees it
+   * completed while its panel still shows it running. The panel's edit is idempotent, so an attempt that
+   * died on the way is finished by the next one.
+   */
+  async function finish(job: Job<GenerationJobData>, result: GenerationResult): Promise<void> {
+    const { target, jobId } = job.data;
+    if (target) await deps.comicEdits.apply({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
+    await records.complete(jobId);
+  }
+
+  /** Hands a panel's generation state to the collab-servers, once per state however often it is reported. */
+  async function setGeneration(job: Job<GenerationJobData>, status: 'running' | 'failed' | 'cancelled', message?: string) {
+    const { target, jobId } = job.data;
+    if (target) await deps.comicEdits.send({ kind: 'set-generation', jobId, ...target, status, ...(message !== undefined && { message }) });
   }
 
   /** One attempt at a job: run the workflow on an instance, store the picture, link it, hand it to the comic. */
@@ -198,15 +216,16 @@ export function createGenerationProcessor(deps: {
       throw new UnrecoverableError(message);
     }
     if (row.status === 'cancelled' || row.status === 'failed') throw new UnrecoverableError('This job was cancelled');
-    // Completed by an earlier attempt whose completion was lost: report it again, do not run it again.
+    // Drawn and stored by an earlier attempt that died before finishing, or whose completion was lost:
+    // finish it, do not draw it again.
     if (row.resultMediaId) {
-      const result = { mediaId: row.resultMediaId, width: null, height: null };
-      await insertIntoPanel(job, result);
+      const result = await resultOf(row.resultMediaId);
+      await finish(job, result);
       return result;
     }
 
     await records.markRunning(job.data.jobId);
-    if (job.data.target) await editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status: 'running' });
+    await setGeneration(job, 'running');
     const started = performance.now();
     let instance: Instance;
     try {
@@ -229,17 +248,10 @@ export function createGenerationProcessor(deps: {
       pool.release(instance);
     }
 
-    const media = await storeResult(job, workflow, bytes);
     const processingMs = performance.now() - started;
-    if (!(await records.complete(job.data.jobId, media.id, processingMs))) {
-      // Another attempt linked its result first: this one is a duplicate.
-      const current = await records.find(job.data.jobId);
-      if (current?.resultMediaId !== media.id) await deps.mediaStore.remove(media);
-    }
-    const meta = media.metadata as { width?: number; height?: number };
-    const result = { mediaId: media.id, width: meta.width ?? null, height: meta.height ?? null };
+    const result = await link(job, await storeResult(job, workflow, bytes), processingMs);
     await job.updateProgress({ percent: 100, target: job.data.target } satisfies GenerationProgress);
-    await insertIntoPanel(job, result);
+    await finish(job, result);
     deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
     return result;
   }
@@ -264,7 +276,7 @@ export function createGenerationProcessor(deps: {
     if (!(await records.fail(job.data.jobId, status, message))) return;
     const workflow = findWorkflow(job.data.workflow);
     deps.metrics.finished(job.data.workflow, workflow?.jobType ?? 'unknown', status, (Date.now() - (job.processedOn ?? Date.now())) / 1000);
-    if (job.data.target) await editComic({ kind: 'set-generation', jobId: job.data.jobId, ...job.data.target, status, message });
+    await setGeneration(job, status, message);
     deps.log(status === 'cancelled' ? 'info' : 'warn', `job ${status}`, { jobId: job.data.jobId, error: message });
   }
 
