@@ -5,7 +5,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
 import { type DatabaseClient, createDatabaseClient } from '@inkwell/db';
-import { COMIC_EDITS_QUEUE, type ComicEditJobData, GENERATION_QUEUE, type GenerationJobData, redisNames } from '@inkwell/workflows';
+import {
+  COMIC_EDITS_QUEUE,
+  type ComicEditJobData,
+  GENERATION_QUEUE,
+  type GenerationJobData,
+  type SessionInvalidation,
+  redisNames,
+} from '@inkwell/workflows';
 import type { Config } from './config.ts';
 import { type BackgroundTasks, createBackgroundTasks } from './lib/background.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
@@ -79,14 +86,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           maxEntries: 50_000,
           redis,
           channel: names.sessionInvalidations,
-          onPublishError: (err) => app.log.warn({ err }, 'could not tell other instances about a session change'),
         })
       : undefined;
   if (cache) {
     await cache.ready;
     app.addHook('onClose', () => cache.close());
   }
-  const sessions = createSessionService({ db, ttlMs: config.sessionTtlMs, cache, ...(overrides.now && { now: overrides.now }) });
+  const announce = async (change: SessionInvalidation) => {
+    try {
+      await redis.publish(names.sessionInvalidations, JSON.stringify(change));
+    } catch (err) {
+      // The change itself is done; other API instances catch up within the cache lifetime, but open
+      // collab connections of an ended session stay open until they reconnect.
+      app.log.warn({ err }, 'could not tell the other services about a session change');
+    }
+  };
+  const sessions = createSessionService({ db, ttlMs: config.sessionTtlMs, cache, announce, ...(overrides.now && { now: overrides.now }) });
   const audit = createAuditService({ db });
   const mailer =
     overrides.mailer ??
@@ -100,7 +115,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     publicUrl: config.publicUrl,
     publishAccessChange: async (change) => void (await redis.publish(names.comicAccess, JSON.stringify(change))),
   });
-  const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix });
+  const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix, sessions });
   const storage = overrides.storage ?? createStorage(config.storage);
   const media = createMediaService({ db, storage, comics, clamd: config.clamd });
   const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: names.bull });

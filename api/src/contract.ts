@@ -200,7 +200,13 @@ export const comicInvite = z.object({
 });
 export type ComicInvite = z.infer<typeof comicInvite>;
 
-export const comicAccess = z.object({ userId: z.string(), username: z.string(), role: comicRole });
+export const comicAccess = z.object({
+  userId: z.string(),
+  username: z.string(),
+  role: comicRole,
+  /** The id (never the secret) of the caller's session, or of the one their collab token came from: its connections close when it ends. */
+  sessionId: z.string(),
+});
 export type ComicAccess = z.infer<typeof comicAccess>;
 
 export const collabToken = z.object({ token: z.string(), expiresAt: z.string() });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisNames } from '@inkwell/workflows';
-import { type TestApp, type TestUser, createTestApp, registerUser } from './helper.ts';
+import { type TestApp, type TestUser, createTestApp, registerUser, sessionIdOf } from './helper.ts';
 
 let t: TestApp;
 let owner: TestUser;
@@ -165,7 +165,12 @@ describe('share links', () => {
 describe('live document access', () => {
   it('tells the collab-server each member’s role, refuses others, and honours short-lived tokens', async () => {
     const comic = await newComic();
-    expect((await call(owner, 'GET', `/comics/${comic.id}/access`)).json().data).toEqual({ userId: owner.id, username: owner.username, role: 'owner' });
+    expect((await call(owner, 'GET', `/comics/${comic.id}/access`)).json().data).toEqual({
+      userId: owner.id,
+      username: owner.username,
+      role: 'owner',
+      sessionId: sessionIdOf(owner.cookie),
+    });
     expect((await call(viewer, 'GET', `/comics/${comic.id}/access`)).json().data.role).toBe('viewer');
     expect((await call(stranger, 'GET', `/comics/${comic.id}/access`)).statusCode).toBe(404);
     expect((await call(null, 'GET', `/comics/${comic.id}/access`)).statusCode).toBe(401);
@@ -174,7 +179,8 @@ describe('live document access', () => {
     const token = issued.json().data.token;
     const withToken = (comicId: string, bearer: string) =>
       t.app.inject({ method: 'GET', url: `/api/v1/comics/${comicId}/access`, headers: { authorization: `Bearer ${bearer}` } });
-    expect((await withToken(comic.id, token)).json().data).toMatchObject({ userId: editor.id, role: 'editor' });
+    // The token speaks for the session that asked for it.
+    expect((await withToken(comic.id, token)).json().data).toMatchObject({ userId: editor.id, role: 'editor', sessionId: sessionIdOf(editor.cookie) });
     const other = await newComic('Another');
     expect((await withToken(other.id, token)).statusCode).toBe(401);
     expect((await withToken(comic.id, `${token.split('.')[0]}.${'b'.repeat(32)}`)).statusCode).toBe(401);

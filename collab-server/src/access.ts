@@ -8,11 +8,13 @@ export interface Grant {
   userId: string;
   username: string;
   role: ComicRole;
+  /** The session the caller proved (its id, not its secret): the connection lasts no longer than it. */
+  sessionId: string;
 }
 
 const response = z.object({
   success: z.literal(true),
-  data: z.object({ userId: z.string().min(1), username: z.string(), role: z.enum(COMIC_ROLES) }),
+  data: z.object({ userId: z.string().min(1), username: z.string(), role: z.enum(COMIC_ROLES), sessionId: z.string().min(1) }),
 });
 
 /**

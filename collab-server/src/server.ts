@@ -50,7 +50,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     retryBaseMs: config.store.retryBaseMs,
     retryMaxMs: config.store.retryMaxMs,
   });
-  const accessChanges = createAccessChanges({ subscriber: connectRedis(), channel: names.comicAccess, logger });
+  const accessChanges = createAccessChanges({ subscriber: connectRedis(), channels: names, logger });
   const hocuspocus = new Hocuspocus<ConnectionContext>({
     debounce: config.store.debounceMs,
     maxDebounce: config.store.maxDebounceMs,

@@ -46,18 +46,30 @@ export interface User {
   cookie: string;
 }
 
-async function call(api: Api, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, cookie?: string, payload?: object) {
+export async function call(api: Api, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, cookie?: string, payload?: object) {
   const response = await api.app.inject({ method, url, headers: cookie ? { cookie } : {}, ...(payload && { payload }) });
   if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
   return response;
 }
 
+export const PASSWORD = 'correct horse battery staple';
+
+const cookieOf = (response: Awaited<ReturnType<typeof call>>) => {
+  const session = response.cookies.find((c) => c.name === 'inkwell_session')!;
+  return `${session.name}=${session.value}`;
+};
+
 export async function signUp(api: Api): Promise<User> {
   const username = `u${randomBytes(5).toString('hex')}`;
-  const payload = { username, email: `${username}@example.com`, password: 'correct horse battery staple' };
+  const payload = { username, email: `${username}@example.com`, password: PASSWORD };
   const response = await call(api, 'POST', '/api/v1/auth/register', undefined, payload);
-  const session = response.cookies.find((c) => c.name === 'inkwell_session')!;
-  return { id: response.json().data.id, username, cookie: `${session.name}=${session.value}` };
+  return { id: response.json().data.id, username, cookie: cookieOf(response) };
+}
+
+/** The same user signed in again (another device): a session of its own. */
+export async function signIn(api: Api, user: User): Promise<User> {
+  const response = await call(api, 'POST', '/api/v1/auth/login', undefined, { login: user.username, password: PASSWORD });
+  return { ...user, cookie: cookieOf(response) };
 }
 
 export async function createComic(api: Api, owner: User): Promise<string> {

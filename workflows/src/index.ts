@@ -16,4 +16,4 @@ export {
   type GenerationResult,
   type PanelTarget,
 } from './queue.ts';
-export { type SessionInvalidation, redisNames, sessionInvalidation } from './redis-names.ts';
+export { type SessionInvalidation, parseMessage, redisNames, sessionInvalidation } from './redis-names.ts';

@@ -26,3 +26,15 @@ export function redisNames(prefix: string) {
  */
 export const sessionInvalidation = z.object({ kind: z.enum(['user', 'session']), id: z.string().min(1) });
 export type SessionInvalidation = z.infer<typeof sessionInvalidation>;
+
+/** A pub/sub message read with its schema; undefined when it is not JSON or not one. */
+export function parseMessage<T>(schema: z.ZodType<T>, raw: string): T | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -144,7 +144,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
     async (request, reply) => {
       const auth = requireAuth(request);
       await comics.requireRole(auth, request.params.id, 'viewer');
-      const issued = await collabTokens.issue(auth.user.id, request.params.id);
+      const issued = await collabTokens.issue(auth.user.id, request.params.id, auth.sessionId);
       return reply.status(201).send({ success: true as const, data: { token: issued.token, expiresAt: issued.expiresAt.toISOString() } });
     },
   );
@@ -158,9 +158,10 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
     },
     async (request) => {
       const bearer = request.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
-      const userId = request.auth?.user.id ?? (bearer ? await collabTokens.resolve(bearer, request.params.id) : null);
-      if (!userId) throw unauthenticated();
-      return { success: true as const, data: await comics.access(userId, request.params.id) };
+      const auth = request.auth;
+      const caller = auth ? { userId: auth.user.id, sessionId: auth.sessionId } : bearer ? await collabTokens.resolve(bearer, request.params.id) : null;
+      if (!caller) throw unauthenticated();
+      return { success: true as const, data: { ...(await comics.access(caller.userId, request.params.id)), sessionId: caller.sessionId } };
     },
   );
 };

@@ -23,10 +23,10 @@ describe('session cache', () => {
     cache.set('t1', entry('u1', 's1'), Date.now());
     cache.set('t2', entry('u1', 's2'), Date.now());
     cache.set('t3', entry('u2', 's3'), Date.now());
-    await cache.forgetSession('s2');
+    cache.drop({ kind: 'session', id: 's2' });
     expect(cache.get('t2')).toBeUndefined();
     expect(cache.get('t1')).toBeDefined();
-    await cache.forgetUser('u1');
+    cache.drop({ kind: 'user', id: 'u1' });
     expect(cache.get('t1')).toBeUndefined();
     expect(cache.get('t3')).toBeDefined();
     await cache.close();
@@ -35,7 +35,7 @@ describe('session cache', () => {
   it('refuses a read that began before the session was revoked', async () => {
     const cache = createSessionCache({ ttlMs: 60_000, maxEntries: 10, channel: 'unused' });
     const readStartedAt = Date.now();
-    await cache.forgetSession('s1');
+    cache.drop({ kind: 'session', id: 's1' });
     cache.set('t1', entry('u1', 's1'), readStartedAt);
     expect(cache.get('t1')).toBeUndefined();
     await new Promise((r) => setTimeout(r, 5));

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
+import { type SessionInvalidation, parseMessage, sessionInvalidation } from '@inkwell/workflows';
 import type { Auth } from './sessions.ts';
 
 export interface CachedSession {
@@ -9,28 +10,21 @@ export interface CachedSession {
   cachedAt: number;
 }
 
-type Invalidation = { kind: 'user' | 'session'; id: string };
-
 /**
  * Validated sessions kept in memory for a short while, so that a signed-in request costs no database
  * round trip. Every change that could make an entry wrong (sign-out, revocation, role change,
- * deactivation, password change, email verified) invalidates it here and, through Redis pub/sub, in
- * every other API instance; the time limit is only a safety net for a missed message.
+ * deactivation, password change, email verified) is dropped here at once by the session service, and
+ * reaches every other API instance as a message on `channel`; the time limit is only a safety net for a
+ * missed message.
  */
-export function createSessionCache(opts: {
-  ttlMs: number;
-  maxEntries: number;
-  redis?: Redis;
-  channel: string;
-  onPublishError?: (error: unknown) => void;
-}) {
+export function createSessionCache(opts: { ttlMs: number; maxEntries: number; redis?: Redis; channel: string }) {
   // Keyed by the whole token: a hit means this exact secret was checked against the database before.
   const entries = new Map<string, CachedSession>();
   // When each user or session was last invalidated: a database read that began before then is stale
   // and must not be cached (it may have read a session in the moment before it was revoked).
   const invalidatedAt = new Map<string, number>();
 
-  function dropLocal({ kind, id }: Invalidation): void {
+  function drop({ kind, id }: SessionInvalidation): void {
     invalidatedAt.set(`${kind}:${id}`, Date.now());
     for (const [token, entry] of entries) {
       if ((kind === 'user' ? entry.auth.user.id : entry.auth.sessionId) === id) entries.delete(token);
@@ -56,11 +50,10 @@ export function createSessionCache(opts: {
   // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
   const ready = subscriber && (subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready')).then(() => subscriber.subscribe(opts.channel)).then(() => {
     subscriber.on('message', (_channel, message) => {
-      try {
-        dropLocal(JSON.parse(message) as Invalidation);
-      } catch {
-        entries.clear();
-      }
+      const change = parseMessage(sessionInvalidation, message);
+      // A message not understood might have been about any entry.
+      if (change) drop(change);
+      else entries.clear();
     });
   });
 
@@ -68,16 +61,6 @@ export function createSessionCache(opts: {
   // entry then (every request goes to the database), and forget them all once the connection drops.
   const listening = () => !subscriber || subscriber.status === 'ready';
   subscriber?.on('close', () => entries.clear());
-
-  async function invalidate(change: Invalidation): Promise<void> {
-    dropLocal(change);
-    try {
-      await opts.redis?.publish(opts.channel, JSON.stringify(change));
-    } catch (error) {
-      // The change itself is done (and dropped here); other instances catch up within the cache lifetime.
-      opts.onPublishError?.(error);
-    }
-  }
 
   return {
     ready: ready ?? Promise.resolve(),
@@ -105,8 +88,8 @@ export function createSessionCache(opts: {
       entries.delete(token);
     },
 
-    forgetUser: (userId: string) => invalidate({ kind: 'user', id: userId }),
-    forgetSession: (sessionId: string) => invalidate({ kind: 'session', id: sessionId }),
+    /** Forgets what is cached about a user or a session (this instance only: the message tells the others). */
+    drop,
 
     async close(): Promise<void> {
       clearInterval(sweep);

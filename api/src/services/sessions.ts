@@ -1,6 +1,7 @@
 import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
+import type { SessionInvalidation } from '@inkwell/workflows';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
 import type { SessionCache } from './session-cache.ts';
 
@@ -35,9 +36,24 @@ export interface ValidatedSession extends Auth {
 /** Touching `last_used_at` on every request would turn every read into a write; once a minute is plenty. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export function createSessionService(deps: { db: Database; ttlMs: number; cache?: SessionCache; now?: () => Date }) {
+export function createSessionService(deps: {
+  db: Database;
+  ttlMs: number;
+  cache?: SessionCache;
+  /**
+   * Tells every other service that a session ended or a user changed: API instances drop what they cached,
+   * collab-servers close that session's connections. Sent whether or not this instance caches sessions.
+   */
+  announce?: (change: SessionInvalidation) => Promise<void>;
+  now?: () => Date;
+}) {
   const { db, ttlMs, cache } = deps;
   const now = deps.now ?? (() => new Date());
+
+  async function invalidate(change: SessionInvalidation): Promise<void> {
+    cache?.drop(change);
+    await deps.announce?.(change);
+  }
 
   /** Renews a session in its second half of life, and notes its use at most once a minute. */
   async function touch(id: string, expiresAt: Date, lastUsedAt: Date): Promise<{ expiresAt: Date; lastUsedAt: Date; renewed: boolean }> {
@@ -133,7 +149,16 @@ export function createSessionService(deps: { db: Database; ttlMs: number; cache?
 
     /** Drops what is cached about a user after a change to their account (role, email, password). */
     async forgetUser(userId: string): Promise<void> {
-      await cache?.forgetUser(userId);
+      await invalidate({ kind: 'user', id: userId });
+    },
+
+    /** Whether a session exists and has not expired (without renewing it: only its owner's requests do). */
+    async isLive(sessionId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: userSessions.id })
+        .from(userSessions)
+        .where(and(eq(userSessions.id, sessionId), gt(userSessions.expiresAt, now())));
+      return row !== undefined;
     },
 
     list(userId: string) {
@@ -157,7 +182,7 @@ export function createSessionService(deps: { db: Database; ttlMs: number; cache?
         .delete(userSessions)
         .where(and(eq(userSessions.id, sessionId), eq(userSessions.userId, userId)))
         .returning({ id: userSessions.id });
-      await cache?.forgetSession(sessionId);
+      await invalidate({ kind: 'session', id: sessionId });
       return deleted.length > 0;
     },
 
@@ -167,7 +192,7 @@ export function createSessionService(deps: { db: Database; ttlMs: number; cache?
         ? and(eq(userSessions.userId, userId), ne(userSessions.id, exceptSessionId))
         : eq(userSessions.userId, userId);
       const deleted = await db.delete(userSessions).where(where).returning({ id: userSessions.id });
-      for (const { id } of deleted) await cache?.forgetSession(id);
+      for (const { id } of deleted) await invalidate({ kind: 'session', id });
       return deleted.length;
     },
 

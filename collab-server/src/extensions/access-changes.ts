@@ -1,20 +1,22 @@
-// The API publishes every change of access to a comic on Redis. Open connections follow at once: a
-// removed member (or everyone, when the comic is deleted) is disconnected; a demoted or promoted one
-// becomes read-only or read-write, and is told so with a stateless message {"type":"access","role"}.
+// The API publishes every change of access on Redis. Open connections follow at once: a removed member
+// (or everyone, when the comic is deleted) is disconnected; a demoted or promoted one becomes read-only or
+// read-write, and is told so with a stateless message {"type":"access","role"}; every connection opened
+// with a session that ended (sign-out, sessions ended, password change, deactivation, role change) closes.
 import { once } from 'node:events';
 import { type Connection, type Extension, type Hocuspocus, OutgoingMessage } from '@hocuspocus/server';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { parseMessage, type redisNames, sessionInvalidation } from '@inkwell/workflows';
 import { COMIC_ROLES } from '../access.ts';
 import { documentNameOf } from '../documents.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionContext } from './auth.ts';
 
-const message = z.union([
+const comicAccessMessage = z.union([
   z.object({ comicId: z.uuid(), deleted: z.literal(true) }),
   z.object({ comicId: z.uuid(), userId: z.string().min(1), role: z.enum(COMIC_ROLES).nullable() }),
 ]);
-type AccessChange = z.infer<typeof message>;
+type AccessChange = z.infer<typeof comicAccessMessage> | { sessionEnded: string };
 
 /** A connection whose access check was answered just before a change is applied the change too. */
 const RACE_WINDOW_MS = 10_000;
@@ -27,13 +29,23 @@ export interface AccessChanges {
 }
 
 /** `subscriber` is a Redis connection of its own: once subscribed, it can do nothing else. */
-export function createAccessChanges(deps: { subscriber: Redis; channel: string; logger: Logger }): AccessChanges {
-  const { subscriber } = deps;
+export function createAccessChanges(deps: {
+  subscriber: Redis;
+  channels: Pick<ReturnType<typeof redisNames>, 'comicAccess' | 'sessionInvalidations'>;
+  logger: Logger;
+}): AccessChanges {
+  const { subscriber, channels } = deps;
   let instance: Hocuspocus<ConnectionContext> | undefined;
   const recent = new Map<string, { change: AccessChange; at: number }>();
-  const keyOf = (comicId: string, userId?: string) => `${comicId}:${userId ?? '*'}`;
+  const keyOf = (change: AccessChange) =>
+    'sessionEnded' in change ? `session:${change.sessionEnded}` : `comic:${change.comicId}:${'deleted' in change ? '*' : change.userId}`;
+  const keysOf = (context: ConnectionContext) => [`comic:${context.comicId}:*`, `comic:${context.comicId}:${context.user.id}`, `session:${context.sessionId}`];
 
   function applyTo(connection: Connection<ConnectionContext>, change: AccessChange): void {
+    if ('sessionEnded' in change) {
+      if (connection.context.sessionId === change.sessionEnded) connection.close({ code: 4401, reason: 'session-ended' });
+      return;
+    }
     if ('deleted' in change) return connection.close({ code: 4404, reason: 'comic-deleted' });
     if (connection.context.user.id !== change.userId) return;
     if (change.role === null) return connection.close({ code: 4403, reason: 'access-revoked' });
@@ -48,29 +60,37 @@ export function createAccessChanges(deps: { subscriber: Redis; channel: string; 
     }
   }
 
+  /** The connections a change may concern: the comic's, or, for a session, any. */
+  function connectionsFor(change: AccessChange): Connection<ConnectionContext>[] {
+    if ('sessionEnded' in change) return [...(instance?.documents.values() ?? [])].flatMap((document) => document.getConnections());
+    return instance?.documents.get(documentNameOf(change.comicId))?.getConnections() ?? [];
+  }
+
   function receive(change: AccessChange): void {
     const now = Date.now();
     for (const [key, entry] of recent) if (now - entry.at > RACE_WINDOW_MS) recent.delete(key);
-    recent.set(keyOf(change.comicId, 'deleted' in change ? undefined : change.userId), { change, at: now });
-    const document = instance?.documents.get(documentNameOf(change.comicId));
-    for (const connection of document?.getConnections() ?? []) applyTo(connection, change);
+    recent.set(keyOf(change), { change, at: now });
+    for (const connection of connectionsFor(change)) applyTo(connection, change);
+  }
+
+  function parse(channel: string, raw: string): AccessChange | 'ignored' | undefined {
+    if (channel === channels.comicAccess) return parseMessage(comicAccessMessage, raw);
+    const invalidation = parseMessage(sessionInvalidation, raw);
+    // A user's other changes (their email verified, say) leave their connections be.
+    if (invalidation?.kind === 'user') return 'ignored';
+    return invalidation && { sessionEnded: invalidation.id };
   }
 
   subscriber.on('message', (channel: string, raw: string) => {
-    if (channel !== deps.channel) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const parsed = message.safeParse(json);
-    if (parsed.success) receive(parsed.data);
-    else deps.logger.warn('ignored an access change that is not one', { message: raw.slice(0, 200) });
+    const change = parse(channel, raw);
+    if (change === undefined) deps.logger.warn('ignored an access change that is not one', { channel, message: raw.slice(0, 200) });
+    else if (change !== 'ignored') receive(change);
   });
 
   // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
-  const ready = (subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready')).then(() => subscriber.subscribe(deps.channel));
+  const ready = (subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready')).then(() =>
+    subscriber.subscribe(channels.comicAccess, channels.sessionInvalidations),
+  );
   // Awaited by whoever starts serving; a server that never starts must not crash on it.
   ready.catch(() => {});
 
@@ -81,11 +101,12 @@ export function createAccessChanges(deps: { subscriber: Redis; channel: string; 
         instance = payload.instance;
       },
       // The access check may have been answered before a change that was published while the connection
-      // was being set up, when there was no connection yet to apply it to.
+      // was being set up, when there was no connection yet to apply it to. An ended session never comes
+      // back, so it counts even when heard before the check began (another API instance may not have heard).
       async connected({ connection, context }) {
-        for (const key of [keyOf(context.comicId), keyOf(context.comicId, context.user.id)]) {
+        for (const key of keysOf(context)) {
           const entry = recent.get(key);
-          if (entry && entry.at >= context.checkedAt) applyTo(connection, entry.change);
+          if (entry && ('sessionEnded' in entry.change || entry.at >= context.checkedAt)) applyTo(connection, entry.change);
         }
       },
     },

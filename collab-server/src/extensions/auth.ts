@@ -10,6 +10,8 @@ export interface ConnectionContext {
   user: { id: string; username: string };
   comicId: string;
   role: ComicRole;
+  /** The session it was opened with (directly, or through a collab token): it closes when that session ends. */
+  sessionId: string;
   /** When the access check started: a change of access published after it may not be in its answer. */
   checkedAt: number;
 }
@@ -26,7 +28,7 @@ export function createAuth(deps: { access: AccessClient; logger: Logger }): Exte
         const checkedAt = Date.now();
         const grant = await deps.access.check(comicId, token ? { token } : { cookie: cookie! });
         connectionConfig.readOnly = grant.role === 'viewer';
-        const context: ConnectionContext = { user: { id: grant.userId, username: grant.username }, comicId, role: grant.role, checkedAt };
+        const context: ConnectionContext = { user: { id: grant.userId, username: grant.username }, comicId, role: grant.role, sessionId: grant.sessionId, checkedAt };
         return context;
       } catch (error) {
         if (error instanceof AccessDenied) deps.logger.info('connection refused', { document: documentName, reason: error.reason });

@@ -104,6 +104,7 @@ export class CanvasSession {
     });
     on<{ number: number }>('unsyncedChanges', ({ number }) => this.update({ unsaved: number }));
     on<{ event: { reason?: string } }>('close', ({ event }) => {
+      if (event.reason === 'session-ended') return this.onSessionEnded();
       const message = event.reason ? CLOSED[event.reason] : undefined;
       if (message) this.failForGood(message);
     });
@@ -207,6 +208,21 @@ export class CanvasSession {
       return;
     }
     // The server could not check our access right now: ask again shortly.
+    this.reconnectSoon();
+  }
+
+  /**
+   * The session this connection was opened with ended. Either this browser is signed out (the server then
+   * refuses the reconnection as unauthorized, and the canvas says so and stops), or it already holds a new
+   * session (a password change here gives one) and carries on. Nothing is written meanwhile.
+   */
+  private onSessionEnded() {
+    this.setReadonly(true);
+    this.reconnectSoon();
+  }
+
+  /** Connects again after a pause (long enough for a new session cookie to have arrived). */
+  private reconnectSoon() {
     this.update({ connection: 'reconnecting' });
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {

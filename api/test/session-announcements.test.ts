@@ -1,0 +1,35 @@
+// Collab-servers close the live connections of a session that ended on the API's word: that word goes out
+// even when this API instance keeps no sessions in memory (SESSION_CACHE_SECONDS=0).
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisNames } from '@inkwell/workflows';
+import { type TestApp, createTestApp, login, registerUser, sessionIdOf } from './helper.ts';
+
+let t: TestApp;
+let subscriber: Redis;
+const heard: unknown[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp({ sessionCacheMs: 0 });
+  subscriber = new Redis(process.env.REDIS_URL!);
+  await subscriber.subscribe(redisNames(t.config.redisPrefix).sessionInvalidations);
+  subscriber.on('message', (_channel, message) => heard.push(JSON.parse(message)));
+});
+afterAll(async () => {
+  await subscriber.quit();
+  await t.close();
+});
+
+describe('with the session cache off', () => {
+  it('signing out, and ending every session, are announced session by session', async () => {
+    const user = await registerUser(t.app);
+    const other = await login(t.app, user.username, user.password);
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: user.cookie } });
+    await expect.poll(() => heard).toContainEqual({ kind: 'session', id: sessionIdOf(user.cookie) });
+
+    const third = await login(t.app, user.username, user.password);
+    await t.app.inject({ method: 'DELETE', url: '/api/v1/auth/sessions', headers: { cookie: third } });
+    await expect.poll(() => heard).toContainEqual({ kind: 'session', id: sessionIdOf(other) });
+    await expect.poll(() => heard).toContainEqual({ kind: 'session', id: sessionIdOf(third) });
+  });
+});
