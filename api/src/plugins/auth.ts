@@ -1,7 +1,8 @@
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Permission, roleByName } from '@inkwell/db';
-import { AppError, forbidden, unauthenticated } from '../errors.ts';
+import { AppError, badRequest, forbidden, unauthenticated } from '../errors.ts';
 import type { Auth, ClientInfo, SessionService } from '../services/sessions.ts';
 
 declare module 'fastify' {
@@ -58,6 +59,11 @@ export const authPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       request.client = { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
       if (!request.url.startsWith('/api/')) return;
+      // Behind a trusted proxy the address comes from X-Forwarded-For: refuse one that is not an address
+      // before anything is written with it (sessions and the audit log store it as inet, which takes no zone id).
+      if (request.ip && (!isIP(request.ip) || request.ip.includes('%'))) {
+        throw badRequest('invalid_client_address', 'X-Forwarded-For must list IP addresses');
+      }
 
       // Browsers send Origin on cross-site writes: refuse them even if a cookie rides along.
       const origin = request.headers.origin;

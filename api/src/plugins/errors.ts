@@ -37,11 +37,28 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   void reply.status(status).send({ success: false, error: { code, message, requestId: request.id } });
 }
 
-/** True when a string anywhere in the value holds a NUL byte or a lone UTF-16 surrogate. */
-function hasUnstorableText(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => hasUnstorableText(k) || hasUnstorableText(v));
-  return false;
+/** Deeper than any request to this API nests: refusing it keeps every walker of the input (ours, zod's) off the stack limit. */
+const MAX_DEPTH = 32;
+
+/**
+ * Why a request's params, query or body cannot be taken, if they cannot: a string (key or value) holding a
+ * NUL byte or a lone UTF-16 surrogate, which Postgres cannot store, or nesting deeper than MAX_DEPTH. Walked
+ * with a list rather than recursion, so a body of 30,000 nested arrays is an answer, not a stack overflow.
+ */
+function refusalOf(values: unknown[]): AppError | undefined {
+  const pending = values.map((value) => ({ value, depth: 0 }));
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, depth } = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000') || !value.isWellFormed()) {
+        return new AppError(400, 'invalid_text', 'Text must not contain NUL bytes or unpaired surrogates');
+      }
+    } else if (value && typeof value === 'object') {
+      if (depth >= MAX_DEPTH) return new AppError(400, 'too_deep', `The request must not nest deeper than ${MAX_DEPTH} levels`);
+      for (const [k, v] of Object.entries(value)) pending.push({ value: k, depth }, { value: v, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -50,11 +67,10 @@ function hasUnstorableText(value: unknown): boolean {
  * that leaks nothing.
  */
 export const errorHandler = fp(async (app: FastifyInstance) => {
-  // Postgres cannot store NUL or lone surrogates; refuse them before any route runs, so nothing is written.
+  // Refused before any route runs, so nothing is written.
   app.addHook('preValidation', async (request) => {
-    if ([request.params, request.query, request.body].some(hasUnstorableText)) {
-      throw new AppError(400, 'invalid_text', 'Text must not contain NUL bytes or unpaired surrogates');
-    }
+    const refusal = refusalOf([request.params, request.query, request.body]);
+    if (refusal) throw refusal;
   });
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const requestId = request.id;

@@ -1,12 +1,25 @@
 import multipart from '@fastify/multipart';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { mediaItem, mediaQuery, ok, okPage, updateMediaBody, uploadMediaQuery, uuidParams } from '../contract.ts';
-import { badRequest } from '../errors.ts';
+import { AppError, badRequest } from '../errors.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { MediaService } from '../services/media.ts';
 
 const tags = ['media'];
+
+/** The uploaded file. The multipart parser's own errors (no boundary, a broken part) carry no status: they are the client's. */
+async function readUpload(request: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
+  try {
+    const file = await request.file();
+    if (!file || file.fieldname !== 'file') throw badRequest('missing_file', 'Send the image in a field named file');
+    return { bytes: await file.toBuffer(), filename: file.filename };
+  } catch (err) {
+    if (err instanceof AppError || (err as Partial<FastifyError>).statusCode) throw err;
+    throw badRequest('malformed_multipart', 'The multipart body is malformed');
+  }
+}
 
 export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUploadBytes: number }> = async (app, { media, maxUploadBytes }) => {
   await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 0, parts: 1 } });
@@ -25,11 +38,9 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
     async (request, reply) => {
       const auth = requireAuth(request);
       if (!request.isMultipart()) throw badRequest('not_multipart', 'Send the image as multipart/form-data in a field named file');
-      const file = await request.file();
-      if (!file || file.fieldname !== 'file') throw badRequest('missing_file', 'Send the image in a field named file');
-      const bytes = await file.toBuffer();
+      const { bytes, filename } = await readUpload(request);
       if (bytes.length === 0) throw badRequest('empty_file', 'The file is empty');
-      const item = await media.upload(auth, { bytes, filename: file.filename, ...request.query });
+      const item = await media.upload(auth, { bytes, filename, ...request.query });
       return reply.status(201).send({ success: true as const, data: item });
     },
   );
