@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { Queue, QueueEvents } from 'bullmq';
@@ -51,6 +52,14 @@ export interface AppOverrides {
   now?: () => Date;
 }
 
+/**
+ * While Redis is down a command fails at once instead of waiting in ioredis' offline queue for a
+ * reconnection (seconds, growing with the outage), and one that gets no answer gives up: what can do
+ * without Redis degrades (rate limits fail open, sessions come from Postgres), what cannot answers 503,
+ * and no request hangs. The connection itself keeps retrying and comes back by itself.
+ */
+const REDIS_OPTIONS = { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 2 } as const;
+
 /** JSON bodies are small; uploads get their own, larger limit on their own routes. */
 const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -68,11 +77,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.setSerializerCompiler(serializerCompiler);
 
   const database = overrides.database ?? createDatabaseClient(config.databaseUrl);
-  const redis = overrides.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  const redis = overrides.redis ?? new Redis(config.redisUrl, REDIS_OPTIONS);
   app.addHook('onClose', async () => {
     if (!overrides.database) await database.close();
-    if (!overrides.redis) await redis.quit();
+    // quit() is refused while the connection is down: then just drop it.
+    if (!overrides.redis) await redis.quit().catch(() => redis.disconnect());
   });
+  // Commands sent before the first connection would be refused (no offline queue): start once connected.
+  if (redis.status !== 'ready' && !overrides.redis) await once(redis, 'ready');
 
   const { db } = database;
   const names = redisNames(config.redisPrefix);
@@ -106,7 +118,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const mailer =
     overrides.mailer ??
     (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(db, (m) => app.log.info(m)));
-  const throttle = createLoginThrottle({ redis, prefix: config.redisPrefix });
+  const throttle = createLoginThrottle({
+    redis,
+    prefix: config.redisPrefix,
+    onError: (err) => app.log.warn({ err }, 'sign-in throttle unavailable: allowing the attempt'),
+  });
   const accounts = createAccountService({ db, sessions, audit, mailer, throttle, publicUrl: config.publicUrl });
   const admin = createAdminService({ db, sessions, audit, accounts });
   const cookieJar = sessionCookie(config.secureCookies);
@@ -123,6 +139,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const queueEvents = new QueueEvents(GENERATION_QUEUE, { connection: eventsConnection, prefix: names.bull });
   const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: names.bull });
+  // Every client reports each failed reconnection during an outage: one warning a minute says enough.
+  let lastRedisWarning = 0;
+  const redisClients: { on(event: 'error', listener: (err: Error) => void): unknown }[] = [redis, eventsConnection, queue, queueEvents, comicEdits];
+  for (const client of redisClients) {
+    client.on('error', (err) => {
+      if (Date.now() - lastRedisWarning < 60_000) return;
+      lastRedisWarning = Date.now();
+      app.log.warn({ err }, 'Redis is unreachable, retrying: rate limits let requests through and new generations answer 503 meanwhile');
+    });
+  }
   app.addHook('onClose', async () => {
     await queueEvents.close();
     await eventsConnection.quit();
