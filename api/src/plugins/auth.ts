@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Permission, roleByName } from '@inkwell/db';
 import { AppError, badRequest, forbidden, unauthenticated } from '../errors.ts';
+import type { ComicRole } from '../contract.ts';
 import type { Auth, ClientInfo, SessionService } from '../services/sessions.ts';
 
 declare module 'fastify' {
@@ -14,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the caller must be allowed to do; every API route states it, `public` for anyone. */
     permission?: Permission | 'public';
+    /** The least role on the comic named by `:id` that the route needs; its service checks it. */
+    comicRole?: ComicRole;
   }
 }
 
@@ -53,6 +56,9 @@ export const authPlugin = fp(
     app.addHook('onRoute', (route) => {
       if (route.url.startsWith('/api/v1/') && !route.config?.permission) {
         throw new Error(`route ${route.method} ${route.url} does not declare the permission it needs`);
+      }
+      if (route.url.startsWith('/api/v1/comics/:id') && !route.config?.comicRole) {
+        throw new Error(`route ${route.method} ${route.url} does not declare the comic role it needs`);
       }
     });
 

@@ -51,14 +51,14 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
 
   app.get(
     '/:id',
-    { config: { permission: 'comics:read' }, schema: { tags, summary: 'A comic: members see it, anyone sees a published one', params: uuidParams, response: { 200: ok(comicDetail) } } },
+    { config: { permission: 'comics:read', comicRole: 'viewer' }, schema: { tags, summary: 'A comic: members see it, anyone sees a published one', params: uuidParams, response: { 200: ok(comicDetail) } } },
     async (request) => ({ success: true as const, data: dates(await comics.get(request.auth, request.params.id)) }),
   );
 
   app.patch(
     '/:id',
     {
-      config: { permission: 'comics:create' },
+      config: { permission: 'comics:create', comicRole: 'editor' },
       schema: { tags, summary: 'Rename, describe (editors) or change privacy (owner)', params: uuidParams, body: updateComicBody, response: { 200: ok(comicDetail) } },
     },
     async (request) => ({ success: true as const, data: dates(await comics.update(requireAuth(request), request.params.id, request.body)) }),
@@ -66,7 +66,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
 
   app.delete(
     '/:id',
-    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Delete a comic (owner)', params: uuidParams, response: { 200: empty } } },
+    { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Delete a comic (owner)', params: uuidParams, response: { 200: empty } } },
     async (request) => {
       await comics.remove(requireAuth(request), request.params.id);
       return { success: true as const, data: {} };
@@ -75,14 +75,14 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
 
   app.get(
     '/:id/members',
-    { config: { permission: 'comics:create' }, schema: { tags, summary: "The comic's members", params: uuidParams, response: { 200: ok(z.array(comicMember)) } } },
+    { config: { permission: 'comics:create', comicRole: 'viewer' }, schema: { tags, summary: "The comic's members", params: uuidParams, response: { 200: ok(z.array(comicMember)) } } },
     async (request) => ({ success: true as const, data: (await comics.members(requireAuth(request), request.params.id)).map(dates) }),
   );
 
   app.post(
     '/:id/members',
     {
-      config: { permission: 'comics:create' },
+      config: { permission: 'comics:create', comicRole: 'owner' },
       schema: { tags, summary: 'Invite someone by username (owner)', params: uuidParams, body: addMemberBody, response: { 201: ok(comicMember) } },
     },
     async (request, reply) =>
@@ -92,7 +92,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
   app.patch(
     '/:id/members/:userId',
     {
-      config: { permission: 'comics:create' },
+      config: { permission: 'comics:create', comicRole: 'owner' },
       schema: { tags, summary: "Change a member's role (owner)", params: memberParams, body: updateMemberBody, response: { 200: ok(comicMember) } },
     },
     async (request) => ({
@@ -103,7 +103,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
 
   app.delete(
     '/:id/members/:userId',
-    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Remove a member (owner), or leave (yourself)', params: memberParams, response: { 200: empty } } },
+    { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Remove a member (owner), or leave (yourself)', params: memberParams, response: { 200: empty } } },
     async (request) => {
       await comics.removeMember(requireAuth(request), request.params.id, request.params.userId);
       return { success: true as const, data: {} };
@@ -112,14 +112,14 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
 
   app.get(
     '/:id/invites',
-    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Open share links (owner)', params: uuidParams, response: { 200: ok(z.array(comicInvite)) } } },
+    { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Open share links (owner)', params: uuidParams, response: { 200: ok(z.array(comicInvite)) } } },
     async (request) => ({ success: true as const, data: (await comics.listInvites(requireAuth(request), request.params.id)).map(dates) }),
   );
 
   app.post(
     '/:id/invites',
     {
-      config: { permission: 'comics:create' },
+      config: { permission: 'comics:create', comicRole: 'owner' },
       schema: { tags, summary: 'Create a share link that grants a role (owner)', params: uuidParams, body: createInviteBody, response: { 201: ok(comicInvite) } },
     },
     async (request, reply) =>
@@ -128,7 +128,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
 
   app.delete(
     '/:id/invites/:inviteId',
-    { config: { permission: 'comics:create' }, schema: { tags, summary: 'Revoke a share link (owner)', params: inviteParams, response: { 200: empty } } },
+    { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Revoke a share link (owner)', params: inviteParams, response: { 200: empty } } },
     async (request) => {
       await comics.revokeInvite(requireAuth(request), request.params.id, request.params.inviteId);
       return { success: true as const, data: {} };
@@ -138,7 +138,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
   app.post(
     '/:id/collab-token',
     {
-      config: { permission: 'comics:read' },
+      config: { permission: 'comics:read', comicRole: 'viewer' },
       schema: { tags, summary: 'A five-minute token to open the live document without the cookie', params: uuidParams, response: { 201: ok(collabToken) } },
     },
     async (request, reply) => {
@@ -153,7 +153,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
     '/:id/access',
     {
       // Public because a collab token, not a session, may be what proves the caller.
-      config: { permission: 'public' },
+      config: { permission: 'public', comicRole: 'viewer' },
       schema: { tags, summary: "The caller's role on a comic (session cookie or Bearer collab token)", params: uuidParams, response: { 200: ok(comicAccess) } },
     },
     async (request) => {
