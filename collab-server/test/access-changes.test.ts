@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentNameOf } from '../src/documents.ts';
 import {
@@ -13,6 +11,7 @@ import {
   removeMember,
   sleep,
   startCollab,
+  startSlowApi,
   storedRecords,
   synced,
   useStack,
@@ -92,28 +91,14 @@ describe('when the API changes someone’s access', () => {
     const comicId = await stack.newComic(owner);
     await addMember(stack.api, owner, comicId, member, 'editor');
     // The API's answer ("editor") is held back until the member has been removed.
-    let answered!: () => void;
-    const hasAnswered = new Promise<void>((resolve) => (answered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const slowApi = createServer((request, response) => {
-      void (async () => {
-        const answer = await fetch(`${stack.api.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
-        const body = await answer.text();
-        answered();
-        await released;
-        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
-      })();
-    }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => slowApi.once('listening', resolve));
-    const config = stack.config({ apiUrl: `http://127.0.0.1:${(slowApi.address() as AddressInfo).port}` });
-    const slow = await startCollab(config);
+    const slowApi = await startSlowApi(stack.api);
+    const slow = await startCollab(stack.config({ apiUrl: slowApi.url }));
 
     const client = connect(slow.url, comicId, { cookie: member.cookie });
-    await hasAnswered;
+    await slowApi.answered;
     await removeMember(stack.api, owner, comicId, member);
     await sleep(100);
-    release();
+    slowApi.release();
     await waitFor(() => client.closedBecause === 'access-revoked', 'the late connection to be closed');
     client.close();
     await slow.server.close();

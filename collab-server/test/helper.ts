@@ -1,6 +1,8 @@
 // Integration test support: the real API (for sign-up, comics, members and the access check), real
 // collab-servers on port 0, and real Hocuspocus providers over `ws`.
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +123,35 @@ export async function startCollab(config: Config, overrides: CollabServerOverrid
   const server = createCollabServer(config, overrides);
   const port = await server.listen();
   return { server, port, url: `ws://127.0.0.1:${port}/collab` };
+}
+
+export interface SlowApi {
+  /** Where the collab-server should ask (`apiUrl`). */
+  url: string;
+  /** Resolves once the real API has answered an access check (the answer is then held back). */
+  answered: Promise<void>;
+  /** Lets the held answers go to the collab-server. */
+  release(): void;
+  close(): void;
+}
+
+/** A stand-in for the API that holds back its answers to access checks: for changes made while one is in flight. */
+export async function startSlowApi(api: Api): Promise<SlowApi> {
+  let answered!: () => void;
+  const hasAnswered = new Promise<void>((resolve) => (answered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const server = createServer((request, response) => {
+    void (async () => {
+      const answer = await fetch(`${api.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
+      const body = await answer.text();
+      answered();
+      await released;
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
+    })();
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, answered: hasAnswered, release, close: () => server.close() };
 }
 
 export interface Client {

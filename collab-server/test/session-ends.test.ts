@@ -1,7 +1,5 @@
 // A live connection lasts no longer than the session it was opened with: every way a session ends closes
 // that session's connections at once, on every collab-server, and leaves the user's other sessions alone.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
@@ -19,6 +17,7 @@ import {
   signIn,
   sleep,
   startCollab,
+  startSlowApi,
   synced,
   useStack,
   waitFor,
@@ -122,27 +121,14 @@ describe('when a session ends, its live connections close at once', () => {
     const member = await stack.signUp();
     await call(stack.api, 'POST', `/api/v1/comics/${comicId}/members`, owner.cookie, { username: member.username, role: 'editor' });
     // The API's answer (still signed in) is held back until the member has signed out.
-    let answered!: () => void;
-    const hasAnswered = new Promise<void>((resolve) => (answered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const slowApi = createServer((request, response) => {
-      void (async () => {
-        const answer = await fetch(`${stack.api.url}${request.url}`, { headers: { cookie: request.headers.cookie ?? '' } });
-        const body = await answer.text();
-        answered();
-        await released;
-        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
-      })();
-    }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => slowApi.once('listening', resolve));
-    const slow = await startCollab(stack.config({ apiUrl: `http://127.0.0.1:${(slowApi.address() as AddressInfo).port}` }));
+    const slowApi = await startSlowApi(stack.api);
+    const slow = await startCollab(stack.config({ apiUrl: slowApi.url }));
 
     const client = connect(slow.url, comicId, { cookie: member.cookie });
-    await hasAnswered;
+    await slowApi.answered;
     await call(stack.api, 'POST', '/api/v1/auth/logout', member.cookie);
     await sleep(100);
-    release();
+    slowApi.release();
     await ended(client);
     client.close();
     await slow.server.close();
