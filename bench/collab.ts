@@ -3,10 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import type { TLRecord } from '@tldraw/tlschema';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
+import { caption } from '../collab-server/src/model/fixtures.ts';
+import { recordsOf } from '../collab-server/src/model/index.ts';
 import { fmt, percentile, startServer, stopServer } from './lib.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_bench';
@@ -66,20 +69,22 @@ function referencePeer(room: string): Peer {
   return { doc, synced, close: () => provider.destroy() };
 }
 
+/** A valid record (the collab-server refuses others) that says when it was written. */
+const stamped = (id: string, sentAt: number): TLRecord => ({ ...caption(id, 'page:bench', 'a1', ''), meta: { sentAt } });
+const sentAtOf = (record: TLRecord | undefined) => record?.meta.sentAt as number;
+
 /** N peers on one document, each writing 10 updates a second; latency from a write to each other peer applying it. */
 async function latency(makePeer: () => Peer, clients: number): Promise<{ p50: number; p99: number; delivered: number; expected: number }> {
   const peers = Array.from({ length: clients }, makePeer);
   await Promise.all(peers.map((p) => p.synced));
   const samples: number[] = [];
   peers.forEach((peer, i) => {
-    peer.doc.getMap<number>('clock').observe((event) => {
+    recordsOf(peer.doc).observe((event) => {
       const now = performance.now();
-      for (const key of event.keysChanged) if (key !== `c${i}` && !event.transaction.local) samples.push(now - peer.doc.getMap<number>('clock').get(key)!);
+      for (const key of event.keysChanged) if (key !== `shape:c${i}` && !event.transaction.local) samples.push(now - sentAtOf(recordsOf(peer.doc).get(key as never)));
     });
   });
-  const writers = peers.map((peer, i) =>
-    setInterval(() => peer.doc.getMap<number>('clock').set(`c${i}`, performance.now()), 100),
-  );
+  const writers = peers.map((peer, i) => setInterval(() => recordsOf(peer.doc).set(`shape:c${i}` as never, stamped(`c${i}`, performance.now())), 100));
   await sleep(SECONDS * 1000);
   writers.forEach(clearInterval);
   await sleep(500);
@@ -95,18 +100,17 @@ async function sustainedRate(makePeer: () => Peer): Promise<number> {
   for (const rate of [1000, 2000, 4000, 8000, 16000, 32000]) {
     const [writer, reader] = [makePeer(), makePeer()];
     await Promise.all([writer.synced, reader.synced]);
-    // Each update appends: nothing coalesces, every one must travel.
-    const log = reader.doc.getArray<number>('log');
+    // Each update adds a record: nothing coalesces, every one must travel.
     const lags: number[] = [];
-    log.observe((event) => {
+    recordsOf(reader.doc).observe((event) => {
       const now = performance.now();
-      for (const item of event.changes.added) for (const sentAt of item.content.getContent() as number[]) lags.push(now - sentAt);
+      for (const key of event.keysChanged) lags.push(now - sentAtOf(recordsOf(reader.doc).get(key as never)));
     });
     const start = performance.now();
     let sent = 0;
     while (performance.now() - start < 2000) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
-      for (; sent < due; sent++) writer.doc.getArray<number>('log').push([performance.now()]);
+      for (; sent < due; sent++) recordsOf(writer.doc).set(`shape:l${sent}` as never, stamped(`l${sent}`, performance.now()));
       await sleep(1);
     }
     await sleep(500);

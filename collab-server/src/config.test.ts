@@ -10,7 +10,9 @@ describe('loadConfig', () => {
       publicOrigin: 'http://localhost:3000',
       redisPrefix: 'inkwell:',
       store: { debounceMs: 1000, maxDebounceMs: 5000 },
+      limits: { messageBytes: 4 * 1024 * 1024, documentBytes: 16 * 1024 * 1024 },
     });
+    expect(loadConfig({ COLLAB_MAX_MESSAGE_MB: '0.5' }).limits.messageBytes).toBe(512 * 1024);
   });
 
   it('takes the site’s origin from PUBLIC_URL, as browsers write it', () => {

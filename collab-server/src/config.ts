@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { type LogLevel, logLevelEnv } from '@inkwell/workflows/log-level';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(0).max(600_000).default(fallback);
+const megabytes = (fallback: number) => z.coerce.number().positive().max(1024).default(fallback);
+const MB = 1024 * 1024;
 
 const schema = z.object({
   COLLAB_HOST: z.string().min(1).default('127.0.0.1'),
@@ -14,6 +16,8 @@ const schema = z.object({
   COLLAB_STORE_DEBOUNCE_MS: milliseconds(1000),
   COLLAB_STORE_MAX_DEBOUNCE_MS: milliseconds(5000),
   COLLAB_SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+  COLLAB_MAX_MESSAGE_MB: megabytes(4),
+  COLLAB_MAX_DOCUMENT_MB: megabytes(16),
   LOG_LEVEL: logLevelEnv,
 });
 
@@ -40,6 +44,12 @@ export interface Config {
   };
   /** How long a graceful shutdown waits for the last stores. */
   shutdownTimeoutMs: number;
+  limits: {
+    /** A bigger websocket message closes the socket with 1009 (Message Too Big). */
+    messageBytes: number;
+    /** An update that would make a comic's encoded document bigger is refused. */
+    documentBytes: number;
+  };
   logLevel: LogLevel;
 }
 
@@ -71,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: 30_000,
     },
     shutdownTimeoutMs: e.COLLAB_SHUTDOWN_TIMEOUT_MS,
+    limits: { messageBytes: Math.round(e.COLLAB_MAX_MESSAGE_MB * MB), documentBytes: Math.round(e.COLLAB_MAX_DOCUMENT_MB * MB) },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -16,6 +16,8 @@ import { createAccessChanges } from './extensions/access-changes.ts';
 import { type ConnectionContext, createAuth } from './extensions/auth.ts';
 import { createMetrics } from './extensions/metrics.ts';
 import { createPersistence } from './extensions/persistence.ts';
+import { createPresence } from './extensions/presence.ts';
+import { createUpdateGuard } from './extensions/update-guard.ts';
 import { createGeneration } from './generation.ts';
 import { type Logger, createLogger } from './logger.ts';
 
@@ -62,6 +64,8 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       new RedisSync({ createClient: connectRedis, prefix: names.collab }),
       accessChanges.extension,
       metrics.extension,
+      createPresence(),
+      createUpdateGuard({ maxDocumentBytes: config.limits.documentBytes, logger }),
     ],
   });
 
@@ -75,7 +79,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
 
   let stopping = false;
   const clients = new Map<WebSocket, ReturnType<typeof hocuspocus.handleConnection>>();
-  const sockets = new WebSocketServer({ noServer: true });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.messageBytes });
   const http = createServer((request, response) => {
     serveHttp(request, response).catch((error: unknown) => {
       logger.error('request failed', { path: request.url, error: String(error) });

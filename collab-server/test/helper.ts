@@ -18,6 +18,7 @@ import { buildApp } from '../../api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../api/src/config.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { documentNameOf } from '../src/documents.ts';
+import { caption } from '../src/model/fixtures.ts';
 import { recordsOf } from '../src/model/index.ts';
 import { type CollabServer, type CollabServerOverrides, createCollabServer } from '../src/server.ts';
 
@@ -234,9 +235,9 @@ export async function storedRecords(comicId: string): Promise<Map<string, unknow
   return new Map(recordsOf(doc).entries());
 }
 
-/** A stand-in record: integration tests care about what reaches whom, not about tldraw's shapes. */
+/** A valid record (a caption, `shape:<id>`), as the server accepts only those. */
 export function note(id: string, text: string): TLRecord {
-  return { id: `shape:${id}`, typeName: 'shape', text } as unknown as TLRecord;
+  return caption(id, 'page:page', 'a1', text);
 }
 
 export interface StackOptions {

@@ -1,5 +1,5 @@
 // Records for the model's tests: a page and the comic shapes on it, valid for the current schema.
-import { PageRecordType, type TLPageId, type TLParentId, type TLRecord, type TLShapeId, toRichText } from '@tldraw/tlschema';
+import { PageRecordType, type TLAssetId, type TLPageId, type TLParentId, type TLRecord, type TLShapeId, toRichText } from '@tldraw/tlschema';
 import type { IndexKey } from '@tldraw/utils';
 import * as Y from 'yjs';
 import { metaOf, putRecords, SCHEMA_KEY } from './doc.ts';
@@ -35,6 +35,20 @@ export function bubble(id: string, parentId: string, index: string, text: string
 
 export function caption(id: string, parentId: string, index: string, text: string, at = { x: 10, y: 10 }): TLRecord {
   return { ...shape(id, parentId, index, at.x, at.y), type: 'caption', props: { ...defaultCaptionProps(), richText: toRichText(text) } };
+}
+
+export function bookmark(id: string, parentId: string, index: string, url: string): TLRecord {
+  return { ...shape(id, parentId, index, 0, 0), type: 'bookmark', props: { w: 300, h: 320, assetId: null, url } };
+}
+
+export function imageAsset(id: string, src: string): TLRecord {
+  return {
+    id: `asset:${id}` as TLAssetId,
+    typeName: 'asset',
+    type: 'image',
+    props: { w: 100, h: 100, name: id, isAnimated: false, mimeType: 'image/png', src },
+    meta: {},
+  };
 }
 
 /** A Y.Doc holding the records, stamped with the current schema, as the canvas writes it. */

@@ -6,3 +6,4 @@ export { DocumentMigrationError, META_MAP, RECORDS_MAP, SCHEMA_KEY, docToSnapsho
 export { type ComicSummary, type PageSummary, type PanelSummary, mediaIdOf, richTextToPlain, summarizeComic } from './summary.ts';
 export { type ImageInsertion, type InsertResult, type InsertedJob, JOBS_MAP, coverCrop, insertImageIntoPanel, setPanelGeneration } from './edits.ts';
 export { COMIC_PAGE, LAYOUT_TEMPLATES, type LayoutTemplate, type PageFormat, type PanelRect, layoutTemplate } from './layouts.ts';
+export { type AwarenessUser, colorFor, isAwarenessUser, isPresenceColor } from './presence.ts';

@@ -1,0 +1,63 @@
+// What anyone may write into a comic's document: records valid for the comic schema, and a schema this
+// code can read. tldraw's validators refuse unknown shape types and `javascript:` URLs; our own rule is
+// stricter for pictures and links (no `asset:` or `data:text/html` sources, only http(s) links).
+import type { SerializedSchema } from '@tldraw/store';
+import type { TLRecord } from '@tldraw/tlschema';
+import { comicSchema } from './schema.ts';
+
+export class InvalidRecordError extends Error {}
+
+const sameSchema = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Same-origin paths (our media), http(s), and inline pictures. */
+const SOURCE = /^(https?:\/\/|\/(?!\/)|data:image\/)/i;
+const LINK = /^(https?:\/\/|mailto:)/i;
+/** Props that hold a URL, and the rule each follows. */
+const URL_PROPS: Record<string, RegExp> = { src: SOURCE, image: SOURCE, favicon: SOURCE, url: LINK };
+
+function checkUrls(record: TLRecord): void {
+  const props = (record as { props?: unknown }).props;
+  if (typeof props !== 'object' || props === null) return;
+  for (const [name, value] of Object.entries(props)) {
+    const rule = URL_PROPS[name];
+    if (rule && typeof value === 'string' && value !== '' && !rule.test(value)) {
+      throw new InvalidRecordError(`${record.id}: props.${name} is not an address we allow (${JSON.stringify(value.slice(0, 60))})`);
+    }
+  }
+}
+
+/** Whether records written with `schema` can be read by this code (the same schema, or an older one). */
+export function isReadableSchema(schema: unknown): schema is SerializedSchema {
+  if (typeof schema !== 'object' || schema === null) return false;
+  try {
+    return comicSchema().migrateStoreSnapshot({ store: {}, schema: schema as SerializedSchema }).type === 'success';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Throws an InvalidRecordError unless `value` is a valid record stored under `key`, as written with
+ * `written` (the document's schema; the current one when absent). Only document records belong in a
+ * document: presence, cameras and the like are session data.
+ */
+export function checkRecord(key: string, value: unknown, written: SerializedSchema | undefined): void {
+  const record = value as Partial<TLRecord> | null;
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new InvalidRecordError(`${key}: not a record`);
+  if (record.id !== key) throw new InvalidRecordError(`${key}: stored under another id than its own`);
+  const schema = comicSchema();
+  const type = typeof record.typeName === 'string' && Object.hasOwn(schema.types, record.typeName) ? schema.types[record.typeName] : undefined;
+  if (!type || type.scope !== 'document') throw new InvalidRecordError(`${key}: not a kind of record a comic holds (${String(record.typeName)})`);
+  let current = record as TLRecord;
+  if (written && !sameSchema(written, schema.serialize())) {
+    const migrated = schema.migratePersistedRecord(current, written, 'up');
+    if (migrated.type === 'error') throw new InvalidRecordError(`${key}: cannot be read (${migrated.reason})`);
+    current = migrated.value;
+  }
+  try {
+    type.validate(current);
+  } catch (error) {
+    throw new InvalidRecordError(`${key}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  checkUrls(current);
+}
