@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ComfyConnectionError, ComfyExecutionError, ComfyInterruptedError, ComfyPromptLostError, ComfyValidationError, createComfyClient, type ComfyClient, type ComfyClientEvent, type PromptPreview, type PromptProgress } from '../src/comfyui/client.ts';
+import { createComfyEventStream } from '../src/comfyui/event-stream.ts';
 import { pyJsonDumps } from '../src/simulator/pyfmt.ts';
 import { recordedGraph, recording } from './comfyui-fixtures.ts';
+import { run } from './comfyui-prompt.ts';
 
 type Msg = { t: number; ws: string; kind: 'text' | 'binary'; type: string; data?: unknown; len?: number; head_hex?: string; metadata?: Record<string, unknown> };
 
@@ -136,7 +138,7 @@ describe('the client follows recorded runs', () => {
     fake.onPrompt = () => void fake.replay('clientA', firstRun());
     const progress: PromptProgress[] = [];
     const nodes: string[] = [];
-    const result = await client.run(recordedGraph(), { promptId: FIRST_ID, onProgress: (p) => progress.push(p), onNode: (n) => nodes.push(n.node) });
+    const result = await run(client, recordedGraph(), { promptId: FIRST_ID, onProgress: (p) => progress.push(p), onNode: (n) => nodes.push(n.node) });
     expect(fake.received[0]).toEqual({ type: 'feature_flags', data: { supports_preview_metadata: true } });
     expect(progress.map((p) => `${p.node}:${p.value}/${p.max}`)).toEqual(Array.from({ length: 20 }, (_, i) => `3:${i + 1}/20`));
     expect(nodes).toEqual(['4', '5', '7', '6', '3', '8', '9']);
@@ -152,7 +154,7 @@ describe('the client follows recorded runs', () => {
     fake.onPrompt = () => void fake.replay('clientA', messages);
     const seen: string[] = [];
     const previews: PromptPreview[] = [];
-    await client.run(recordedGraph(), { promptId: id, extraData: { preview_method: 'latent2rgb' }, onProgress: (p) => seen.push(`progress ${p.value}`), onPreview: (_image, _type, p) => (previews.push(p), seen.push('preview')) });
+    await run(client, recordedGraph(), { promptId: id, extraData: { preview_method: 'latent2rgb' }, onProgress: (p) => seen.push(`progress ${p.value}`), onPreview: (_image, _type, p) => (previews.push(p), seen.push('preview')) });
     expect(previews).toHaveLength(6);
     expect(previews.every((p) => p.binaryType === 4 && p.promptId === id && p.node === '3' && p.mimeType === 'image/jpeg')).toBe(true);
     expect(Buffer.from(previews[0]?.image ?? []).subarray(0, 4).toString('hex')).toBe('ffd8ffe0');
@@ -170,7 +172,7 @@ describe('the client follows recorded runs', () => {
     ];
     fake.onPrompt = () => void fake.replay('clientA', [...(protocol().preview_legacy_messages as Msg[]), ...tail]);
     const previews: PromptPreview[] = [];
-    const result = await client.run(recordedGraph(), { promptId: id, onPreview: (_image, _type, p) => previews.push(p) });
+    const result = await run(client, recordedGraph(), { promptId: id, onPreview: (_image, _type, p) => previews.push(p) });
     expect(previews.map((p) => [p.binaryType, p.promptId, p.mimeType, p.image.length])).toEqual(
       (protocol().preview_legacy_messages as Msg[]).filter((m) => m.kind === 'binary').map((m) => [1, id, 'image/jpeg', (m.len as number) - 8]),
     );
@@ -189,7 +191,7 @@ describe('the client follows recorded runs', () => {
     const error = await firstError;
     expect(error).toBeInstanceOf(ComfyInterruptedError);
     expect(error).toMatchObject({ code: 'interrupted', promptId: interrupt.post1.prompt_id, nodeId: '3', nodeType: 'KSampler', executed: ['5'] });
-    expect(await second).toEqual({ '9': { images: [{ filename: 'probe_00042_.png', subfolder: '', type: 'output' }] } });
+    expect((await second).outputs).toEqual({ '9': { images: [{ filename: 'probe_00042_.png', subfolder: '', type: 'output' }] } });
   });
 
   it('a runtime error and an out-of-memory error reject with ComfyExecutionError, OOM recognisable', async () => {
@@ -225,19 +227,20 @@ describe('the client follows recorded runs', () => {
     expect(error.message).toBe('ComfyUI refused the graph: Prompt outputs failed validation — node 3 (KSampler): Value 100000 bigger than max of 10000 (steps)');
   });
 
-  it('events() yields the recorded messages, typed, in order', async () => {
-    const { fake, client } = await setup();
-    const controller = new AbortController();
+  it('the event stream delivers the recorded messages, typed, in order', async () => {
+    const { fake } = await setup();
+    const stream = createComfyEventStream({ baseUrl: fake.url, clientId: 'watcher', graceMs: 5_000, connectTimeoutMs: 5_000, previewMetadata: true, onDown: () => {} });
+    cleanup.push(() => stream.close(new Error('closed')));
     const seen: ComfyClientEvent[] = [];
-    const reading = (async () => {
-      for await (const e of client.events({ signal: controller.signal })) {
+    const ended = new Promise<void>((resolve) =>
+      stream.subscribe((e) => {
         seen.push(e);
-        if (e.type === 'executing' && e.data.node === null) controller.abort();
-      }
-    })();
-    await client.connect();
-    await fake.replay('clientA', protocol().preview_metadata_messages as Msg[]);
-    await reading;
+        if (e.type === 'executing' && e.data.node === null) resolve();
+      }),
+    );
+    await stream.connect();
+    await fake.replay('watcher', protocol().preview_metadata_messages as Msg[]);
+    await ended;
     const expected = (protocol().preview_metadata_messages as Msg[]).map((m) => (m.kind === 'binary' ? 'preview' : m.type));
     expect(seen.map((e) => e.type)).toEqual(['connection', 'status', ...expected]);
   });
@@ -254,7 +257,7 @@ describe('the websocket drops mid-prompt', () => {
         fake.kill('clientA');
       });
     const progress: number[] = [];
-    const result = await client.run(recordedGraph(), { promptId: FIRST_ID, onProgress: (p) => progress.push(p.value) });
+    const result = await run(client, recordedGraph(), { promptId: FIRST_ID, onProgress: (p) => progress.push(p.value) });
     expect(progress).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     expect(fake.connections).toEqual(['clientA', 'clientA']);
     expect(result).toMatchObject({ source: 'history', outputs: { '9': { images: [{ filename: 'probe_00001_.png', subfolder: '', type: 'output' }] } }, cachedNodes: [] });
@@ -273,7 +276,7 @@ describe('the websocket drops mid-prompt', () => {
         await new Promise((r) => setTimeout(r, 100));
         await fake.replay('clientA', messages.slice(cut + 1));
       });
-    const result = await client.run(recordedGraph(), { promptId: FIRST_ID });
+    const result = await run(client, recordedGraph(), { promptId: FIRST_ID });
     expect(result.source).toBe('websocket');
     expect(result.files[0]?.filename).toBe('probe_00001_.png');
   });
@@ -281,7 +284,7 @@ describe('the websocket drops mid-prompt', () => {
   it('a prompt that is neither queued, running nor in the history is reported lost', async () => {
     const { fake, client } = await setup();
     fake.onPrompt = () => void fake.replay('clientA', firstRun().slice(0, 10)).then(() => fake.kill('clientA'));
-    const error = await client.run(recordedGraph(), { promptId: FIRST_ID }).catch((e: unknown) => e);
+    const error = await run(client, recordedGraph(), { promptId: FIRST_ID }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComfyPromptLostError);
     expect(error).toMatchObject({ code: 'prompt_lost', promptId: FIRST_ID });
   });
@@ -290,7 +293,7 @@ describe('the websocket drops mid-prompt', () => {
     const { fake, client } = await setup(300);
     fake.onPrompt = () => void fake.replay('clientA', firstRun().slice(0, 10)).then(() => fake.close());
     const started = Date.now();
-    const error = await client.run(recordedGraph(), { promptId: FIRST_ID }).catch((e: unknown) => e);
+    const error = await run(client, recordedGraph(), { promptId: FIRST_ID }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComfyConnectionError);
     expect((error as Error).message).toMatch(/could not reconnect within 300 ms/);
     expect(Date.now() - started).toBeLessThan(5_000);

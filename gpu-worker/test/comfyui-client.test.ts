@@ -2,7 +2,7 @@
 // previews, refused graphs and failed runs, interrupting a running prompt, deleting a queued one, uploading an
 // input image for LoadImage, and a ComfyUI that drops its websocket, crashes, or comes back empty.
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   checkRequirements,
   ComfyConnectionError,
@@ -18,18 +18,22 @@ import {
   type ComfyGraph,
   type PromptPreview,
 } from '../src/comfyui/client.ts';
+import { createComfyEventStream } from '../src/comfyui/event-stream.ts';
+import { type ComfyRoutes, createComfyRoutes } from '../src/comfyui/routes.ts';
 import { createComfySimulator, type ComfySimulator, type ComfySimulatorOptions } from '../src/simulator/index.ts';
+import { firstStep, run } from './comfyui-prompt.ts';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function setup(simOptions: ComfySimulatorOptions = {}, clientOptions: Partial<ComfyClientOptions> = {}): Promise<{ sim: ComfySimulator; client: ComfyClient }> {
+/** A simulator, a client of it, and its HTTP routes (to look at its queue and history). */
+async function setup(simOptions: ComfySimulatorOptions = {}, clientOptions: Partial<ComfyClientOptions> = {}): Promise<{ sim: ComfySimulator; client: ComfyClient; routes: ComfyRoutes }> {
   const sim = await createComfySimulator({ port: 0, stepMs: 2, ...simOptions });
   const client = createComfyClient({ baseUrl: sim.url, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, ...clientOptions });
   cleanup.push(() => sim.close(), () => client.close());
-  return { sim, client };
+  return { sim, client, routes: createComfyRoutes({ baseUrl: sim.url }) };
 }
 
 /** A realistic API-format text-to-image graph, its checkpoint taken from the server's catalogue. */
@@ -51,18 +55,6 @@ async function checkpoint(client: ComfyClient): Promise<string> {
   return choices.find((c) => c.startsWith('sd_xl_base')) as string;
 }
 
-/** Resolves on the first progress message of `promptId`. */
-function firstProgress(client: ComfyClient, promptId: string): Promise<void> {
-  return new Promise((resolve) => {
-    const off = client.subscribe((e) => {
-      if (e.type === 'progress' && e.data.prompt_id === promptId) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
-
 describe('a text-to-image job end to end', () => {
   it('checks requirements, runs, reports progress in order, and fetches the picture', async () => {
     const { client } = await setup();
@@ -73,7 +65,7 @@ describe('a text-to-image job end to end', () => {
 
     const progress: string[] = [];
     const nodes: string[] = [];
-    const result = await client.run(graph, { onProgress: (p) => progress.push(`${p.node}:${p.value}/${p.max}`), onNode: (n) => nodes.push(n.node) });
+    const result = await run(client, graph, { onProgress: (p) => progress.push(`${p.node}:${p.value}/${p.max}`), onNode: (n) => nodes.push(n.node) });
     expect(progress).toEqual(Array.from({ length: 8 }, (_, i) => `5:${i + 1}/8`));
     expect(nodes).toEqual(['1', '4', '3', '2', '5', '6', '7']);
     expect(result.files).toEqual([{ filename: 'txt2img_00001_.png', subfolder: 'inkwell', type: 'output', nodeId: '7', kind: 'images', animated: false }]);
@@ -84,7 +76,7 @@ describe('a text-to-image job end to end', () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 640, 384]);
 
     // An identical resubmission is fully cached: no node runs, the same file comes back.
-    const again = await client.run(graph);
+    const again = await run(client, graph);
     expect(again.cachedNodes).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(again.files.map((f) => f.filename)).toEqual(['txt2img_00001_.png']);
   });
@@ -92,7 +84,7 @@ describe('a text-to-image job end to end', () => {
   it('previews arrive with their prompt (type 4 frames), one per step', async () => {
     const { client } = await setup();
     const previews: PromptPreview[] = [];
-    const result = await client.run(txt2img(await checkpoint(client), { steps: 5 }), { extraData: { preview_method: 'latent2rgb' }, onPreview: (_image, _type, p) => previews.push(p) });
+    const result = await run(client, txt2img(await checkpoint(client), { steps: 5 }), { extraData: { preview_method: 'latent2rgb' }, onPreview: (_image, _type, p) => previews.push(p) });
     expect(previews).toHaveLength(5);
     expect(previews.every((p) => p.binaryType === 4 && p.promptId === result.promptId && p.node === '5')).toBe(true);
     expect((await sharp(previews[4]?.image).metadata()).format).toBe('jpeg');
@@ -101,18 +93,18 @@ describe('a text-to-image job end to end', () => {
   it('a client that does not ask for metadata gets legacy frames (type 1), still given to its prompt', async () => {
     const { client } = await setup({}, { previewMetadata: false });
     const previews: PromptPreview[] = [];
-    const result = await client.run(txt2img(await checkpoint(client), { steps: 3 }), { extraData: { preview_method: 'auto' }, onPreview: (_image, _type, p) => previews.push(p) });
+    const result = await run(client, txt2img(await checkpoint(client), { steps: 3 }), { extraData: { preview_method: 'auto' }, onPreview: (_image, _type, p) => previews.push(p) });
     expect(previews.map((p) => [p.binaryType, p.promptId, p.mimeType])).toEqual(Array.from({ length: 3 }, () => [1, result.promptId, 'image/jpeg']));
   });
 
   it('a caller-chosen prompt id is honoured', async () => {
-    const { client } = await setup();
-    const result = await client.run(txt2img(await checkpoint(client), { steps: 1 }), { promptId: 'job-123-attempt-1' });
+    const { client, routes } = await setup();
+    const result = await run(client, txt2img(await checkpoint(client), { steps: 1 }), { promptId: 'job-123-attempt-1' });
     expect(result.promptId).toBe('job-123-attempt-1');
-    expect((await client.history('job-123-attempt-1'))?.status?.status_str).toBe('success');
+    expect((await routes.history('job-123-attempt-1'))?.status?.status_str).toBe('success');
     // The same id submitted again is followed afresh, not answered from the earlier run.
     const progress: number[] = [];
-    await client.run(txt2img(await checkpoint(client), { steps: 3, seed: 9 }), { promptId: 'job-123-attempt-1', onProgress: (p) => progress.push(p.value) });
+    await run(client, txt2img(await checkpoint(client), { steps: 3, seed: 9 }), { promptId: 'job-123-attempt-1', onProgress: (p) => progress.push(p.value) });
     expect(progress).toEqual([1, 2, 3]);
   });
 
@@ -124,7 +116,7 @@ describe('a text-to-image job end to end', () => {
       '3': { class_type: 'VAEDecode', inputs: { samples: ['1', 0], vae: ['2', 0] } },
       '4': { class_type: 'SaveAnimatedWEBP', inputs: { images: ['3', 0], filename_prefix: 'inkwell/gif', fps: 8, lossless: false, quality: 85, method: 'default' } },
     };
-    const result = await client.run(graph);
+    const result = await run(client, graph);
     expect(result.files).toEqual([{ filename: 'gif_00001_.webp', subfolder: 'inkwell', type: 'output', nodeId: '4', kind: 'images', animated: true }]);
     const meta = await sharp(await client.view(result.files[0] as { filename: string }), { animated: true }).metadata();
     expect(meta.pages).toBe(6);
@@ -146,7 +138,7 @@ describe('failures are typed', () => {
   it('a node error at run time: ComfyExecutionError with node, class and exception', async () => {
     const { sim, client } = await setup();
     sim.failNext({ classType: 'VAEDecode', message: 'CUDA error: an illegal memory access was encountered', exceptionType: 'torch.AcceleratorError' });
-    const error = await client.run(txt2img(await checkpoint(client), { steps: 2 })).catch((e: unknown) => e);
+    const error = await run(client, txt2img(await checkpoint(client), { steps: 2 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComfyExecutionError);
     expect(error).toMatchObject({ nodeId: '6', nodeType: 'VAEDecode', exceptionType: 'torch.AcceleratorError', isOutOfMemory: false, executed: ['1', '4', '3', '2', '5'] });
     expect((error as Error).message).toBe('ComfyUI failed at node 6 (VAEDecode): torch.AcceleratorError: CUDA error: an illegal memory access was encountered');
@@ -156,7 +148,7 @@ describe('failures are typed', () => {
     const { client } = await setup();
     const graph = txt2img(await checkpoint(client), { width: 1024, height: 1024 });
     (graph['4'] as ComfyGraph[string]).inputs.batch_size = 4096;
-    const error = (await client.run(graph).catch((e: unknown) => e)) as ComfyExecutionError;
+    const error = (await run(client, graph).catch((e: unknown) => e)) as ComfyExecutionError;
     expect(error).toBeInstanceOf(ComfyExecutionError);
     expect([error.isOutOfMemory, error.nodeType, error.exceptionType]).toEqual([true, 'KSampler', 'torch.OutOfMemoryError']);
   });
@@ -164,34 +156,35 @@ describe('failures are typed', () => {
 
 describe('cancelling', () => {
   it('interrupting a running prompt rejects its wait with ComfyInterruptedError', async () => {
-    const { client } = await setup({ stepMs: 30 });
+    const { client, routes } = await setup({ stepMs: 30 });
     const { promptId } = await client.submit(txt2img(await checkpoint(client), { steps: 100 }));
-    const started = firstProgress(client, promptId);
-    const waiting = client.waitForPrompt(promptId).catch((e: unknown) => e);
-    await started;
+    const step = firstStep();
+    const waiting = client.waitForPrompt(promptId, { onProgress: step.onProgress }).catch((e: unknown) => e);
+    await step.reached;
     await client.interrupt(promptId);
     const error = await waiting;
     expect(error).toBeInstanceOf(ComfyInterruptedError);
     expect(error).toMatchObject({ promptId, nodeId: '5', nodeType: 'KSampler' });
-    expect(await client.queue()).toEqual({ running: [], pending: [] });
+    expect(await routes.queue()).toEqual({ running: [], pending: [] });
   });
 
   it('deleting a queued prompt: it never runs, its wait reports it lost, the running one is untouched', async () => {
-    const { client } = await setup({ stepMs: 30 });
+    const { client, routes } = await setup({ stepMs: 30 });
     const ckpt = await checkpoint(client);
     const a = await client.submit(txt2img(ckpt, { steps: 20, seed: 1 }));
     const b = await client.submit(txt2img(ckpt, { steps: 20, seed: 2 }));
-    const waitA = client.waitForPrompt(a.promptId);
+    const step = firstStep();
+    const waitA = client.waitForPrompt(a.promptId, { onProgress: step.onProgress });
     const waitB = client.waitForPrompt(b.promptId).catch((e: unknown) => e);
-    await firstProgress(client, a.promptId);
-    expect((await client.queue()).pending.map((e) => e.promptId)).toEqual([b.promptId]);
+    await step.reached;
+    expect((await routes.queue()).pending.map((e) => e.promptId)).toEqual([b.promptId]);
     await client.deleteQueued([b.promptId]);
-    expect((await client.queue()).pending).toEqual([]);
+    expect((await routes.queue()).pending).toEqual([]);
     const error = await waitB;
     expect(error).toBeInstanceOf(ComfyPromptLostError);
     expect(error).toMatchObject({ promptId: b.promptId });
-    expect(outputFiles(await waitA)).toHaveLength(1);
-    expect(await client.history(b.promptId)).toBeUndefined();
+    expect(outputFiles((await waitA).outputs)).toHaveLength(1);
+    expect(await routes.history(b.promptId)).toBeUndefined();
   });
 
   it('an aborted wait rejects with the abort reason and leaves the prompt running', async () => {
@@ -218,7 +211,7 @@ describe('input images', () => {
       '2': { class_type: 'ImageScaleBy', inputs: { image: ['1', 0], upscale_method: 'lanczos', scale_by: 2 } },
       '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inkwell/upscale' } },
     };
-    const result = await client.run(graph);
+    const result = await run(client, graph);
     const meta = await sharp(await client.view(result.files[0] as { filename: string; subfolder: string })).metadata();
     expect([meta.width, meta.height]).toEqual([640, 480]);
     // Without the upload the same graph is refused, as ComfyUI refuses a missing input file.
@@ -231,24 +224,35 @@ describe('input images', () => {
 describe('a ComfyUI that goes away', () => {
   it('the websocket drops mid-prompt: the client reconnects and still gets the result', async () => {
     const { sim, client } = await setup({ stepMs: 15 });
-    const events: ComfyConnectionEvent[] = [];
-    client.subscribe((e) => {
-      if (e.type === 'connection') events.push(e);
-    });
     const { promptId } = await client.submit(txt2img(await checkpoint(client), { steps: 30 }));
-    const waiting = client.waitForResult(promptId);
-    await firstProgress(client, promptId);
+    const step = firstStep();
+    const waiting = client.waitForPrompt(promptId, { onProgress: step.onProgress });
+    await step.reached;
     sim.dropConnections();
     const result = await waiting;
     expect(result.files[0]?.filename).toBe('txt2img_00001_.png');
+  });
+
+  it('the event stream says when its socket closes and opens again', async () => {
+    const { sim } = await setup();
+    const stream = createComfyEventStream({ baseUrl: sim.url, clientId: 'watcher', reconnect: { initialDelayMs: 20 }, graceMs: 5_000, connectTimeoutMs: 5_000, previewMetadata: true, onDown: () => {} });
+    cleanup.push(() => stream.close(new Error('closed')));
+    const events: ComfyConnectionEvent[] = [];
+    stream.subscribe((e) => {
+      if (e.type === 'connection') events.push(e);
+    });
+    await stream.connect();
+    sim.dropConnections();
+    await vi.waitFor(() => expect(events).toHaveLength(3));
     expect(events.map((e) => (e.state === 'open' ? `open${e.reconnected ? ' again' : ''}` : 'closed'))).toEqual(['open', 'closed', 'open again']);
   });
 
   it('the websocket drops and the prompt ends before it is back: the result comes from /history', async () => {
     const { sim, client } = await setup({ stepMs: 5 }, { reconnect: { initialDelayMs: 400, maxDelayMs: 400 } });
     const { promptId } = await client.submit(txt2img(await checkpoint(client), { steps: 10 }));
-    const waiting = client.waitForResult(promptId);
-    await firstProgress(client, promptId);
+    const step = firstStep();
+    const waiting = client.waitForPrompt(promptId, { onProgress: step.onProgress });
+    await step.reached;
     sim.dropConnections();
     const result = await waiting;
     expect(result).toMatchObject({ source: 'history', files: [{ filename: 'txt2img_00001_.png', nodeId: '7' }] });
@@ -257,21 +261,23 @@ describe('a ComfyUI that goes away', () => {
   it('ComfyUI crashes and restarts empty: the wait reports the prompt lost instead of hanging', async () => {
     const { sim, client } = await setup({ stepMs: 20 });
     const { promptId } = await client.submit(txt2img(await checkpoint(client), { steps: 50 }));
-    const waiting = client.waitForPrompt(promptId).catch((e: unknown) => e);
-    await firstProgress(client, promptId);
+    const step = firstStep();
+    const waiting = client.waitForPrompt(promptId, { onProgress: step.onProgress }).catch((e: unknown) => e);
+    await step.reached;
     await sim.crash();
     await sim.restart();
     const error = await waiting;
     expect(error).toBeInstanceOf(ComfyPromptLostError);
     // The instance is usable again.
-    expect((await client.run(txt2img(await checkpoint(client), { steps: 1 }))).files).toHaveLength(1);
+    expect((await run(client, txt2img(await checkpoint(client), { steps: 1 }))).files).toHaveLength(1);
   });
 
   it('ComfyUI crashes for good: the wait fails with ComfyConnectionError after the grace period, so the job can go elsewhere', async () => {
     const { sim, client } = await setup({ stepMs: 20 }, { reconnectGraceMs: 400 });
     const { promptId } = await client.submit(txt2img(await checkpoint(client), { steps: 50 }));
-    const waiting = client.waitForPrompt(promptId).catch((e: unknown) => e);
-    await firstProgress(client, promptId);
+    const step = firstStep();
+    const waiting = client.waitForPrompt(promptId, { onProgress: step.onProgress }).catch((e: unknown) => e);
+    await step.reached;
     await sim.crash();
     const error = await waiting;
     expect(error).toBeInstanceOf(ComfyConnectionError);
@@ -297,10 +303,10 @@ describe('a ComfyUI that goes away', () => {
     cleanup.push(() => other.close());
     const finished = await client.submit(txt2img(await checkpoint(client), { steps: 2, seed: 1 }));
     await sim.waitForPrompt(finished.promptId);
-    expect(await other.waitForResult(finished.promptId)).toMatchObject({ source: 'history', promptId: finished.promptId });
+    expect(await other.waitForPrompt(finished.promptId)).toMatchObject({ source: 'history', promptId: finished.promptId });
     const running = await client.submit(txt2img(await checkpoint(client), { steps: 20, seed: 2 }));
     // The other client's socket gets none of this prompt's events: it learns the end from the queue watch.
-    const outputs = await other.waitForPrompt(running.promptId);
+    const { outputs } = await other.waitForPrompt(running.promptId);
     expect(outputs).toEqual({ '7': { images: [{ filename: 'txt2img_00002_.png', subfolder: 'inkwell', type: 'output' }] } });
   });
 });

@@ -17,7 +17,7 @@ export interface ComfyPort {
       onPreview?: (image: Uint8Array, mimeType: string) => void;
       signal?: AbortSignal;
     },
-  ): Promise<Record<string, { images?: FileRef[] } & Record<string, unknown>>>;
+  ): Promise<{ outputs: Record<string, { images?: FileRef[] } & Record<string, unknown>> }>;
   view(file: FileRef): Promise<Uint8Array>;
   uploadImage(bytes: Uint8Array, name: string): Promise<string>;
   interrupt(promptId: string): Promise<void>;

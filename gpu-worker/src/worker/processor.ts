@@ -117,7 +117,7 @@ export function createGenerationProcessor(deps: {
       await stopOrphanedPrompt(job);
       await job.updateData({ ...job.data, prompt: { id: promptId, instanceUrl: instance.url } });
       await instance.client.submit(graph, { promptId, extraData: { preview_method: 'latent2rgb' } });
-      const outputs = await instance.client.waitForPrompt(promptId, {
+      const { outputs } = await instance.client.waitForPrompt(promptId, {
         signal: abort.signal,
         onProgress: ({ value, max }) => {
           latest = { ...latest, percent: Math.round((value / Math.max(1, max)) * 95), step: value, steps: max, preview: undefined };
