@@ -14,11 +14,11 @@ import type { ConnectionContext } from './auth.ts';
 /** y-protocols' sync message types: step 1 only asks for what is missing; step 2 and update carry changes. */
 const SYNC_STEP_1 = 0;
 
-export const REFUSALS = {
+const REFUSALS = {
   'invalid-update': 4422,
   'document-too-large': 4413,
 } as const;
-export type RefusalReason = keyof typeof REFUSALS;
+type RefusalReason = keyof typeof REFUSALS;
 
 /** Closes the document connection with `code` and `reason` (Hocuspocus reads both from what a hook throws). */
 class RefusedUpdate extends Error {

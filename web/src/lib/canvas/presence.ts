@@ -1,8 +1,10 @@
-// Presence through Hocuspocus awareness: this browser publishes who it is and its tldraw presence (cursor,
-// selection, viewport, page); everyone else's presence becomes `instance_presence` records in the local
-// store, which tldraw draws as collaborators' cursors and follows with `startFollowingUser`. Presence
-// records are session data: they never reach the Yjs document.
-import type { ComicRole } from '@inkwell/api/contract';
+// Presence through Hocuspocus awareness: this browser publishes its tldraw presence (cursor, selection,
+// viewport, page); everyone else's presence becomes `instance_presence` records in the local store, which
+// tldraw draws as collaborators' cursors and follows with `startFollowingUser`. Who someone is (name, role,
+// colour) is read only from the `user` the collab-server stamps on each state from that connection's
+// authentication, never from what their browser claims. Presence records are session data: they never
+// reach the Yjs document.
+import { type AwarenessUser, isAwarenessUser } from '@inkwell/collab-server/model';
 import {
   type Signal,
   type TLInstancePresence,
@@ -10,6 +12,7 @@ import {
   type TLUser,
   InstancePresenceRecordType,
   createPresenceStateDerivation,
+  createUserId,
   react,
 } from 'tldraw';
 import type { Collaborator } from './types.ts';
@@ -23,32 +26,10 @@ export interface AwarenessLike {
   off(event: 'change', listener: (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void): void;
 }
 
-/** What a client says about itself in its awareness state, beside its tldraw presence. */
-export interface AwarenessUser {
-  id: string;
-  name: string;
-  color: string;
-  role: ComicRole | null;
-}
-
-const PALETTE = ['#e8590c', '#d6336c', '#ae3ec9', '#7048e8', '#1c7ed6', '#0c8599', '#2b8a3e', '#5c940d', '#c2255c', '#364fc7'];
-
-/** A colour per user that every browser agrees on, without asking anyone. */
-export function colorFor(userId: string): string {
-  let hash = 0;
-  for (const char of userId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return PALETTE[hash % PALETTE.length]!;
-}
-
 /** Cursor moves are sent at most this often. */
 const PRESENCE_INTERVAL_MS = 40;
 
 const presenceIdOf = (clientId: number) => InstancePresenceRecordType.createId(String(clientId));
-
-function isUser(value: unknown): value is AwarenessUser {
-  const v = value as Partial<AwarenessUser> | null;
-  return typeof v?.id === 'string' && typeof v.name === 'string' && typeof v.color === 'string';
-}
 
 export interface PresenceOptions {
   store: TLStore;
@@ -92,12 +73,23 @@ export function bindPresence({ store, awareness, user, self, followed, onPeople 
   const known = new Set<TLInstancePresence['id']>();
   let lastPeople = '';
 
-  /** Their presence as a valid record of ours, or null; its id comes from their client id, so no client can move another's cursor. */
+  /**
+   * Their presence as a valid record of ours, or null. Its id comes from their client id, so no client can
+   * move another's cursor; the name and colour on the cursor are the server-stamped user's.
+   */
   function recordOf(clientId: number, state: Record<string, unknown> | undefined): TLInstancePresence | null {
     const record = state?.presence as TLInstancePresence | null | undefined;
-    if (!record || typeof record !== 'object' || !isUser(state?.user)) return null;
+    const who = state?.user;
+    if (!record || typeof record !== 'object' || !isAwarenessUser(who)) return null;
     try {
-      return InstancePresenceRecordType.validate({ ...record, id: presenceIdOf(clientId), typeName: 'instance_presence' });
+      return InstancePresenceRecordType.validate({
+        ...record,
+        id: presenceIdOf(clientId),
+        typeName: 'instance_presence',
+        userId: createUserId(who.id),
+        userName: who.name,
+        color: who.color,
+      });
     } catch {
       return null; // a client on another version, or one that sends nonsense: no cursor for it
     }
@@ -131,7 +123,7 @@ export function bindPresence({ store, awareness, user, self, followed, onPeople 
     const following = followed();
     for (const [clientId, state] of awareness.getStates()) {
       const who = state.user;
-      if (!isUser(who)) continue;
+      if (!isAwarenessUser(who)) continue;
       const isSelf = clientId === awareness.clientID || people.get(who.id)?.isSelf === true;
       people.set(who.id, { userId: who.id, name: who.name, color: who.color, role: who.role, isSelf, followed: following === who.id });
     }

@@ -15,11 +15,11 @@ import {
 } from 'tldraw';
 import * as Y from 'yjs';
 import type { ComicRole } from '@inkwell/api/contract';
-import { createComicSchema } from '@inkwell/collab-server/model';
+import { colorFor, createComicSchema } from '@inkwell/collab-server/model';
 import { createAssetStore } from './asset-store.ts';
 import { addTemplatePage, placeMedia } from './comic-actions.ts';
 import { type PanelProgress, PanelGenerations } from './generation.ts';
-import { type PresenceBinding, bindPresence, colorFor } from './presence.ts';
+import { type PresenceBinding, bindPresence } from './presence.ts';
 import type { CanvasOptions, CanvasStatus } from './types.ts';
 import { type YjsStoreBinding, bindYjsStore } from './yjs-store.ts';
 
@@ -27,7 +27,12 @@ import { type YjsStoreBinding, bindYjsStore } from './yjs-store.ts';
 const CLOSED: Record<string, string> = {
   'comic-deleted': 'This comic was deleted.',
   'access-revoked': 'You no longer have access to this comic.',
+  // These two follow an `update-refused` message, which says more.
+  'invalid-update': 'The server refused your last change, so it was not saved.',
+  'document-too-large': 'This comic is too large to save more changes.',
 };
+/** The websocket close code for a message over the server's size limit. */
+const MESSAGE_TOO_BIG = 1009;
 const REFUSED: Record<string, string> = {
   forbidden: 'You don’t have access to this comic any more.',
   unauthorized: 'Your session has ended. Sign in again to keep working.',
@@ -103,10 +108,12 @@ export class CanvasSession {
       if (state) this.onSynced();
     });
     on<{ number: number }>('unsyncedChanges', ({ number }) => this.update({ unsaved: number }));
-    on<{ event: { reason?: string } }>('close', ({ event }) => {
+    on<{ event: { code?: number; reason?: string } }>('close', ({ event }) => {
       if (event.reason === 'session-ended') return this.onSessionEnded();
+      if (event.code === MESSAGE_TOO_BIG) return this.onChangeRefused('Your last change is too large to send, so it was not saved.');
       const message = event.reason ? CLOSED[event.reason] : undefined;
-      if (message) this.failForGood(message);
+      // The first word stands: a refusal's own message says more than the close that follows it.
+      if (message && !this.fatal) this.failForGood(message);
     });
     on<{ payload: string }>('stateless', ({ payload }) => this.onStateless(payload));
 
@@ -232,8 +239,20 @@ export class CanvasSession {
   }
 
   /**
-   * The server says our role changed (`{"type":"access","role":"viewer"}`), or how a panel's picture is
-   * coming along (`{"type":"generation-progress",…}`).
+   * The server refused a change of ours and closed the document (or the socket). Every later change of
+   * this browser builds on the refused one, so this copy can no longer be saved: stop sending it, and start
+   * again from the server's state on reload.
+   */
+  private onChangeRefused(message: string) {
+    this.failForGood(`${message} Reload the page to continue from the saved comic.`);
+    clearTimeout(this.retry);
+    this.provider.disconnect();
+  }
+
+  /**
+   * The server says our role changed (`{"type":"access","role":"viewer"}`), how a panel's picture is
+   * coming along (`{"type":"generation-progress",…}`), or why it refused a change of ours
+   * (`{"type":"update-refused","reason","message"}`).
    */
   private onStateless(payload: string) {
     let message: { type?: unknown; role?: unknown };
@@ -243,6 +262,7 @@ export class CanvasSession {
       return;
     }
     if (message.type === 'generation-progress') this.generations.onProgress(message as PanelProgress);
+    if (message.type === 'update-refused') this.onChangeRefused(`Your last change was not saved: ${String((message as { message?: unknown }).message)}.`);
     if (message.type !== 'access' || typeof message.role !== 'string') return;
     this.role = message.role as ComicRole;
     this.setReadonly(message.role === 'viewer');
