@@ -6,11 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LightMyRequestResponse } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { changedTables, dbState } from './db-state.ts';
-import { type TestApp, type TestUser, createTestApp, leakedInternals, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
+import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
 import { type ValidInput, malformedRequests, seededRandom } from './malformed-requests.ts';
 import { type Operation, apiOperations, operationName } from './openapi.ts';
 
@@ -57,20 +56,6 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-/** What is wrong with an answer to a malformed request, if anything. */
-function problemWith(response: LightMyRequestResponse): string | undefined {
-  if (response.statusCode >= 500) return `answered ${response.statusCode}`;
-  if (response.statusCode < 400) return undefined;
-  if (!response.headers['content-type']?.toString().startsWith('application/json')) return 'error is not JSON';
-  const body = response.json() as { success?: unknown; data?: unknown; error?: { code?: unknown; message?: unknown } };
-  const error = body.error;
-  if (body.success !== false || 'data' in body || typeof error?.code !== 'string' || typeof error.message !== 'string' || !error.message) {
-    return 'error is not in the standard shape';
-  }
-  const leak = leakedInternals(response.body);
-  return leak && `error tells of the server's insides (${leak})`;
-}
-
 it('every route, signed out and signed in, refuses malformed input cleanly and changes nothing', { timeout: 120_000 }, async () => {
   const random = seededRandom(SEED);
   const operations = await apiOperations(t.app);
@@ -96,7 +81,7 @@ it('every route, signed out and signed in, refuses malformed input cleanly and c
         await t.app.background.settled();
         const after = await dbState(t.db);
         const where = `${operationName(op)} ${signedIn ? 'signed in' : 'signed out'}, ${request.kind}: ${request.url.slice(0, 120)}`;
-        const problem = problemWith(response);
+        const problem = errorAnswerProblem(response);
         if (problem) failures.push(`${where}: ${problem}: ${response.body.slice(0, 200)}`);
         if (signedIn && response.body.includes('"code":"unauthenticated"')) failures.push(`${where}: the caller's session was lost`);
         const changed = changedTables(state, after);

@@ -174,6 +174,20 @@ export function leakedInternals(body: string): RegExp | undefined {
   return INTERNALS.find((pattern) => pattern.test(body));
 }
 
+/** What is wrong with an error answer (not JSON, not the standard shape, telling of the insides), if anything. */
+export function errorAnswerProblem(response: LightMyRequestResponse): string | undefined {
+  if (response.statusCode >= 500) return `answered ${response.statusCode}`;
+  if (response.statusCode < 400) return undefined;
+  if (!response.headers['content-type']?.toString().startsWith('application/json')) return 'error is not JSON';
+  const body = response.json() as { success?: unknown; data?: unknown; error?: { code?: unknown; message?: unknown } };
+  const error = body.error;
+  if (body.success !== false || 'data' in body || typeof error?.code !== 'string' || typeof error.message !== 'string' || !error.message) {
+    return 'error is not in the standard shape';
+  }
+  const leak = leakedInternals(response.body);
+  return leak && `error tells of the server's insides (${leak})`;
+}
+
 /** A multipart/form-data body with one file field, as a browser's FormData sends it. */
 export function multipartFile(bytes: Buffer, filename: string, contentType = 'application/octet-stream', field = 'file') {
   const boundary = `----inkwell${randomBytes(8).toString('hex')}`;

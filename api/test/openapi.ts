@@ -72,9 +72,9 @@ export const operationName = (op: Pick<Operation, 'method' | 'path'>) => `${op.m
 /** Values for the fields whose rules a generic sample cannot meet (a pattern), or that must name real things. */
 export type Hints = Record<string, unknown>;
 
-/** A value the schema accepts, preferring a hint for the field's name. */
+/** A value the schema accepts, preferring a hint for the field's name where the schema allows it. */
 export function sampleOf(schema: JsonSchema, name: string, hints: Hints): unknown {
-  if (name in hints) return hints[name];
+  if (name in hints && (!schema.enum || schema.enum.includes(hints[name]))) return hints[name];
   if (schema.enum) return schema.enum.find((v) => v !== 'guest') ?? schema.enum[0];
   if (schema.default !== undefined) return schema.default;
   if (schema.anyOf) return sampleOf(schema.anyOf[0]!, name, hints);

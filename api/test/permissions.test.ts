@@ -261,14 +261,14 @@ describe('deactivating accounts', () => {
 });
 
 describe('every API route states its permission', () => {
-  async function appWith(config: { permission?: 'public' } | undefined) {
+  async function appWith(config: { permission?: 'public' | 'comics:read'; comicRole?: 'viewer' } | undefined, url = '/api/v1/forgotten') {
     const app = Fastify();
     await app.register(errorHandler);
     await app.register(cookie);
     await app.register(authPlugin, { sessions: { validate: async () => null }, cookie: sessionCookie(false), publicOrigin: 'http://localhost:3000' });
     // Not awaited: the routes plugin loads during ready(), as in buildApp.
     void app.register(async (api) => {
-      api.get('/api/v1/forgotten', { ...(config && { config }) }, async () => ({ ok: true }));
+      api.get(url, { ...(config && { config }) }, async () => ({ ok: true }));
     });
     // Wrapped: a Fastify instance is thenable, and returning it bare would await its boot here.
     return { app };
@@ -278,6 +278,15 @@ describe('every API route states its permission', () => {
     const { app } = await appWith(undefined);
     await expect(app.ready()).rejects.toThrow(/GET \/api\/v1\/forgotten does not declare the permission/);
     await app.close().catch(() => {});
+  });
+
+  it('a route on one comic without the least comic role it needs stops the app from starting', async () => {
+    const { app } = await appWith({ permission: 'comics:read' }, '/api/v1/comics/:id/forgotten');
+    await expect(app.ready()).rejects.toThrow(/GET \/api\/v1\/comics\/:id\/forgotten does not declare the comic role/);
+    await app.close().catch(() => {});
+    const declared = await appWith({ permission: 'comics:read', comicRole: 'viewer' }, '/api/v1/comics/:id/forgotten');
+    await declared.app.ready();
+    await declared.app.close();
   });
 
   it('the same route with a permission starts and answers', async () => {

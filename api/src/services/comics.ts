@@ -9,7 +9,8 @@ import type { Auth } from './sessions.ts';
 
 const { comicInvites, comicMembers, comics, users } = schema;
 
-const RANK: Record<ComicRole, number> = { viewer: 1, editor: 2, owner: 3 };
+/** Who may do more on a comic: each role may do all that the ones below it may. */
+export const COMIC_ROLE_RANK: Record<ComicRole, number> = { viewer: 1, editor: 2, owner: 3 };
 
 /** What the collab-server must do when someone's access to a comic changes. */
 export type AccessChange = { comicId: string; userId: string; role: ComicRole | null } | { comicId: string; deleted: true };
@@ -51,7 +52,7 @@ export function createComicService(deps: ComicServiceDeps) {
   async function requireRole(actor: Auth, comicId: string, needed: ComicRole): Promise<ComicRole> {
     const role = await roleOf(actor.user.id, comicId);
     if (!role) throw notFound('Comic');
-    if (RANK[role] < RANK[needed]) throw forbidden(`Only the comic's ${needed === 'owner' ? 'owner' : `${needed}s and owner`} can do that`);
+    if (COMIC_ROLE_RANK[role] < COMIC_ROLE_RANK[needed]) throw forbidden(`Only the comic's ${needed === 'owner' ? 'owner' : `${needed}s and owner`} can do that`);
     return role;
   }
 
@@ -220,7 +221,7 @@ export function createComicService(deps: ComicServiceDeps) {
       if (!invite || !secretMatches(parsed.secret, invite.secretHash)) throw invalid;
       const granted = invite.role;
       const current = await roleOf(actor.user.id, invite.comicId);
-      if (current && RANK[current] >= RANK[granted]) return { comicId: invite.comicId, role: current };
+      if (current && COMIC_ROLE_RANK[current] >= COMIC_ROLE_RANK[granted]) return { comicId: invite.comicId, role: current };
       await db
         .insert(comicMembers)
         .values({ comicId: invite.comicId, userId: actor.user.id, role: granted, invitedBy: invite.createdBy })
