@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
+import { isDatabaseUnavailable } from '../lib/connection-errors.ts';
 
 /** Codes for the client errors Fastify itself raises (bad JSON, body too large…), in our vocabulary. */
 const FRAMEWORK_CODES: Record<string, string> = {
@@ -97,6 +98,14 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     if (status >= 400 && status < 500) {
       const code = FRAMEWORK_CODES[error.code] ?? (status === 429 ? 'rate_limited' : 'bad_request');
       return reply.status(status).send({ success: false, error: { code, message: error.message, requestId } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug: say so plainly; the driver reconnects by itself once Postgres is back.
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.status(503).send({
+        success: false,
+        error: { code: 'database_unavailable', message: 'The database is not reachable right now: try again in a moment', requestId },
+      });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({
