@@ -18,6 +18,11 @@ function clientUpdate(server: Y.Doc, edit: (doc: Y.Doc) => void): Uint8Array {
 const set = (record: TLRecord) => (doc: Y.Doc) => recordsOf(doc).set(record.id, record);
 const p1 = 'page:p1';
 const mystery = { ...caption('mystery', p1, 'a2', 'hi'), type: 'mystery' } as unknown as TLRecord;
+const withLink = (href: string) => {
+  const text = { type: 'text', text: 'click', marks: [{ type: 'link', attrs: { href } }] };
+  const record = caption('linked', p1, 'a3', '') as TLRecord & { props: object };
+  return { ...record, props: { ...record.props, richText: { type: 'doc', content: [{ type: 'paragraph', content: [text] }] } } } as TLRecord;
+};
 
 describe('checkUpdate', () => {
   const server = () => docWith([page('p1', 'Page 1', 'a1'), caption('c1', p1, 'a1', 'hello')]);
@@ -28,6 +33,7 @@ describe('checkUpdate', () => {
     expect(() => checkUpdate(doc, clientUpdate(doc, set(caption('c1', p1, 'a1', 'changed'))))).not.toThrow();
     expect(() => checkUpdate(doc, clientUpdate(doc, (d) => recordsOf(d).delete('shape:c1' as never)))).not.toThrow();
     expect(() => checkUpdate(doc, clientUpdate(doc, set(imageAsset('ok', '/api/v1/media/1/file'))))).not.toThrow();
+    expect(() => checkUpdate(doc, clientUpdate(doc, set(withLink('https://example.com/'))))).not.toThrow();
   });
 
   it.each([
@@ -35,6 +41,7 @@ describe('checkUpdate', () => {
     ['a picture from a javascript: source', imageAsset('evil', 'javascript:alert(1)')],
     ['a picture from an asset: source', imageAsset('local', 'asset:abc')],
     ['a shape of an unknown type', mystery],
+    ['a javascript: link in rich text', withLink('javascript:alert(1)')],
     ['a record that is not one', { id: 'shape:c3', typeName: 'shape', text: 'hi' } as unknown as TLRecord],
     ['session data', { id: 'instance_presence:x', typeName: 'instance_presence' } as unknown as TLRecord],
   ])('refuses %s, new or overwriting a valid one', (_what, record) => {

@@ -55,8 +55,10 @@ export function createUpdateGuard(deps: { maxDocumentBytes: number; logger: Logg
       checkUpdate(document, update);
       return null;
     } catch (error) {
-      if (!(error instanceof InvalidRecordError)) throw error;
-      return { reason: 'invalid-update', message: error.message.slice(0, 500) };
+      if (error instanceof InvalidRecordError) return { reason: 'invalid-update', message: error.message.slice(0, 500) };
+      // What cannot be checked (an update Yjs cannot decode, say) is not applied either.
+      logger.warn('could not check an update', { document: document.name, error: String(error) });
+      return { reason: 'invalid-update', message: 'the change could not be read' };
     }
   }
 

@@ -1,6 +1,7 @@
 // What anyone may write into a comic's document: records valid for the comic schema, and a schema this
 // code can read. tldraw's validators refuse unknown shape types and `javascript:` URLs; our own rule is
-// stricter for pictures and links (no `asset:` or `data:text/html` sources, only http(s) links).
+// stricter for pictures and links (no `asset:` or `data:text/html` sources, only http(s) and mailto links),
+// and also covers the links inside rich text, which tldraw's validator does not look into.
 import type { SerializedSchema } from '@tldraw/store';
 import type { TLRecord } from '@tldraw/tlschema';
 import { comicSchema } from './schema.ts';
@@ -15,15 +16,29 @@ const LINK = /^(https?:\/\/|mailto:)/i;
 /** Props that hold a URL, and the rule each follows. */
 const URL_PROPS: Record<string, RegExp> = { src: SOURCE, image: SOURCE, favicon: SOURCE, url: LINK };
 
+function checkUrl(record: TLRecord, where: string, value: unknown, rule: RegExp): void {
+  if (typeof value === 'string' && value !== '' && !rule.test(value)) {
+    throw new InvalidRecordError(`${record.id}: ${where} is not an address we allow (${JSON.stringify(value.slice(0, 60))})`);
+  }
+}
+
+/** The `href` of every link mark in a rich text document (TipTap JSON). */
+function linksIn(node: unknown, found: unknown[] = []): unknown[] {
+  if (typeof node !== 'object' || node === null) return found;
+  const { marks, content } = node as { marks?: unknown; content?: unknown };
+  if (Array.isArray(marks)) for (const mark of marks) found.push((mark as { attrs?: { href?: unknown } } | null)?.attrs?.href);
+  if (Array.isArray(content)) for (const child of content) linksIn(child, found);
+  return found;
+}
+
 function checkUrls(record: TLRecord): void {
   const props = (record as { props?: unknown }).props;
   if (typeof props !== 'object' || props === null) return;
   for (const [name, value] of Object.entries(props)) {
     const rule = URL_PROPS[name];
-    if (rule && typeof value === 'string' && value !== '' && !rule.test(value)) {
-      throw new InvalidRecordError(`${record.id}: props.${name} is not an address we allow (${JSON.stringify(value.slice(0, 60))})`);
-    }
+    if (rule) checkUrl(record, `props.${name}`, value, rule);
   }
+  for (const href of linksIn((props as { richText?: unknown }).richText)) checkUrl(record, 'a link in its text', href, LINK);
 }
 
 /** Whether records written with `schema` can be read by this code (the same schema, or an older one). */
