@@ -1,7 +1,7 @@
 /**
  * Malformed requests for one API operation, generated from its OpenAPI description: every kind of bad input
  * an attacker sends (NUL bytes and lone surrogates, wrong types, huge strings, missing and extra fields,
- * invalid JSON, wrong content types, broken multipart, invalid X-Forwarded-For), each applied to an otherwise
+ * invalid JSON, wrong content types, broken multipart, invalid X-Forwarded-For, broken session cookies), each applied to an otherwise
  * valid request. Which values of a kind are tried comes from a seeded generator, so a run can be repeated.
  */
 import { type Hints, type JsonSchema, type Operation, sampleObject, sampleOf, urlOf } from './openapi.ts';
@@ -53,6 +53,7 @@ const WRONG_TYPES: unknown[] = [123, -1, 1.5, 1e308, true, false, null, [], {}, 
 const BAD_FORWARDED_FOR = ['not-an-ip', '999.1.1.1', '1.2.3.4:80', 'fe80::1%eth0', '::ffff:zz', 'x'.repeat(2000), 'unknown', '%00', '1.2.3.4.5', 'localhost'];
 const BAD_JSON = ['{', '{"a":}', "{'a':1}", '{"a":1,}', '[', 'undefined', '{"a":"\\x00"}', '\u0000', '{"a":"\\ud800"'];
 const NOT_OBJECTS = ['[]', 'null', '"text"', '1', 'true'];
+const BAD_COOKIES = ['%00', 'a%00b.c', 'a.b%ED%A0%80', 'x'.repeat(4000), '..', '"unterminated', 'a.b; inkwell_session=c.d', '\u00ff.\u00fe'];
 const OTHER_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/json-patch+json', 'image/png'];
 
 /** Bodies that claim to be multipart but are not what an upload expects. */
@@ -144,6 +145,10 @@ export function malformedRequests(op: Operation, valid: ValidInput, random: Rand
 
   for (const forwarded of pick(BAD_FORWARDED_FOR, 4, random)) {
     requests.push(base('x-forwarded-for', { headers: { ...base('').headers, 'x-forwarded-for': forwarded } }));
+  }
+  // In place of the caller's session, if they have one.
+  for (const cookie of pick(BAD_COOKIES, 2, random)) {
+    requests.push(base('cookie', { headers: { ...base('').headers, cookie: `inkwell_session=${cookie}` } }));
   }
   return requests;
 }
