@@ -1,24 +1,30 @@
 /**
- * Every route of the OpenAPI document against every kind of caller: signed out, each role, and on comic routes
- * the comic's viewer, editor and owner. What each caller must get follows from what the route declares (its
- * permission and least comic role, published as x-permission and x-comic-role) and from the roles' rules in
- * @inkwell/db and the comic service, never from a table of statuses: a route that declares too little, or
- * whose service checks less than it declares, fails here.
+ * Every route of the OpenAPI document against every kind of caller: signed out, each role, on comic routes the
+ * comic's viewer, editor and owner, and on routes about one person's own things (a picture, a job, a session)
+ * their owner. What each caller must get follows from what the route declares (its permission and least comic
+ * role, published as x-permission and x-comic-role), from the roles' rules in @inkwell/db and the comic
+ * service, and from one rule for own things (private to their owner), never from a table of statuses: a route
+ * that declares too little, or whose service checks less than it declares, fails here.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RoleName, roleByName } from '@inkwell/db';
+import { type RoleName, roleByName, schema } from '@inkwell/db';
 import type { ComicRole } from '../src/contract.ts';
 import { COMIC_ROLE_RANK } from '../src/services/comics.ts';
 import { changedTables, dbState } from './db-state.ts';
-import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, randomIp, registerUser } from './helper.ts';
+import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
 import { type Hints, type Operation, apiOperations, operationName, sampleObject, urlOf } from './openapi.ts';
 
-/** Someone calling: signed out (no role), or signed in with a role, and maybe a member of the comic. */
+/** Someone calling: signed out (no role), or signed in with a role, maybe a member of the comic or the owner of the thing. */
 interface Caller {
   name: string;
   role: RoleName | null;
   comicRole: ComicRole | null;
+  owner?: true;
 }
 
 const SIGNED_IN_ROLES = ['user', 'creator', 'admin', 'super_admin'] as const;
@@ -28,32 +34,68 @@ const CALLERS: Caller[] = [
 ];
 // Members are plain users: whatever they may do on the comic comes from their comic role.
 const MEMBERS: Caller[] = (['viewer', 'editor', 'owner'] as const).map((comicRole) => ({ name: comicRole, role: 'user', comicRole }));
+const THING_OWNER: Caller = { name: 'its owner', role: 'user', comicRole: null, owner: true };
 
-/** The statuses that refuse the caller, or null when the route must let them through. */
-function refusalFor(op: Operation, caller: Caller): number[] | null {
+/**
+ * The statuses that refuse the caller, or null when the route must let them through. `ownThing`: the route's
+ * `{id}` names one person's private thing, which no one else may see or touch.
+ */
+function refusalFor(op: Operation, caller: Caller, ownThing: boolean): number[] | null {
   const permissions: readonly string[] = roleByName(caller.role ?? 'guest').permissions;
   if (op.permission !== 'public' && !permissions.includes(op.permission)) return caller.role ? [403] : [401];
-  if (!op.comicRole) return null;
-  // A comic the caller is not a member of is hidden (404) or needs a sign-in first (401).
-  if (!caller.comicRole) return caller.role ? [403, 404] : [401, 404];
-  return COMIC_ROLE_RANK[caller.comicRole] < COMIC_ROLE_RANK[op.comicRole] ? [403] : null;
+  // What the caller may not see is hidden (404) or needs a sign-in first (401).
+  const hidden = caller.role ? [403, 404] : [401, 404];
+  if (op.comicRole) {
+    if (!caller.comicRole) return hidden;
+    return COMIC_ROLE_RANK[caller.comicRole] < COMIC_ROLE_RANK[op.comicRole] ? [403] : null;
+  }
+  return ownThing && !caller.owner ? hidden : null;
 }
 
 let t: TestApp;
+let storageDir: string;
 const users = new Map<string, TestUser>();
 let owner: TestUser;
 let member: TestUser;
 let outsider: TestUser;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  storageDir = await mkdtemp(join(tmpdir(), 'inkwell-matrix-'));
+  t = await createTestApp({ storage: { driver: 'local', dir: storageDir } });
   for (const role of SIGNED_IN_ROLES) users.set(role, await registerUser(t.app, role, t.db));
-  for (const { name } of MEMBERS) users.set(name, await registerUser(t.app));
+  for (const { name } of [...MEMBERS, THING_OWNER]) users.set(name, await registerUser(t.app));
   owner = users.get('owner')!;
   member = await registerUser(t.app);
   outsider = await registerUser(t.app);
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await rm(storageDir, { recursive: true, force: true });
+});
+
+/** Routes whose `{id}` names one person's own thing, and how to make a private one of theirs, fresh for each case. */
+const OWN_THINGS: [prefix: string, make: (owner: TestUser) => Promise<string>][] = [
+  [
+    '/api/v1/media/{id}',
+    async (user) => {
+      const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
+      const form = multipartFile(png, 'mine.png');
+      const response = await t.app.inject({ method: 'POST', url: '/api/v1/media', payload: form.payload, headers: { ...form.headers, cookie: user.cookie } });
+      return response.json().data.id;
+    },
+  ],
+  [
+    '/api/v1/jobs/{id}',
+    async (user) => {
+      // Finished, so that its event stream ends at once.
+      const values = { userId: user.id, type: 'image', workflow: 'txt2img-sdxl', status: 'completed', progress: 100, parameters: {} };
+      const [row] = await t.db.insert(schema.jobs).values(values).returning({ id: schema.jobs.id });
+      return row!.id;
+    },
+  ],
+  ['/api/v1/auth/sessions/{id}', async (user) => sessionIdOf(await login(t.app, user.username, user.password))],
+];
+const ownThingOf = (op: Operation) => OWN_THINGS.find(([prefix]) => op.path.startsWith(prefix))?.[1];
 
 /** A private, unpublished comic of its own for each case: its viewer, editor, one more member and a share link. */
 async function freshComic(): Promise<Record<string, string>> {
@@ -81,10 +123,16 @@ it('no route lets through a caller that its declaration refuses, and every decla
     // Valid requests, so that what answers is the access check and not validation.
     const hints: Hints = { username: outsider.username, title: 'Renamed', isActive: true, filename: 'renamed.png', role: 'viewer' };
     const body = op.body && sampleObject(op.body, hints);
-    for (const caller of op.comicRole ? [...CALLERS, ...MEMBERS] : CALLERS) {
-      const params = op.comicRole ? await freshComic() : { id: crypto.randomUUID() };
-      const user = caller.role && users.get(caller.comicRole ?? caller.role)!;
-      const refusal = refusalFor(op, caller);
+    const makeOwnThing = ownThingOf(op);
+    const userMayCall = op.permission === 'public' || roleByName('user').permissions.includes(op.permission);
+    if (op.path.includes('{id}') && !op.comicRole && !makeOwnThing && userMayCall) {
+      failures.push(`${operationName(op)}: the matrix does not know whose {id} is: add it to OWN_THINGS`);
+    }
+    const callers = op.comicRole ? [...CALLERS, ...MEMBERS] : makeOwnThing ? [...CALLERS, THING_OWNER] : CALLERS;
+    for (const caller of callers) {
+      const params = op.comicRole ? await freshComic() : { id: makeOwnThing ? await makeOwnThing(users.get(THING_OWNER.name)!) : crypto.randomUUID() };
+      const user = caller.role && users.get(caller.owner ? THING_OWNER.name : (caller.comicRole ?? caller.role))!;
+      const refusal = refusalFor(op, caller, Boolean(makeOwnThing));
       const before = refusal && (await dbState(t.db));
       const response: LightMyRequestResponse = await t.app.inject({
         method: op.method as 'GET',
@@ -103,7 +151,11 @@ it('no route lets through a caller that its declaration refuses, and every decla
         if (!refusal.includes(response.statusCode)) failures.push(`${where}: expected ${refusal.join(' or ')}, got ${response.statusCode} ${response.body.slice(0, 160)}`);
         const changed = changedTables(before!, await dbState(t.db));
         if (changed.length) failures.push(`${where}: refused, yet changed ${changed.join(', ')}`);
-      } else if (op.comicRole ? response.statusCode >= 300 : [401, 403].includes(response.statusCode) && /"code":"(unauthenticated|forbidden)"/.test(response.body)) {
+      } else if (
+        op.comicRole
+          ? response.statusCode >= 300
+          : (makeOwnThing && response.statusCode === 404) || ([401, 403].includes(response.statusCode) && /"code":"(unauthenticated|forbidden)"/.test(response.body))
+      ) {
         failures.push(`${where}: must be let in, got ${response.statusCode} ${response.body.slice(0, 160)}`);
       }
       // The call may have ended the caller's session (sign-out, end sessions): start a fresh one.
