@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
+import { formatBytes } from '../lib/format-bytes.ts';
 import { isDatabaseUnavailable } from '../lib/connection-errors.ts';
 
 /** Codes for the client errors Fastify itself raises (bad JSON, body too large…), in our vocabulary. */
@@ -97,7 +98,9 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const code = FRAMEWORK_CODES[error.code] ?? (status === 429 ? 'rate_limited' : 'bad_request');
-      return reply.status(status).send({ success: false, error: { code, message: error.message, requestId } });
+      // Say which limit, as the front server does for a declared length: the client can act on it.
+      const message = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `The request body is over the ${formatBytes(request.routeOptions.bodyLimit)} limit` : error.message;
+      return reply.status(status).send({ success: false, error: { code, message, requestId } });
     }
     if (isDatabaseUnavailable(error)) {
       // An outage, not a bug: say so plainly; the driver reconnects by itself once Postgres is back.

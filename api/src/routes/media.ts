@@ -4,18 +4,25 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { mediaItem, mediaQuery, ok, okPage, updateMediaBody, uploadMediaQuery, uuidParams } from '../contract.ts';
 import { AppError, badRequest } from '../errors.ts';
+import { formatBytes } from '../lib/format-bytes.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { MediaService } from '../services/media.ts';
 
 const tags = ['media'];
 
-/** The uploaded file. The multipart parser's own errors (no boundary, a broken part) carry no status: they are the client's. */
-async function readUpload(request: FastifyRequest): Promise<{ bytes: Buffer; filename: string }> {
+/**
+ * The uploaded file. The multipart parser's own errors (no boundary, a broken part) carry no status: they are
+ * the client's. A file over the limit is cut off as it streams in, and the answer names the limit.
+ */
+async function readUpload(request: FastifyRequest, maxUploadBytes: number): Promise<{ bytes: Buffer; filename: string }> {
   try {
     const file = await request.file();
     if (!file || file.fieldname !== 'file') throw badRequest('missing_file', 'Send the image in a field named file');
     return { bytes: await file.toBuffer(), filename: file.filename };
   } catch (err) {
+    if ((err as Partial<FastifyError>).code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new AppError(413, 'payload_too_large', `The file is over the ${formatBytes(maxUploadBytes)} limit`);
+    }
     if (err instanceof AppError || (err as Partial<FastifyError>).statusCode) throw err;
     throw badRequest('malformed_multipart', 'The multipart body is malformed');
   }
@@ -38,7 +45,7 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
     async (request, reply) => {
       const auth = requireAuth(request);
       if (!request.isMultipart()) throw badRequest('not_multipart', 'Send the image as multipart/form-data in a field named file');
-      const { bytes, filename } = await readUpload(request);
+      const { bytes, filename } = await readUpload(request, maxUploadBytes);
       if (bytes.length === 0) throw badRequest('empty_file', 'The file is empty');
       const item = await media.upload(auth, { bytes, filename, ...request.query });
       return reply.status(201).send({ success: true as const, data: item });
