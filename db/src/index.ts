@@ -3,3 +3,4 @@ export { ensureDatabase, migrateDatabase } from './migrate.ts';
 export * from './permissions.ts';
 export * as schema from './schema.ts';
 export type { Privacy } from './schema.ts';
+export type * from './comic-summary.ts';
