@@ -37,7 +37,7 @@ describe('summarizeComic', () => {
     ]);
     const [first, second] = summary.pages;
     expect(first!.panels.map((p) => p.id)).toEqual(['shape:a', 'shape:b', 'shape:c', 'shape:d']);
-    expect(first!.panels[0]).toEqual({
+    expect(first!.panels[0]).toMatchObject({
       id: 'shape:a',
       x: topLeft!.x,
       y: topLeft!.y,
@@ -51,6 +51,41 @@ describe('summarizeComic', () => {
     expect(first!.panels[3]!.images).toEqual([media(3)]);
     expect(second!.panels).toHaveLength(1);
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
+  });
+
+  it('places pictures, bubbles and captions on the page, with their lettering, and bounds each page', () => {
+    const doc = docWith([
+      page('p1', 'Page 1', 'a1'),
+      page('p2', 'Empty', 'a2'),
+      panel('left', 'page:p1', 'a1', { x: 100, y: 50, w: 400, h: 300 }),
+      panel('right', 'page:p1', 'a2', { x: 520, y: 50, w: 200, h: 300 }),
+      // Inside the panel: its x and y are the panel's own coordinates.
+      { ...bubble('hello', 'shape:left', 'a1', 'Hello\nthere', { x: 20, y: 30 }), props: { ...bubble('x', 'x', 'a1', 'Hello\nthere').props, w: 150, h: 80, tail: { x: 0.25, y: 1.5 }, kind: 'shout', font: 'serif', size: 'l', align: 'start', color: 'red' } },
+      // Dropped on the page over the right panel: page coordinates already.
+      caption('later', 'page:p1', 'a3', 'Later…', { x: 540, y: 300 }),
+      bubble('blank', 'shape:right', 'a1', ''),
+    ]);
+    // 1024×512 into a 400×300 panel: covered, cropped at the sides.
+    insertImageIntoPanel(doc, { panelId: 'shape:left', mediaId: media(1), assetSrc: `/api/v1/media/${media(1)}/file`, width: 1024, height: 512, jobId: 'job-1' });
+
+    const [first, empty] = summarizeComic(readRecords(doc)).pages;
+
+    expect(first!.bounds).toEqual({ x: 100, y: 50, w: 620, h: 300 });
+    expect(empty).toEqual({ id: 'page:p2', name: 'Empty', bounds: null, panels: [] });
+    const [left, right] = first!.panels;
+    // The whole picture at the panel's height (600 wide), centred: it reaches 100 past each side of the panel.
+    expect(left!.art).toEqual([{ mediaId: media(1), x: 0, y: 50, w: 600, h: 300 }]);
+    expect(left!.lettering).toEqual([
+      { id: 'shape:hello', kind: 'shout', x: 120, y: 80, w: 150, h: 80, tail: { x: 157.5, y: 200 }, text: 'Hello\nthere', font: 'serif', size: 'l', align: 'start', color: 'red' },
+    ]);
+    expect(right!.lettering.map((l) => [l.id, l.kind, l.text])).toEqual([
+      ['shape:blank', 'speech', ''],
+      ['shape:later', 'caption', 'Later…'],
+    ]);
+    expect(right!.lettering[0]).toMatchObject({ x: 530, y: 60 });
+    expect(right!.lettering[1]).toMatchObject({ x: 540, y: 300, w: 240, h: 60, tail: null, font: 'sans', size: 's', align: 'start', color: 'black' });
+    // The plain text skips empty bubbles; the lettering keeps them (the balloon is still drawn).
+    expect(right!.text).toEqual(['Later…']);
   });
 
   it('summarises an empty document as no pages', () => {
