@@ -18,10 +18,36 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import type { ComicSummary } from './comic-summary.ts';
 
 export type Privacy = 'public' | 'unlisted' | 'private';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/** An image rendered at publish time, in object storage. */
+export interface PublishedImage {
+  key: string;
+  width: number;
+  height: number;
+}
+
+/** What readers see of a published comic, taken when it was (re)published: later edits do not reach them. */
+export interface PublishedSnapshot {
+  /** New at every publish: it names the snapshot's images, so that their URLs change with them. */
+  id: string;
+  title: string;
+  description: string | null;
+  /** The author's username at publish time (searchable). */
+  author: string;
+  summary: ComicSummary;
+  /** One image per page of the summary, rendered without lettering (readers lay the real text over it). */
+  pages: PublishedImage[];
+  cover: PublishedImage & { pageIndex: number };
+  /** Alt text per panel id: the author's, or else the prompt that drew the panel's picture. */
+  altTexts: Record<string, string>;
+  slug: string;
+}
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -154,17 +180,39 @@ export const comics = pgTable(
     description: text('description'),
     /** Plain JSON summary derived from the Yjs document: pages, panels, images, bubble text. */
     panels: jsonb('panels').notNull().default([]),
+    /** Published comics are read by anyone with the link; `privacy` is then their visibility (public or unlisted). */
     isPublished: boolean('is_published').notNull().default(false),
+    /** 'private' exactly when unpublished; set only by publishing and unpublishing. */
     privacy: varchar('privacy', { length: 16 }).$type<Privacy>().notNull().default('private'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     thumbnailUrl: varchar('thumbnail_url', { length: 2048 }),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    /** `updated_at` when the snapshot was taken: a later `updated_at` means unpublished changes. */
+    publishedFrom: timestamp('published_from', { withTimezone: true }),
+    publishedSnapshot: jsonb('published_snapshot').$type<PublishedSnapshot>(),
+    /** Reads of the published comic, counted without storing who read. */
+    readCount: bigint('read_count', { mode: 'number' }).notNull().default(0),
+    /**
+     * Full-text search over the published snapshot: title and author (weight A), description (B), bubble text (C).
+     * Query it with `websearch_to_tsquery('english', q)`; null while unpublished.
+     */
+    search: tsvector('search').generatedAlwaysAs(
+      sql`setweight(to_tsvector('english', coalesce(published_snapshot->>'title', '')), 'A') || setweight(to_tsvector('simple', coalesce(published_snapshot->>'author', '')), 'A') || setweight(to_tsvector('english', coalesce(published_snapshot->>'description', '')), 'B') || setweight(jsonb_to_tsvector('english', coalesce(jsonb_path_query_array(published_snapshot, '$.summary.pages[*].panels[*].text[*]'), '[]'::jsonb), '["string"]'), 'C')`,
+    ),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     check('comics_privacy', sql`${t.privacy} in ('public', 'unlisted', 'private')`),
+    check(
+      'comics_publication',
+      sql`(${t.isPublished} and ${t.privacy} <> 'private' and ${t.publishedAt} is not null and ${t.publishedFrom} is not null and ${t.publishedSnapshot} is not null) or (not ${t.isPublished} and ${t.privacy} = 'private' and ${t.publishedSnapshot} is null)`,
+    ),
+    check('comics_read_count', sql`${t.readCount} >= 0`),
     index('idx_comics_user_id').on(t.userId),
     index('idx_comics_published').on(t.isPublished, t.updatedAt.desc()),
+    index('idx_comics_gallery').on(t.privacy, t.publishedAt.desc()).where(sql`${t.isPublished}`),
+    index('idx_comics_search').using('gin', t.search),
   ],
 );
 
