@@ -4,7 +4,7 @@ import type { IndexKey } from '@tldraw/utils';
 import * as Y from 'yjs';
 import { metaOf, putRecords, SCHEMA_KEY } from './doc.ts';
 import { comicSchema } from './schema.ts';
-import { defaultCaptionProps, defaultComicPanelProps, defaultSpeechBubbleProps } from './shapes.ts';
+import { type SpeechBubbleProps, defaultCaptionProps, defaultComicPanelProps, defaultSpeechBubbleProps } from './shapes.ts';
 
 export function page(id: string, name: string, index: string): TLRecord {
   return PageRecordType.create({ id: `page:${id}` as TLPageId, name, index: index as IndexKey });
@@ -29,8 +29,8 @@ export function panel(id: string, parentId: string, index: string, rect: { x: nu
   return { ...shape(id, parentId, index, rect.x, rect.y), type: 'comic-panel', props: { ...defaultComicPanelProps(), w: rect.w, h: rect.h } };
 }
 
-export function bubble(id: string, parentId: string, index: string, text: string, at = { x: 10, y: 10 }): TLRecord {
-  return { ...shape(id, parentId, index, at.x, at.y), type: 'speech-bubble', props: { ...defaultSpeechBubbleProps(), richText: toRichText(text) } };
+export function bubble(id: string, parentId: string, index: string, text: string, at = { x: 10, y: 10 }, props: Partial<SpeechBubbleProps> = {}): TLRecord {
+  return { ...shape(id, parentId, index, at.x, at.y), type: 'speech-bubble', props: { ...defaultSpeechBubbleProps(), richText: toRichText(text), ...props } };
 }
 
 export function caption(id: string, parentId: string, index: string, text: string, at = { x: 10, y: 10 }): TLRecord {

@@ -60,7 +60,7 @@ describe('summarizeComic', () => {
       panel('left', 'page:p1', 'a1', { x: 100, y: 50, w: 400, h: 300 }),
       panel('right', 'page:p1', 'a2', { x: 520, y: 50, w: 200, h: 300 }),
       // Inside the panel: its x and y are the panel's own coordinates.
-      { ...bubble('hello', 'shape:left', 'a1', 'Hello\nthere', { x: 20, y: 30 }), props: { ...bubble('x', 'x', 'a1', 'Hello\nthere').props, w: 150, h: 80, tail: { x: 0.25, y: 1.5 }, kind: 'shout', font: 'serif', size: 'l', align: 'start', color: 'red' } },
+      bubble('hello', 'shape:left', 'a1', 'Hello\nthere', { x: 20, y: 30 }, { w: 150, h: 80, tail: { x: 0.25, y: 1.5 }, kind: 'shout', font: 'serif', size: 'l', align: 'start', color: 'red' }),
       // Dropped on the page over the right panel: page coordinates already.
       caption('later', 'page:p1', 'a3', 'Later…', { x: 540, y: 300 }),
       bubble('blank', 'shape:right', 'a1', ''),
