@@ -168,6 +168,9 @@ export const createInviteBody = z
   .strict();
 export const acceptInviteBody = z.object({ token }).strict();
 export const comicsQuery = z.object({ ...pageQuery }).strict();
+export const exportFormat = z.enum(['pdf', 'cbz', 'png']);
+/** `page` picks the page of a PNG export (from 1); PDF and CBZ hold every page. */
+export const exportQuery = z.object({ format: exportFormat.default('pdf'), page: z.coerce.number().int().min(1).max(10_000).default(1) }).strict();
 
 export const comicSummary = z.object({
   id: z.string(),

@@ -1,0 +1,131 @@
+// Exports of a comic as PDF, CBZ or one PNG page: members export what the canvas holds now (its summary,
+// `comics.panels`), anyone else the snapshot taken when the comic was published.
+import type { Readable } from 'node:stream';
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import type { ComicSummary, Database, PageSummary, PanelSummary } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import type { ObjectStorage } from '@inkwell/storage';
+import { notFound } from '../errors.ts';
+import { type ComicFile, comicCbz, comicPdf } from './comic-files.ts';
+import type { ComicService } from './comics.ts';
+import { renderPage } from './page-render.ts';
+import type { Auth } from './sessions.ts';
+
+const { comicMembers, comics, media, users } = schema;
+
+/** Page images are this wide in every export (twice a typical page's canvas width, for print). */
+export const EXPORT_WIDTH = 1600;
+
+export type ExportFormat = 'pdf' | 'cbz' | 'png';
+
+export interface ExportFile {
+  filename: string;
+  contentType: string;
+  body: Readable | Buffer;
+}
+
+const CONTENT_TYPES: Record<ExportFormat, string> = { pdf: 'application/pdf', cbz: 'application/vnd.comicbook+zip', png: 'image/png' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A file name from the title: letters, digits and dashes only, so it is safe in any header and file system. */
+export function exportFilename(title: string, extension: string): string {
+  const base = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+  return `${base || 'comic'}.${extension}`;
+}
+
+/**
+ * The pages of a stored summary. Older summaries lack the geometry of pictures and lettering: a panel's
+ * pictures then fill it, and lettering without boxes is left out.
+ */
+export function summaryPages(stored: unknown): PageSummary[] {
+  const pages = (stored as Partial<ComicSummary> | null)?.pages;
+  if (!Array.isArray(pages)) return [];
+  return pages.map((page) => ({
+    ...page,
+    bounds: page.bounds ?? null,
+    panels: (page.panels ?? []).map(
+      (panel): PanelSummary => ({
+        ...panel,
+        art: panel.art ?? (panel.images ?? []).map((mediaId) => ({ mediaId, x: panel.x, y: panel.y, w: panel.w, h: panel.h })),
+        lettering: panel.lettering ?? [],
+      }),
+    ),
+  }));
+}
+
+export function createExportService(deps: { db: Database; storage: ObjectStorage; comics: Pick<ComicService, 'roleOf'> }) {
+  const { db, storage } = deps;
+
+  /** What the caller may export: members the canvas as it is now, anyone else a published comic's snapshot. */
+  async function source(actor: Auth | null, comicId: string) {
+    const [comic] = await db
+      .select({ title: comics.title, description: comics.description, panels: comics.panels, isPublished: comics.isPublished, privacy: comics.privacy, snapshot: comics.publishedSnapshot })
+      .from(comics)
+      .where(eq(comics.id, comicId));
+    if (!comic) throw notFound('Comic');
+    if (actor && (await deps.comics.roleOf(actor.user.id, comicId))) return { title: comic.title, description: comic.description, summary: comic.panels };
+    const snapshot = comic.isPublished && comic.privacy !== 'private' ? comic.snapshot : null;
+    if (snapshot) return { title: snapshot.title, description: snapshot.description, summary: snapshot.summary };
+    throw notFound('Comic');
+  }
+
+  async function writers(comicId: string): Promise<string[]> {
+    const rows = await db
+      .select({ username: users.username })
+      .from(comicMembers)
+      .innerJoin(users, eq(users.id, comicMembers.userId))
+      .where(and(eq(comicMembers.comicId, comicId), inArray(comicMembers.role, ['owner', 'editor'])))
+      .orderBy(sql`case ${comicMembers.role} when 'owner' then 0 else 1 end`, users.username);
+    return rows.map((row) => row.username);
+  }
+
+  /**
+   * A picture's bytes for this comic's pages: one uploaded into the comic, one that is not private, or one
+   * that belongs to a member (who placed it). Anything else, or gone, draws as an empty panel.
+   */
+  function mediaLoader(comicId: string) {
+    const cache = new Map<string, Promise<Buffer | null>>();
+    const load = async (mediaId: string): Promise<Buffer | null> => {
+      if (!UUID.test(mediaId)) return null;
+      const members = db.select({ userId: comicMembers.userId }).from(comicMembers).where(eq(comicMembers.comicId, comicId));
+      const [row] = await db
+        .select({ storagePath: media.storagePath })
+        .from(media)
+        .where(and(eq(media.id, mediaId), or(eq(media.comicId, comicId), ne(media.privacy, 'private'), inArray(media.userId, members))));
+      const object = row && (await storage.get(row.storagePath));
+      return object ? Buffer.concat(await object.body.toArray()) : null;
+    };
+    return (mediaId: string) => {
+      let bytes = cache.get(mediaId);
+      if (!bytes) cache.set(mediaId, (bytes = load(mediaId)));
+      return bytes;
+    };
+  }
+
+  return {
+    async export(actor: Auth | null, comicId: string, format: ExportFormat, pageNumber: number): Promise<ExportFile> {
+      const comic = await source(actor, comicId);
+      // A comic never stored from the canvas yet has one blank page there: so it has here.
+      const stored = summaryPages(comic.summary);
+      const pages = stored.length > 0 ? stored : [{ id: 'page', name: 'Page 1', bounds: null, panels: [] }];
+      const loadMedia = mediaLoader(comicId);
+      const render = (page: PageSummary, lettering: boolean) => renderPage(page, { width: EXPORT_WIDTH, lettering, loadMedia });
+      const file = (body: Readable | Buffer, suffix = '') => ({ filename: exportFilename(comic.title + suffix, format), contentType: CONTENT_TYPES[format], body });
+      if (format === 'png') {
+        const page = pages[pageNumber - 1];
+        if (!page) throw notFound('Page');
+        return file(await render(page, true), pages.length > 1 ? ` page ${pageNumber}` : '');
+      }
+      const content: ComicFile = { title: comic.title, description: comic.description, writers: await writers(comicId), pages, renderPage: render, width: EXPORT_WIDTH };
+      return file(format === 'pdf' ? comicPdf(content) : comicCbz(content));
+    },
+  };
+}
+
+export type ExportService = ReturnType<typeof createExportService>;
