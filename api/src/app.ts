@@ -27,6 +27,7 @@ import { comicRoutes, inviteRoutes } from './routes/comics.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { jobRoutes, statusRoutes, workflowRoutes } from './routes/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
+import { readRoutes } from './routes/read.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createAdminService } from './services/admin.ts';
@@ -36,6 +37,7 @@ import { createComicService } from './services/comics.ts';
 import { createExportService } from './services/exports.ts';
 import { createJobService } from './services/jobs.ts';
 import { createMediaService } from './services/media.ts';
+import { createPublishingService } from './services/publishing.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
 import { createSessionCache } from './services/session-cache.ts';
@@ -136,6 +138,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix, sessions });
   const storage = overrides.storage ?? createStorage(config.storage);
   const media = createMediaService({ db, storage, comics, clamd: config.clamd });
+  const publishing = createPublishingService({
+    db,
+    storage,
+    comics,
+    publicUrl: config.publicUrl,
+    onCleanupError: (err) => app.log.warn({ err }, 'could not remove an older published image'),
+  });
   const queue = overrides.queue ?? new Queue<GenerationJobData>(GENERATION_QUEUE, { connection: redis, prefix: names.bull });
   // QueueEvents blocks on its connection, so it gets one of its own (BullMQ leaves closing it to us).
   const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -180,7 +189,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, audit, background, cookie: cookieJar });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
-  await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens });
+  await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens, publishing });
+  await app.register(readRoutes, { prefix: '/api/v1/read', publishing });
   await app.register(exportRoutes, { prefix: '/api/v1/comics', exports: createExportService({ db, storage, comics }) });
   await app.register(inviteRoutes, { prefix: '/api/v1/invites', comics });
   await app.register(mediaRoutes, { prefix: '/api/v1/media', media, maxUploadBytes: config.maxUploadBytes });

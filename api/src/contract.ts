@@ -156,7 +156,7 @@ export const comicDescription = z.string().trim().max(5000, 'A description has a
 
 export const createComicBody = z.object({ title: comicTitle, description: comicDescription.optional() }).strict();
 export const updateComicBody = z
-  .object({ title: comicTitle.optional(), description: comicDescription.nullable().optional(), privacy: privacy.optional() })
+  .object({ title: comicTitle.optional(), description: comicDescription.nullable().optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'Nothing to change');
 export const addMemberBody = z.object({ username, role: grantableComicRole }).strict();
@@ -187,7 +187,93 @@ export const comicSummary = z.object({
 });
 export type ComicSummary = z.infer<typeof comicSummary>;
 
-export const comicDetail = comicSummary.extend({ panels: z.unknown() });
+// ---- publishing and reading --------------------------------------------------------------------------------
+
+/** Who may read a published comic: anyone who finds it (public, listed in the gallery) or anyone with the link. */
+export const visibility = z.enum(['public', 'unlisted']);
+export type Visibility = z.infer<typeof visibility>;
+export const altText = z.string().trim().max(1000, 'An alt text has at most 1000 characters');
+export const publishBody = z
+  .object({
+    visibility,
+    /** The page shown as the cover; the first when not given. */
+    coverPageIndex: z.number().int().min(0).max(999).optional(),
+    /** The author's alt text per panel id; an empty one removes it (the prompt is used again). */
+    altTexts: z.record(z.string().min(1).max(128), altText).optional(),
+  })
+  .strict();
+/** Widths the reader's images are served at (srcset): a fixed few, so that each is rendered once and cached. */
+export const readerImageWidth = z.enum(['480', '800', '1200', '1600']);
+export const READER_IMAGE_WIDTHS = readerImageWidth.options.map(Number);
+export const readerImageParams = z
+  .object({ id: uuid, snapshotId: uuid, image: z.string().regex(/^(cover|page-\d{1,3})$/, 'cover or page-<n>') })
+  .strict();
+export const readerImageQuery = z.object({ w: readerImageWidth.optional() }).strict();
+
+export const publication = z.object({
+  visibility,
+  publishedAt: z.string(),
+  /** The reader's address, with the title's slug. */
+  readerUrl: z.string(),
+  /** The canvas changed since the published version was taken: readers still see the older one. */
+  hasUnpublishedChanges: z.boolean(),
+});
+export type Publication = z.infer<typeof publication>;
+
+/** A box as fractions of its page image: 0..1 from its left and top edges (may reach past them). */
+const fractionBox = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
+export const readerImage = z.object({
+  /** Served at 1200 pixels wide (or less when the image is smaller); `srcset` lists the other widths. */
+  url: z.string(),
+  srcset: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+export const readerLettering = fractionBox.extend({
+  id: z.string(),
+  kind: z.enum(['speech', 'thought', 'shout', 'caption']),
+  /** Where the bubble's tail points, as fractions of the page; null for captions. */
+  tail: z.object({ x: z.number(), y: z.number() }).nullable(),
+  /** Plain text, lines separated by \n: show it as text, never as markup. */
+  text: z.string(),
+  font: z.string(),
+  size: z.string(),
+  align: z.string(),
+  color: z.string(),
+});
+export const readerPanel = fractionBox.extend({
+  id: z.string(),
+  /** The author's alt text, or else the prompt that drew the picture, or else a plain description. */
+  alt: z.string(),
+  /** In reading order. */
+  lettering: z.array(readerLettering),
+});
+export const readerPage = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Rendered without lettering: the reader lays the text over it. */
+  image: readerImage,
+  /** In reading order (rows top to bottom, left to right): the guided view steps through them. */
+  panels: z.array(readerPanel),
+});
+export const readerComic = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  author: z.object({ username: z.string() }),
+  visibility,
+  publishedAt: z.string(),
+  readCount: z.number().int(),
+  cover: readerImage,
+  pages: z.array(readerPage),
+});
+export type ReaderComic = z.infer<typeof readerComic>;
+export type ReaderPage = z.infer<typeof readerPage>;
+export type ReaderPanel = z.infer<typeof readerPanel>;
+export type ReaderLettering = z.infer<typeof readerLettering>;
+
+export const comicDetail = comicSummary.extend({ panels: z.unknown(), publication: publication.nullable() });
 export type ComicDetail = z.infer<typeof comicDetail>;
 
 export const comicMember = z.object({ userId: z.string(), username: z.string(), role: comicRole, addedAt: z.string() });

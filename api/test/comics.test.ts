@@ -65,14 +65,14 @@ describe('comics', () => {
     expect((await call(viewer, 'GET', `/comics/${comic.id}`)).json().data.myRole).toBe('viewer');
   });
 
-  it('lets editors rename but only the owner change privacy; viewers change nothing', async () => {
+  it('lets editors rename; viewers change nothing; privacy follows publishing only', async () => {
     const comic = await newComic();
     expect((await call(editor, 'PATCH', `/comics/${comic.id}`, { title: 'Storm Warning' })).json().data.title).toBe('Storm Warning');
-    expect((await call(editor, 'PATCH', `/comics/${comic.id}`, { privacy: 'public' })).statusCode).toBe(403);
     expect((await call(viewer, 'PATCH', `/comics/${comic.id}`, { title: 'Mine now' })).statusCode).toBe(403);
     expect((await call(stranger, 'PATCH', `/comics/${comic.id}`, { title: 'Mine now' })).statusCode).toBe(404);
-    expect((await call(owner, 'PATCH', `/comics/${comic.id}`, { privacy: 'unlisted' })).json().data.privacy).toBe('unlisted');
-    expect((await call(owner, 'GET', `/comics/${comic.id}`)).json().data.title).toBe('Storm Warning');
+    // Who may read a comic is chosen by publishing it (publishing.test.ts), not by editing it.
+    expect((await call(owner, 'PATCH', `/comics/${comic.id}`, { privacy: 'unlisted' })).statusCode).toBe(400);
+    expect((await call(owner, 'GET', `/comics/${comic.id}`)).json().data).toMatchObject({ title: 'Storm Warning', privacy: 'private', publication: null });
   });
 
   it('refuses an empty title and creates nothing', async () => {

@@ -44,8 +44,10 @@ export interface PublishedSnapshot {
   /** One image per page of the summary, rendered without lettering (readers lay the real text over it). */
   pages: PublishedImage[];
   cover: PublishedImage & { pageIndex: number };
-  /** Alt text per panel id: the author's, or else the prompt that drew the panel's picture. */
+  /** The author's alt text per panel id. */
   altTexts: Record<string, string>;
+  /** Per panel id, the prompt that drew its top picture, at publish time: the alt text when the author gave none. */
+  prompts: Record<string, string>;
   slug: string;
 }
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();

@@ -16,6 +16,8 @@ import {
   memberParams,
   ok,
   okPage,
+  publication,
+  publishBody,
   updateComicBody,
   updateMemberBody,
   uuidParams,
@@ -24,6 +26,7 @@ import { unauthenticated } from '../errors.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { CollabTokens } from '../services/collab-tokens.ts';
 import type { ComicService } from '../services/comics.ts';
+import type { PublishingService } from '../services/publishing.ts';
 
 const tags = ['comics'];
 const empty = ok(z.object({}));
@@ -33,7 +36,10 @@ function dates<T extends Record<string, unknown>>(row: T): { [K in keyof T]: T[K
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) as never;
 }
 
-export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTokens: CollabTokens }> = async (app, { comics, collabTokens }) => {
+export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTokens: CollabTokens; publishing: PublishingService }> = async (
+  app,
+  { comics, collabTokens, publishing },
+) => {
   app.get(
     '/',
     { config: { permission: 'comics:create' }, schema: { tags, summary: 'My comics, most recently changed first', querystring: comicsQuery, response: { 200: okPage(comicSummary) } } },
@@ -69,6 +75,31 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
     { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Delete a comic (owner)', params: uuidParams, response: { 200: empty } } },
     async (request) => {
       await comics.remove(requireAuth(request), request.params.id);
+      return { success: true as const, data: {} };
+    },
+  );
+
+  app.post(
+    '/:id/publish',
+    {
+      config: { permission: 'content:publish', comicRole: 'owner' },
+      schema: {
+        tags,
+        summary: 'Publish the comic as it is now, or update the published version (owner)',
+        description: 'Snapshots the summary, renders each page (without lettering) and a cover: later edits reach readers only when published again.',
+        params: uuidParams,
+        body: publishBody,
+        response: { 200: ok(publication) },
+      },
+    },
+    async (request) => ({ success: true as const, data: await publishing.publish(requireAuth(request), request.params.id, request.body) }),
+  );
+
+  app.post(
+    '/:id/unpublish',
+    { config: { permission: 'content:publish', comicRole: 'owner' }, schema: { tags, summary: 'Take the comic away from readers (owner)', params: uuidParams, response: { 200: empty } } },
+    async (request) => {
+      await publishing.unpublish(requireAuth(request), request.params.id);
       return { success: true as const, data: {} };
     },
   );

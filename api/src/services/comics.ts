@@ -5,6 +5,7 @@ import type { ComicRole } from '../contract.ts';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
+import { publicationOf } from './publishing.ts';
 import type { Auth } from './sessions.ts';
 
 const { comicInvites, comicMembers, comics, users } = schema;
@@ -56,10 +57,15 @@ export function createComicService(deps: ComicServiceDeps) {
     return role;
   }
 
-  async function findComic(comicId: string) {
-    const [comic] = await db.select({ ...comicColumns, panels: comics.panels }).from(comics).where(eq(comics.id, comicId));
+  /** The comic's detail: its members see the live summary, anyone else (reading it published) the published one. */
+  async function findComic(comicId: string, member: boolean) {
+    const [comic] = await db
+      .select({ ...comicColumns, panels: comics.panels, publishedAt: comics.publishedAt, publishedFrom: comics.publishedFrom, publishedSnapshot: comics.publishedSnapshot })
+      .from(comics)
+      .where(eq(comics.id, comicId));
     if (!comic) throw notFound('Comic');
-    return comic;
+    const { publishedSnapshot, panels, ...detail } = comic;
+    return { ...detail, panels: member ? panels : (publishedSnapshot?.summary ?? null), publication: publicationOf(comic, deps.publicUrl) };
   }
 
   return {
@@ -95,25 +101,24 @@ export function createComicService(deps: ComicServiceDeps) {
 
     /** A comic for its members; a published, non-private one for anyone. */
     async get(actor: Auth | null, comicId: string) {
-      const comic = await findComic(comicId);
       const myRole = actor ? await roleOf(actor.user.id, comicId) : null;
-      if (!myRole && !(comic.isPublished && comic.privacy !== 'private')) throw notFound('Comic');
+      const comic = await findComic(comicId, myRole !== null);
+      if (!myRole && !comic.publication) throw notFound('Comic');
       return { ...comic, myRole };
     },
 
-    async update(actor: Auth, comicId: string, change: { title?: string | undefined; description?: string | null | undefined; privacy?: 'public' | 'unlisted' | 'private' | undefined }) {
-      // Editors may retitle and describe; who may see the comic is the owner's call.
-      await requireRole(actor, comicId, change.privacy ? 'owner' : 'editor');
+    /** Editors may retitle and describe; who may read the comic is decided by publishing it (the owner). */
+    async update(actor: Auth, comicId: string, change: { title?: string | undefined; description?: string | null | undefined }) {
+      await requireRole(actor, comicId, 'editor');
       await db
         .update(comics)
         .set({
           ...(change.title !== undefined && { title: change.title }),
           ...(change.description !== undefined && { description: change.description }),
-          ...(change.privacy !== undefined && { privacy: change.privacy }),
           updatedAt: new Date(),
         })
         .where(eq(comics.id, comicId));
-      return { ...(await findComic(comicId)), myRole: await roleOf(actor.user.id, comicId) };
+      return { ...(await findComic(comicId, true)), myRole: await roleOf(actor.user.id, comicId) };
     },
 
     async remove(actor: Auth, comicId: string): Promise<void> {

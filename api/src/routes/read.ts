@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ok, readerComic, readerImageParams, readerImageQuery, uuidParams } from '../contract.ts';
+import type { PublishingService } from '../services/publishing.ts';
+
+const tags = ['read'];
+
+/**
+ * The reader's side of a published comic, for anyone who may read (signed out too): its data, its images,
+ * and a read counter. Unpublished and private comics answer 404 like comics that do not exist.
+ */
+export const readRoutes: FastifyPluginAsyncZod<{ publishing: PublishingService }> = async (app, { publishing }) => {
+  app.get(
+    '/:id',
+    {
+      config: { permission: 'comics:read' },
+      schema: { tags, summary: 'A published comic as readers see it (the published snapshot)', params: uuidParams, response: { 200: ok(readerComic) } },
+    },
+    async (request) => ({ success: true as const, data: await publishing.read(request.params.id) }),
+  );
+
+  app.post(
+    '/:id/view',
+    {
+      config: { permission: 'comics:read' },
+      schema: {
+        tags,
+        summary: 'Count one read of a published comic (the reader calls it once per visit; who read is not kept)',
+        params: uuidParams,
+        response: { 200: ok(z.object({ readCount: z.number().int() })) },
+      },
+    },
+    async (request) => ({ success: true as const, data: { readCount: await publishing.countRead(request.params.id) } }),
+  );
+
+  app.get(
+    '/:id/images/:snapshotId/:image',
+    {
+      config: { permission: 'comics:read' },
+      schema: { tags, summary: "A published page image or cover as WebP, at one of the reader's widths", params: readerImageParams, querystring: readerImageQuery },
+    },
+    async (request, reply) => {
+      const { id, snapshotId, image } = request.params;
+      const webp = await publishing.image(id, snapshotId, image, Number(request.query.w ?? 1200));
+      // The snapshot id in the address changes with each publication; a modest max-age lets moderation
+      // (hiding a comic) and unpublishing take effect in caches within the hour.
+      return reply.type('image/webp').header('cache-control', 'public, max-age=3600').send(webp);
+    },
+  );
+};

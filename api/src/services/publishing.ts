@@ -1,0 +1,331 @@
+// Publishing: the owner takes a snapshot of what readers see (the summary, each page rendered without lettering,
+// a cover, alt texts), and anyone reads that snapshot until the owner publishes again or unpublishes: later
+// edits on the canvas never reach readers by themselves.
+import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import sharp from 'sharp';
+import type { ComicSummary, Database, PageSummary, PanelSummary, PublishedImage, PublishedSnapshot } from '@inkwell/db';
+import { schema } from '@inkwell/db';
+import type { ObjectStorage } from '@inkwell/storage';
+import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import type { ComicService } from './comics.ts';
+import { pageArea, renderPage } from './page-render.ts';
+import type { Auth } from './sessions.ts';
+
+const { comicMembers, comics, media, users } = schema;
+
+/** Page images are stored this wide: the largest width readers are served. */
+const PAGE_WIDTH = 1600;
+const COVER_WIDTH = 1200;
+/** What `url` serves when no width is asked for. */
+const DEFAULT_WIDTH = 1200;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface PublishInput {
+  visibility: Visibility;
+  coverPageIndex?: number | undefined;
+  altTexts?: Record<string, string> | undefined;
+}
+
+/** The columns a comic's publication is told from. */
+export interface PublicationColumns {
+  id: string;
+  isPublished: boolean;
+  privacy: string;
+  updatedAt: Date;
+  publishedAt: Date | null;
+  publishedFrom: Date | null;
+  publishedSnapshot: PublishedSnapshot | null;
+}
+
+/** What the comic's detail says about its publication; null while unpublished. */
+export function publicationOf(comic: PublicationColumns, publicUrl: string) {
+  const snapshot = comic.publishedSnapshot;
+  if (!comic.isPublished || !snapshot || !comic.publishedAt || comic.privacy === 'private') return null;
+  return {
+    visibility: comic.privacy as Visibility,
+    publishedAt: comic.publishedAt.toISOString(),
+    readerUrl: `${publicUrl}/read/${comic.id}/${snapshot.slug}`,
+    hasUnpublishedChanges: comic.updatedAt.getTime() > (comic.publishedFrom?.getTime() ?? 0),
+  };
+}
+
+/**
+ * `comics.panels` as the current contract, whatever wrote it: rows from before pages had bounds and panels had
+ * art and lettering (or the empty `[]` of a comic never opened) read as what can be derived from them.
+ */
+export function normalizeSummary(value: unknown): ComicSummary {
+  const pages = (value as { pages?: unknown } | null)?.pages;
+  if (!Array.isArray(pages)) return { pages: [] };
+  return {
+    pages: (pages as Partial<PageSummary>[]).map((page, n) => ({
+      id: String(page.id ?? `page:${n}`),
+      name: String(page.name ?? `Page ${n + 1}`),
+      bounds: page.bounds ?? null,
+      panels: (page.panels ?? []).map((panel: Partial<PanelSummary> & Pick<PanelSummary, 'id' | 'x' | 'y' | 'w' | 'h'>) => {
+        const images = panel.images ?? [];
+        const box = { x: panel.x, y: panel.y, w: panel.w, h: panel.h };
+        // An older summary knows only which pictures a panel holds: each then fills its panel.
+        return { ...panel, images, text: panel.text ?? [], art: panel.art ?? images.map((mediaId) => ({ mediaId, ...box })), lettering: panel.lettering ?? [] };
+      }),
+    })),
+  };
+}
+
+/** A readable piece of the title for the reader's address: `/read/<id>/<slug>`. */
+export function slugOf(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return slug || 'comic';
+}
+
+export function createPublishingService(deps: {
+  db: Database;
+  storage: ObjectStorage;
+  comics: Pick<ComicService, 'requireRole'>;
+  publicUrl: string;
+  onCleanupError(err: unknown): void;
+}) {
+  const { db, storage, publicUrl } = deps;
+
+  const snapshotColumns = {
+    id: comics.id,
+    isPublished: comics.isPublished,
+    privacy: comics.privacy,
+    updatedAt: comics.updatedAt,
+    publishedAt: comics.publishedAt,
+    publishedFrom: comics.publishedFrom,
+    publishedSnapshot: comics.publishedSnapshot,
+    readCount: comics.readCount,
+  };
+
+  /** The published snapshot readers may see: 404 for a comic that is unpublished, private or gone. */
+  async function readable(comicId: string) {
+    const [row] = await db
+      .select(snapshotColumns)
+      .from(comics)
+      .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private')));
+    if (!row?.publishedSnapshot || !row.publishedAt) throw notFound('Comic');
+    return { ...row, publishedSnapshot: row.publishedSnapshot, publishedAt: row.publishedAt };
+  }
+
+  /**
+   * The pictures the summary names that this comic may show: public ones, ones uploaded into it, and its
+   * members' own. Someone else's private picture, named by an edited document, is never rendered.
+   */
+  async function picturesOf(comicId: string, summary: ComicSummary) {
+    const ids = [...new Set(summary.pages.flatMap((p) => p.panels.flatMap((panel) => panel.art.map((a) => a.mediaId))))].filter((id) => UUID.test(id));
+    if (ids.length === 0) return new Map<string, { storagePath: string; prompt: string | null }>();
+    const members = db.select({ id: comicMembers.userId }).from(comicMembers).where(eq(comicMembers.comicId, comicId));
+    const rows = await db
+      .select({ id: media.id, storagePath: media.storagePath, prompt: sql<string | null>`${media.metadata}->>'prompt'` })
+      .from(media)
+      .where(and(inArray(media.id, ids), or(ne(media.privacy, 'private'), eq(media.comicId, comicId), inArray(media.userId, members))));
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  async function bytesOf(key: string): Promise<Buffer | null> {
+    const object = await storage.get(key);
+    return object ? buffer(object.body) : null;
+  }
+
+  async function storeImage(key: string, png: Buffer): Promise<PublishedImage> {
+    await storage.put(key, png, 'image/png');
+    const { width = 1, height = 1 } = await sharp(png).metadata();
+    return { key, width, height };
+  }
+
+  /** The snapshot's images and their resized copies: after a newer snapshot replaced it, or unpublishing. */
+  async function removeImages(snapshot: PublishedSnapshot): Promise<void> {
+    const images = [...snapshot.pages, snapshot.cover];
+    const keys = images.flatMap((image) => [image.key, ...READER_IMAGE_WIDTHS.map((w) => resizedKey(image, w))]);
+    await Promise.all(keys.map((key) => storage.delete(key).catch(deps.onCleanupError)));
+  }
+
+  return {
+    async publish(actor: Auth, comicId: string, input: PublishInput) {
+      await deps.comics.requireRole(actor, comicId, 'owner');
+      const [comic] = await db
+        .select({ ...snapshotColumns, title: comics.title, description: comics.description, panels: comics.panels, author: users.username })
+        .from(comics)
+        .innerJoin(users, eq(users.id, comics.userId))
+        .where(eq(comics.id, comicId));
+      if (!comic) throw notFound('Comic');
+      const summary = normalizeSummary(comic.panels);
+      if (summary.pages.length === 0) throw conflict('nothing_to_publish', 'Add a page before publishing');
+      const coverPageIndex = input.coverPageIndex ?? 0;
+      const coverPage = summary.pages[coverPageIndex];
+      if (!coverPage) throw badRequest('invalid_cover', `The comic has ${summary.pages.length} pages: there is no page ${coverPageIndex + 1}`);
+      const panels = summary.pages.flatMap((page) => page.panels);
+      const unknown = Object.keys(input.altTexts ?? {}).filter((id) => !panels.some((panel) => panel.id === id));
+      if (unknown.length > 0) throw badRequest('unknown_panel', 'Alt text was given for panels the comic does not have', { panels: unknown });
+
+      // The author's alt texts carry over from the last publication; an empty one given now removes it.
+      const merged = { ...comic.publishedSnapshot?.altTexts, ...input.altTexts };
+      const altTexts = Object.fromEntries(Object.entries(merged).filter(([id, text]) => text && panels.some((panel) => panel.id === id)));
+      const pictures = await picturesOf(comicId, summary);
+      const prompts = Object.fromEntries(
+        panels.flatMap((panel) => {
+          const prompt = pictures.get(panel.art.at(-1)?.mediaId ?? '')?.prompt;
+          return prompt ? [[panel.id, prompt]] : [];
+        }),
+      );
+      const loadMedia = async (mediaId: string) => {
+        const picture = pictures.get(mediaId);
+        return picture ? bytesOf(picture.storagePath) : null;
+      };
+
+      const snapshotId = randomUUID();
+      const prefix = `published/${comicId}/${snapshotId}`;
+      const pages: PublishedImage[] = [];
+      for (const [n, page] of summary.pages.entries()) {
+        // Without lettering: the reader lays the real, selectable text over the picture.
+        pages.push(await storeImage(`${prefix}/page-${n}.png`, await renderPage(page, { width: PAGE_WIDTH, lettering: false, loadMedia })));
+      }
+      // The cover stands alone (link previews, the gallery), so it carries its lettering.
+      const cover = await storeImage(`${prefix}/cover.png`, await renderPage(coverPage, { width: COVER_WIDTH, lettering: true, loadMedia }));
+      const snapshot: PublishedSnapshot = {
+        id: snapshotId,
+        title: comic.title,
+        description: comic.description,
+        author: comic.author,
+        summary,
+        pages,
+        cover: { ...cover, pageIndex: coverPageIndex },
+        altTexts,
+        prompts,
+        slug: slugOf(comic.title),
+      };
+      const [published] = await db
+        .update(comics)
+        // The first publication's date stays: updating a published comic does not make it new again.
+        .set({ isPublished: true, privacy: input.visibility, publishedAt: comic.publishedAt ?? new Date(), publishedFrom: comic.updatedAt, publishedSnapshot: snapshot })
+        .where(eq(comics.id, comicId))
+        .returning(snapshotColumns);
+      if (!published) {
+        await removeImages(snapshot);
+        throw notFound('Comic');
+      }
+      if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
+      return publicationOf(published, publicUrl)!;
+    },
+
+    async unpublish(actor: Auth, comicId: string): Promise<void> {
+      await deps.comics.requireRole(actor, comicId, 'owner');
+      const [before] = await db.select({ snapshot: comics.publishedSnapshot }).from(comics).where(eq(comics.id, comicId));
+      await db
+        .update(comics)
+        .set({ isPublished: false, privacy: 'private', publishedAt: null, publishedFrom: null, publishedSnapshot: null })
+        .where(eq(comics.id, comicId));
+      if (before?.snapshot) await removeImages(before.snapshot);
+    },
+
+    /** The published comic as the reader shows it: boxes as fractions of their page image, text as text. */
+    async read(comicId: string): Promise<ReaderComic> {
+      const comic = await readable(comicId);
+      const snapshot = comic.publishedSnapshot;
+      const imageUrl = (name: string, image: PublishedImage) => {
+        const base = `/api/v1/read/${comicId}/images/${snapshot.id}/${name}`;
+        const widths = READER_IMAGE_WIDTHS.filter((w) => w <= image.width);
+        return {
+          url: `${base}?w=${Math.min(DEFAULT_WIDTH, ...widths.slice(-1))}`,
+          srcset: (widths.length > 0 ? widths : [READER_IMAGE_WIDTHS[0]!]).map((w) => `${base}?w=${w} ${w}w`).join(', '),
+          width: image.width,
+          height: image.height,
+        };
+      };
+      let panelNumber = 0;
+      return {
+        id: comicId,
+        slug: snapshot.slug,
+        title: snapshot.title,
+        description: snapshot.description,
+        author: { username: snapshot.author },
+        visibility: comic.privacy as Visibility,
+        publishedAt: comic.publishedAt.toISOString(),
+        readCount: comic.readCount,
+        cover: imageUrl('cover', snapshot.cover),
+        pages: snapshot.summary.pages.map((page, n) => {
+          const area = pageArea(page);
+          const fx = (x: number) => round((x - area.x) / area.w);
+          const fy = (y: number) => round((y - area.y) / area.h);
+          const box = (b: { x: number; y: number; w: number; h: number }) => ({ x: fx(b.x), y: fy(b.y), w: round(b.w / area.w), h: round(b.h / area.h) });
+          return {
+            id: page.id,
+            name: page.name,
+            image: imageUrl(`page-${n}`, snapshot.pages[n]!),
+            panels: page.panels.map((panel) => {
+              panelNumber++;
+              const alt = snapshot.altTexts[panel.id] ?? snapshot.prompts[panel.id] ?? `Panel ${panelNumber}${panel.text.length > 0 ? `: ${panel.text.join(' ')}` : ''}`;
+              return {
+                id: panel.id,
+                ...box(panel),
+                alt,
+                lettering: panel.lettering.map((l) => ({
+                  id: l.id,
+                  kind: l.kind,
+                  ...box(l),
+                  tail: l.tail && { x: fx(l.tail.x), y: fy(l.tail.y) },
+                  text: l.text,
+                  font: l.font,
+                  size: l.size,
+                  align: l.align,
+                  color: l.color,
+                })),
+              };
+            }),
+          };
+        }),
+      };
+    },
+
+    /**
+     * A published page image or cover, `width` pixels wide (or its own width when smaller) as WebP. Each width
+     * is resized once and kept beside the original. `snapshotId` must be the current one: an older
+     * publication's images are gone with it.
+     */
+    async image(comicId: string, snapshotId: string, name: string, width: number): Promise<Buffer> {
+      const { publishedSnapshot: snapshot } = await readable(comicId);
+      const original = snapshot.id !== snapshotId ? undefined : name === 'cover' ? snapshot.cover : snapshot.pages[Number(name.slice('page-'.length))];
+      if (!original) throw notFound('Image');
+      const w = Math.min(width, original.width);
+      const key = resizedKey(original, w);
+      const cached = await bytesOf(key);
+      if (cached) return cached;
+      const png = await bytesOf(original.key);
+      if (!png) throw notFound('Image');
+      const webp = await sharp(png).resize({ width: w, withoutEnlargement: true }).webp({ quality: 82 }).toBuffer();
+      await storage.put(key, webp, 'image/webp');
+      return webp;
+    },
+
+    /** Counts one read of a published comic; who read is not kept. */
+    async countRead(comicId: string): Promise<number> {
+      const [row] = await db
+        .update(comics)
+        .set({ readCount: sql`${comics.readCount} + 1` })
+        .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private')))
+        .returning({ readCount: comics.readCount });
+      if (!row) throw notFound('Comic');
+      return row.readCount;
+    },
+  };
+}
+
+export type PublishingService = ReturnType<typeof createPublishingService>;
+
+function resizedKey(image: PublishedImage, width: number): string {
+  return `${image.key}.w${width}.webp`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100_000) / 100_000 + 0;
+}
