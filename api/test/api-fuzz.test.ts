@@ -12,6 +12,7 @@ import { changedTables, dbState } from './db-state.ts';
 import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
 import { type ValidInput, malformedRequests, seededRandom } from './malformed-requests.ts';
 import { type Operation, apiOperations, operationName } from './openapi.ts';
+import { publishedComic } from './published.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_203);
 
@@ -38,6 +39,7 @@ beforeAll(async () => {
   const form = multipartFile(png, 'fixture.png');
   const media = (await t.app.inject({ method: 'POST', url: '/api/v1/media', payload: form.payload, headers: { ...form.headers, cookie: caller.cookie } })).json().data;
   const otherSession = sessionIdOf(await login(t.app, caller.username, caller.password));
+  const published = await publishedComic(t, caller);
 
   // Real things for the path to name, so that a request that got through would change something.
   const ids: [prefix: string, params: Record<string, string>][] = [
@@ -45,6 +47,7 @@ beforeAll(async () => {
     ['/api/v1/auth/sessions/{id}', { id: otherSession }],
     ['/api/v1/admin/users/{id}', { id: member.id }],
     ['/api/v1/media/{id}', { id: media.id }],
+    ['/api/v1/read/{id}', { ...published, image: 'cover' }],
   ];
   // The caller's own credentials: a sign-in that gets through succeeds, rather than recording a failed attempt.
   const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer' };
