@@ -16,6 +16,9 @@ const { comicMembers, comics, media, users } = schema;
 /** Page images are this wide in every export (twice a typical page's canvas width, for print). */
 export const EXPORT_WIDTH = 1600;
 
+/** Pages drawn at once by this process, across all exports. */
+const RENDERS_AT_ONCE = 2;
+
 export type ExportFormat = 'pdf' | 'cbz' | 'png';
 
 export interface ExportFile {
@@ -59,6 +62,24 @@ export function summaryPages(stored: unknown): PageSummary[] {
   }));
 }
 
+/** Runs at most `limit` tasks at a time; the others wait their turn, first come first served. */
+function createLimiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next in line, or is freed.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 export function createExportService(deps: { db: Database; storage: ObjectStorage; comics: Pick<ComicService, 'roleOf'> }) {
   const { db, storage } = deps;
 
@@ -89,24 +110,20 @@ export function createExportService(deps: { db: Database; storage: ObjectStorage
    * A picture's bytes for this comic's pages: one uploaded into the comic, one that is not private, or one
    * that belongs to a member (who placed it). Anything else, or gone, draws as an empty panel.
    */
-  function mediaLoader(comicId: string) {
-    const cache = new Map<string, Promise<Buffer | null>>();
-    const load = async (mediaId: string): Promise<Buffer | null> => {
-      if (!UUID.test(mediaId)) return null;
-      const members = db.select({ userId: comicMembers.userId }).from(comicMembers).where(eq(comicMembers.comicId, comicId));
-      const [row] = await db
-        .select({ storagePath: media.storagePath })
-        .from(media)
-        .where(and(eq(media.id, mediaId), or(eq(media.comicId, comicId), ne(media.privacy, 'private'), inArray(media.userId, members))));
-      const object = row && (await storage.get(row.storagePath));
-      return object ? Buffer.concat(await object.body.toArray()) : null;
-    };
-    return (mediaId: string) => {
-      let bytes = cache.get(mediaId);
-      if (!bytes) cache.set(mediaId, (bytes = load(mediaId)));
-      return bytes;
-    };
+  async function loadMedia(comicId: string, mediaId: string): Promise<Buffer | null> {
+    if (!UUID.test(mediaId)) return null;
+    const members = db.select({ userId: comicMembers.userId }).from(comicMembers).where(eq(comicMembers.comicId, comicId));
+    const [row] = await db
+      .select({ storagePath: media.storagePath })
+      .from(media)
+      .where(and(eq(media.id, mediaId), or(eq(media.comicId, comicId), ne(media.privacy, 'private'), inArray(media.userId, members))));
+    const object = row && (await storage.get(row.storagePath));
+    return object ? Buffer.concat(await object.body.toArray()) : null;
   }
+
+  // Drawing a page takes a core for a while: a few at a time, however many exports run, so that a burst of
+  // exports slows down exports rather than every other request.
+  const drawing = createLimiter(RENDERS_AT_ONCE);
 
   return {
     async export(actor: Auth | null, comicId: string, format: ExportFormat, pageNumber: number): Promise<ExportFile> {
@@ -114,8 +131,8 @@ export function createExportService(deps: { db: Database; storage: ObjectStorage
       // A comic never stored from the canvas yet has one blank page there: so it has here.
       const stored = summaryPages(comic.summary);
       const pages = stored.length > 0 ? stored : [{ id: 'page', name: 'Page 1', bounds: null, panels: [] }];
-      const loadMedia = mediaLoader(comicId);
-      const render = (page: PageSummary, lettering: boolean) => renderPage(page, { width: EXPORT_WIDTH, lettering, loadMedia });
+      const render = (page: PageSummary, lettering: boolean) =>
+        drawing(() => renderPage(page, { width: EXPORT_WIDTH, lettering, loadMedia: (mediaId) => loadMedia(comicId, mediaId) }));
       const file = (body: Readable | Buffer, suffix = '') => ({ filename: exportFilename(comic.title + suffix, format), contentType: CONTENT_TYPES[format], body });
       if (format === 'png') {
         const page = pages[pageNumber - 1];
