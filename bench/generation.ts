@@ -7,6 +7,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { getIndices } from '@tldraw/utils';
 import { eq } from 'drizzle-orm';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -100,11 +101,13 @@ async function overhead(cookie: string, concurrent: number, rounds: number, exec
   await tab.synced;
   // A page of panels, the way the canvas makes one.
   const records = tab.doc.getMap('records');
+  // Real fractional index keys: the collab-server refuses a shape whose index is not one ("a10" is not).
+  const indices = getIndices(concurrent * rounds);
   tab.doc.transact(() => {
     records.set('page:bench', { id: 'page:bench', typeName: 'page', name: 'Bench', index: 'a1', meta: {} });
     for (let i = 0; i < concurrent * rounds; i++) {
       records.set(`shape:p${i}`, {
-        id: `shape:p${i}`, typeName: 'shape', type: 'comic-panel', x: i * 10, y: 0, rotation: 0, index: `a${i + 1}`, parentId: 'page:bench',
+        id: `shape:p${i}`, typeName: 'shape', type: 'comic-panel', x: i * 10, y: 0, rotation: 0, index: indices[i], parentId: 'page:bench',
         isLocked: false, opacity: 1, meta: {}, props: { w: 400, h: 300, generation: null },
       });
     }
