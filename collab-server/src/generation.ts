@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type * as Y from 'yjs';
 import {
   COMIC_EDITS_QUEUE,
+  COMIC_EDIT_APPLIED,
   type ComicEditJobData,
   GENERATION_QUEUE,
   type GenerationProgress,
@@ -43,7 +44,11 @@ export function createGeneration(deps: {
   // on every direct disconnect, one at a time, and the Redis extension holds such stores for a second).
   const open = new Map<string, { direct: ReturnType<Hocuspocus['openDirectConnection']>; users: number }>();
 
-  async function withDocument<T>(comicId: string, edit: (doc: Y.Doc) => T): Promise<T> {
+  /**
+   * Applies `edit` to the comic's document, then calls `applied` (the edit is then on its way to everyone who
+   * has the comic open), and resolves once the document is stored.
+   */
+  async function withDocument<T>(comicId: string, edit: (doc: Y.Doc) => T, applied: () => Promise<void>): Promise<T> {
     const name = documentNameOf(comicId);
     let entry = open.get(name);
     if (!entry) {
@@ -57,6 +62,10 @@ export function createGeneration(deps: {
       await direct.transact((doc) => {
         result = edit(doc);
       });
+      // Sent to this instance's connections now rather than at the end of the turn, before anyone hears that
+      // the edit was applied (the Redis extension publishes it to the other instances at the end of the turn).
+      direct.document?.flush();
+      await applied();
       // The job is done only when the edit is stored: nobody else holds it to send again.
       await deps.whenStored(name);
       return result;
@@ -68,7 +77,11 @@ export function createGeneration(deps: {
     }
   }
 
-  function apply(edit: ComicEditJobData): Promise<string> {
+  function apply(job: Job<ComicEditJobData>): Promise<string> {
+    const edit = job.data;
+    // Whoever waits for the edit (the gpu-worker, before it marks a panel job completed) hears it is in the
+    // panel as soon as it is, not once stored; durability stays with this job, completed only once stored.
+    const applied = () => job.updateProgress(COMIC_EDIT_APPLIED);
     return withDocument(edit.comicId, (doc) => {
       if (edit.kind === 'insert-image') {
         return insertImageIntoPanel(doc, {
@@ -91,15 +104,20 @@ export function createGeneration(deps: {
         ...(edit.message && { message: edit.message }),
       });
       return changed ? 'applied' : 'already-inserted';
-    });
+    }, applied);
   }
 
   // Each edit is applied by exactly one collab-server, in whichever instance takes it. Collaborators see an
   // edit as soon as it is applied; the job then waits for the store (the debounce), so many run at once.
-  const worker = new Worker<ComicEditJobData, string>(COMIC_EDITS_QUEUE, (job: Job<ComicEditJobData>) => apply(job.data), {
+  const worker = new Worker<ComicEditJobData, string>(COMIC_EDITS_QUEUE, apply, {
     connection: connection(),
     prefix,
     concurrency: 64,
+    // A collab-server that dies holding edits (applied, perhaps, but not stored, while their panel jobs read
+    // completed) loses its lock within 10 s, and the next check, every 5 s, hands them to another: within
+    // 15 s rather than up to a minute with BullMQ's defaults. Locks are renewed every 5 s while edits wait.
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
   });
   worker.on('failed', (job, error) => logger.warn('comic edit failed', { edit: job?.data.kind, comicId: job?.data.comicId, error: error.message }));
 

@@ -5,10 +5,12 @@ export { renderGraph } from './render.ts';
 export { publicCatalogue, type PublicWorkflow } from './public.ts';
 export {
   COMIC_EDITS_QUEUE,
+  COMIC_EDIT_APPLIED,
   COMIC_EDIT_OPTIONS,
   GENERATION_QUEUE,
   type ComicEditJobData,
   comicEditJobId,
+  isComicEditApplied,
   type PanelJobStatus,
   type PanelProgressMessage,
   type GenerationJobData,

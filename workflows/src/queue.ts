@@ -57,6 +57,16 @@ export function comicEditJobId(edit: ComicEditJobData): string {
   return edit.kind === 'insert-image' ? `insert-${edit.jobId}` : `generation-${edit.jobId}-${edit.status}`;
 }
 
+/**
+ * The progress a collab-server reports for a comic edit once the edit is in the comic's document, and so on
+ * its way to everyone who has the comic open. It completes the edit only once the document is stored: a
+ * collab-server that dies before leaves the edit to BullMQ, which hands it to another.
+ */
+export const COMIC_EDIT_APPLIED = { applied: true } as const;
+
+export const isComicEditApplied = (progress: unknown): boolean =>
+  typeof progress === 'object' && progress !== null && (progress as { applied?: unknown }).applied === true;
+
 export const COMIC_EDIT_OPTIONS = {
   attempts: 10,
   backoff: { type: 'exponential', delay: 1000 },
