@@ -220,6 +220,20 @@ export const publication = z.object({
 });
 export type Publication = z.infer<typeof publication>;
 
+/** What the Publish dialog needs: the current publication, and each panel's text, prompt and author's alt text. */
+export const publishDraft = z.object({
+  publication: publication.nullable(),
+  coverPageIndex: z.number().int(),
+  pages: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      panels: z.array(z.object({ id: z.string(), text: z.array(z.string()), prompt: z.string().nullable(), altText: z.string().nullable() })),
+    }),
+  ),
+});
+export type PublishDraft = z.infer<typeof publishDraft>;
+
 /** A box as fractions of its page image: 0..1 from its left and top edges (may reach past them). */
 const fractionBox = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
 export const readerImage = z.object({

@@ -157,6 +157,30 @@ describe('publishing', () => {
     expect((await call(null, 'GET', `/read/${comicId}`)).json().data.pages[0].panels[1].alt).toBe('Panel 2');
   });
 
+  it("tells the owner's Publish dialog each panel's text, prompt and alt text, and the publication", async () => {
+    const comicId = await newComic('Hello?');
+    const before = (await call(owner, 'GET', `/comics/${comicId}/publication`)).json().data;
+    expect(before).toEqual({
+      publication: null,
+      coverPageIndex: 0,
+      pages: [
+        {
+          id: 'page:one',
+          name: 'Page 1',
+          panels: [
+            { id: 'shape:left', text: ['Hello?', 'Night.'], prompt: 'a lighthouse in a storm', altText: null },
+            { id: 'shape:right', text: [], prompt: null, altText: null },
+          ],
+        },
+      ],
+    });
+    await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'unlisted', altTexts: { 'shape:right': 'Sky' } });
+    const after = (await call(owner, 'GET', `/comics/${comicId}/publication`)).json().data;
+    expect(after.publication).toMatchObject({ visibility: 'unlisted', hasUnpublishedChanges: false });
+    expect(after.pages[0].panels[1].altText).toBe('Sky');
+    expect((await call(members.get('editor')!, 'GET', `/comics/${comicId}/publication`)).statusCode).toBe(403);
+  });
+
   it('refuses what cannot be published: no pages, a cover page or a panel that does not exist', async () => {
     const empty = (await call(owner, 'POST', '/comics', { title: 'Empty' })).json().data.id;
     expect((await call(owner, 'POST', `/comics/${empty}/publish`, { visibility: 'public' })).json().error.code).toBe('nothing_to_publish');

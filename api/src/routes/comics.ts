@@ -18,6 +18,7 @@ import {
   okPage,
   publication,
   publishBody,
+  publishDraft,
   updateComicBody,
   updateMemberBody,
   uuidParams,
@@ -93,6 +94,15 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
       },
     },
     async (request) => ({ success: true as const, data: await publishing.publish(requireAuth(request), request.params.id, request.body) }),
+  );
+
+  app.get(
+    '/:id/publication',
+    {
+      config: { permission: 'content:publish', comicRole: 'owner' },
+      schema: { tags, summary: "The publication, and each panel's text, prompt and alt text, for the Publish dialog (owner)", params: uuidParams, response: { 200: ok(publishDraft) } },
+    },
+    async (request) => ({ success: true as const, data: await publishing.draft(requireAuth(request), request.params.id) }),
   );
 
   app.post(

@@ -143,6 +143,18 @@ export function createPublishingService(deps: {
     return { key, width, height };
   }
 
+  /** The owner's comic with its publication: the summary, and the snapshot's columns. */
+  async function ownComic(actor: Auth, comicId: string) {
+    await deps.comics.requireRole(actor, comicId, 'owner');
+    const [comic] = await db
+      .select({ ...snapshotColumns, title: comics.title, description: comics.description, panels: comics.panels, author: users.username })
+      .from(comics)
+      .innerJoin(users, eq(users.id, comics.userId))
+      .where(eq(comics.id, comicId));
+    if (!comic) throw notFound('Comic');
+    return comic;
+  }
+
   /** The snapshot's images and their resized copies: after a newer snapshot replaced it, or unpublishing. */
   async function removeImages(snapshot: PublishedSnapshot): Promise<void> {
     const images = [...snapshot.pages, snapshot.cover];
@@ -152,13 +164,7 @@ export function createPublishingService(deps: {
 
   return {
     async publish(actor: Auth, comicId: string, input: PublishInput) {
-      await deps.comics.requireRole(actor, comicId, 'owner');
-      const [comic] = await db
-        .select({ ...snapshotColumns, title: comics.title, description: comics.description, panels: comics.panels, author: users.username })
-        .from(comics)
-        .innerJoin(users, eq(users.id, comics.userId))
-        .where(eq(comics.id, comicId));
-      if (!comic) throw notFound('Comic');
+      const comic = await ownComic(actor, comicId);
       const summary = normalizeSummary(comic.panels);
       if (summary.pages.length === 0) throw conflict('nothing_to_publish', 'Add a page before publishing');
       const coverPageIndex = input.coverPageIndex ?? 0;
@@ -172,12 +178,7 @@ export function createPublishingService(deps: {
       const merged = { ...comic.publishedSnapshot?.altTexts, ...input.altTexts };
       const altTexts = Object.fromEntries(Object.entries(merged).filter(([id, text]) => text && panels.some((panel) => panel.id === id)));
       const pictures = await picturesOf(comicId, summary);
-      const prompts = Object.fromEntries(
-        panels.flatMap((panel) => {
-          const prompt = pictures.get(panel.art.at(-1)?.mediaId ?? '')?.prompt;
-          return prompt ? [[panel.id, prompt]] : [];
-        }),
-      );
+      const prompts = Object.fromEntries(panels.map((panel) => [panel.id, promptOf(panel, pictures)]).filter(([, prompt]) => prompt));
       const loadMedia = async (mediaId: string) => {
         const picture = pictures.get(mediaId);
         return picture ? bytesOf(picture.storagePath) : null;
@@ -216,6 +217,23 @@ export function createPublishingService(deps: {
       }
       if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
       return publicationOf(published, publicUrl)!;
+    },
+
+    /** What the Publish dialog shows the owner: the publication, and each panel's text, prompt and alt text. */
+    async draft(actor: Auth, comicId: string) {
+      const comic = await ownComic(actor, comicId);
+      const summary = normalizeSummary(comic.panels);
+      const pictures = await picturesOf(comicId, summary);
+      const snapshot = comic.publishedSnapshot;
+      return {
+        publication: publicationOf(comic, publicUrl),
+        coverPageIndex: snapshot?.cover.pageIndex ?? 0,
+        pages: summary.pages.map((page) => ({
+          id: page.id,
+          name: page.name,
+          panels: page.panels.map((panel) => ({ id: panel.id, text: panel.text, prompt: promptOf(panel, pictures), altText: snapshot?.altTexts[panel.id] ?? null })),
+        })),
+      };
     },
 
     async unpublish(actor: Auth, comicId: string): Promise<void> {
@@ -321,6 +339,11 @@ export function createPublishingService(deps: {
 }
 
 export type PublishingService = ReturnType<typeof createPublishingService>;
+
+/** The prompt that drew the panel's top picture, if a generation drew it. */
+function promptOf(panel: PanelSummary, pictures: Map<string, { prompt: string | null }>): string | null {
+  return pictures.get(panel.art.at(-1)?.mediaId ?? '')?.prompt ?? null;
+}
 
 function resizedKey(image: PublishedImage, width: number): string {
   return `${image.key}.w${width}.webp`;
