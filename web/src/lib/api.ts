@@ -15,6 +15,8 @@ import type {
   MediaItem,
   OutboxMessage,
   Pagination,
+  Publication,
+  PublishDraft,
   RoleInfo,
   SessionInfo,
   addMemberBody,
@@ -25,6 +27,7 @@ import type {
   loginBody,
   passwordResetBody,
   passwordResetRequestBody,
+  publishBody,
   registerBody,
   updateComicBody,
   verifyEmailBody,
@@ -172,6 +175,11 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       createInvite: (id: string, body: z.input<typeof createInviteBody>) => data<ComicInvite>('POST', `${comic(id)}/invites`, body),
       revokeInvite: (id: string, inviteId: string) => data<unknown>('DELETE', `${comic(id)}/invites/${encodeURIComponent(inviteId)}`),
       acceptInvite: (token: string) => data<{ comicId: string; role: string }>('POST', 'invites/accept', { token }),
+      /** The owner's view for the Publish dialog: the publication and each panel's text, prompt and alt text. */
+      publication: (id: string) => data<PublishDraft>('GET', `${comic(id)}/publication`),
+      /** Publishes the comic as it is now (or updates the published version). */
+      publish: (id: string, body: z.input<typeof publishBody>) => data<Publication>('POST', `${comic(id)}/publish`, body),
+      unpublish: (id: string) => data<unknown>('POST', `${comic(id)}/unpublish`),
     },
     media: {
       /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
