@@ -109,6 +109,26 @@ export interface LaidText {
 }
 
 const widthOf = (font: fontkit.Font, text: string, fontSize: number) => (font.layout(text).advanceWidth * fontSize) / font.unitsPerEm;
+/** Browsers lay text out in 1/64 px units, so a line a hair wider than its box by our floating point still fits there. */
+const LAYOUT_UNIT = 1 / 64;
+
+/**
+ * Where text overflows `max`: the length of its longest start that fits (at least one glyph). Measured on
+ * the text shaped whole, as browsers measure it: contextual alternates (Shantell Sans has many) change a
+ * glyph's width with its neighbours.
+ */
+function overflowAt(font: fontkit.Font, text: string, fontSize: number, max: number): number {
+  const run = font.layout(text);
+  let pen = 0;
+  let index = 0;
+  for (const [i, glyph] of run.glyphs.entries()) {
+    pen += (run.positions[i]!.xAdvance * fontSize) / font.unitsPerEm;
+    const next = index + String.fromCodePoint(...glyph.codePoints).length;
+    if (pen > max + LAYOUT_UNIT) return index || next;
+    index = next;
+  }
+  return text.length;
+}
 
 /** Splits one paragraph into lines no wider than `max`, as CSS `white-space: pre-wrap; overflow-wrap: break-word` does. */
 function wrapParagraph(font: fontkit.Font, paragraph: string, fontSize: number, max: number): string[] {
@@ -117,19 +137,17 @@ function wrapParagraph(font: fontkit.Font, paragraph: string, fontSize: number, 
   // Words keep the spaces that follow them; trailing spaces hang past the edge and never force a break.
   for (const word of paragraph.match(/\S+\s*|\s+/g) ?? ['']) {
     const candidate = line + word;
-    if (widthOf(font, candidate.trimEnd(), fontSize) <= max) {
+    if (widthOf(font, candidate.trimEnd(), fontSize) <= max + LAYOUT_UNIT) {
       line = candidate;
       continue;
     }
     if (line) lines.push(line.trimEnd());
-    line = '';
-    // A word longer than the line breaks anywhere.
-    for (const char of word) {
-      if (line && widthOf(font, (line + char).trimEnd(), fontSize) > max) {
-        lines.push(line.trimEnd());
-        line = '';
-      }
-      line += char;
+    // A word longer than a line breaks where it overflows.
+    line = word;
+    while (widthOf(font, line.trimEnd(), fontSize) > max + LAYOUT_UNIT) {
+      const cut = overflowAt(font, line, fontSize, max);
+      lines.push(line.slice(0, cut));
+      line = line.slice(cut);
     }
   }
   lines.push(line.trimEnd());
