@@ -108,11 +108,13 @@ export function createGeneration(deps: {
   }
 
   // Each edit is applied by exactly one collab-server, in whichever instance takes it. Collaborators see an
-  // edit as soon as it is applied; the job then waits for the store (the debounce), so many run at once.
+  // edit as soon as it is applied; the job then waits for the store (the debounce), so many wait at once:
+  // a panel job makes three edits, each holding its slot for 1-5 s, and with every slot taken the next
+  // picture would wait a whole debounce to be placed. A waiting edit costs only a promise and a lock renewal.
   const worker = new Worker<ComicEditJobData, string>(COMIC_EDITS_QUEUE, apply, {
     connection: connection(),
     prefix,
-    concurrency: 64,
+    concurrency: 1000,
     // A collab-server that dies holding edits (applied, perhaps, but not stored, while their panel jobs read
     // completed) loses its lock within 10 s, and the next check, every 5 s, hands them to another: within
     // 15 s rather than up to a minute with BullMQ's defaults. Locks are renewed every 5 s while edits wait.
