@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -206,6 +206,23 @@ describe('publishing', () => {
     }
     expect((await t.app.inject({ url: `${base}?w=1000` })).statusCode).toBe(400);
     expect((await t.app.inject({ url: base.replace('page-0', 'page-7') })).statusCode).toBe(404);
+  });
+
+  it('removes the published images from storage when the comic is unpublished, published again or deleted', async () => {
+    const imagesOf = async (comicId: string) => (await readdir(join(storageDir, 'published', comicId), { recursive: true }).catch(() => [])).filter((f) => f.endsWith('.png') || f.endsWith('.webp'));
+    const comicId = await newComic();
+    await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });
+    const { pages } = (await call(null, 'GET', `/read/${comicId}`)).json().data;
+    await t.app.inject({ url: pages[0].image.url });
+    // A page and the cover, and the page's copy at 1200 pixels.
+    expect(await imagesOf(comicId)).toHaveLength(3);
+    await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });
+    expect(await imagesOf(comicId)).toHaveLength(2);
+    await call(owner, 'POST', `/comics/${comicId}/unpublish`);
+    expect(await imagesOf(comicId)).toEqual([]);
+    await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/comics/${comicId}`, headers: { cookie: owner.cookie } })).statusCode).toBe(200);
+    expect(await imagesOf(comicId)).toEqual([]);
   });
 
   it('counts reads without keeping who read', async () => {

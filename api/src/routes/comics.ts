@@ -75,7 +75,8 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
     '/:id',
     { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Delete a comic (owner)', params: uuidParams, response: { 200: empty } } },
     async (request) => {
-      await comics.remove(requireAuth(request), request.params.id);
+      const { publishedSnapshot } = await comics.remove(requireAuth(request), request.params.id);
+      if (publishedSnapshot) await publishing.discard(publishedSnapshot);
       return { success: true as const, data: {} };
     },
   );

@@ -121,10 +121,12 @@ export function createComicService(deps: ComicServiceDeps) {
       return { ...(await findComic(comicId, true)), myRole: await roleOf(actor.user.id, comicId) };
     },
 
-    async remove(actor: Auth, comicId: string): Promise<void> {
+    /** Deletes the comic; what it had published is returned, for its images to be removed too. */
+    async remove(actor: Auth, comicId: string) {
       await requireRole(actor, comicId, 'owner');
-      await db.delete(comics).where(eq(comics.id, comicId));
+      const [removed] = await db.delete(comics).where(eq(comics.id, comicId)).returning({ publishedSnapshot: comics.publishedSnapshot });
       await publishAccessChange({ comicId, deleted: true });
+      return { publishedSnapshot: removed?.publishedSnapshot ?? null };
     },
 
     async members(actor: Auth, comicId: string) {

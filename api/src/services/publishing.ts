@@ -236,6 +236,9 @@ export function createPublishingService(deps: {
       };
     },
 
+    /** Removes a snapshot's images from storage: the comic they belonged to is gone. */
+    discard: removeImages,
+
     async unpublish(actor: Auth, comicId: string): Promise<void> {
       await deps.comics.requireRole(actor, comicId, 'owner');
       const [before] = await db.select({ snapshot: comics.publishedSnapshot }).from(comics).where(eq(comics.id, comicId));
@@ -252,10 +255,11 @@ export function createPublishingService(deps: {
       const snapshot = comic.publishedSnapshot;
       const imageUrl = (name: string, image: PublishedImage) => {
         const base = `/api/v1/read/${comicId}/images/${snapshot.id}/${name}`;
-        const widths = READER_IMAGE_WIDTHS.filter((w) => w <= image.width);
+        // Widths past the image's own would only serve it again (the server never enlarges).
+        const widths = READER_IMAGE_WIDTHS.filter((w, n) => n === 0 || w <= image.width);
         return {
-          url: `${base}?w=${Math.min(DEFAULT_WIDTH, ...widths.slice(-1))}`,
-          srcset: (widths.length > 0 ? widths : [READER_IMAGE_WIDTHS[0]!]).map((w) => `${base}?w=${w} ${w}w`).join(', '),
+          url: `${base}?w=${DEFAULT_WIDTH}`,
+          srcset: widths.map((w) => `${base}?w=${w} ${w}w`).join(', '),
           width: image.width,
           height: image.height,
         };
