@@ -118,14 +118,14 @@ describe('comic export', () => {
     const { text } = await extractText(pdf);
     expect(text[0]).toMatch(/Storm tonight,\s*keeper!/);
     expect(text[1]).toMatch(/Meanwhile, the lamp\s*went dark\./);
-    // Page sizes follow the page bounds (a canvas unit is 0.75 pt).
+    // Page sizes follow the page bounds and their 12-unit margin (a canvas unit is 0.75 pt).
     const first = await pdf.getPage(1);
-    expect(first.view).toEqual([0, 0, 600, 450]);
+    expect(first.view).toEqual([0, 0, 618, 468]);
     // Each line of text sits inside its bubble (40..300 × 40..180 on the canvas; PDF y grows upwards).
     const items = (await first.getTextContent()).items.filter((item) => 'str' in item && item.str.trim());
     expect(items.length).toBeGreaterThan(0);
     for (const item of items as { transform: number[] }[]) {
-      const [x, y] = [item.transform[4]! / 0.75, (450 - item.transform[5]!) / 0.75];
+      const [x, y] = [item.transform[4]! / 0.75 - 12, (468 - item.transform[5]!) / 0.75 - 12];
       expect(x).toBeGreaterThan(40);
       expect(x).toBeLessThan(300);
       expect(y).toBeGreaterThan(40);
@@ -161,8 +161,8 @@ describe('comic export', () => {
 
     const sizes = [...xml.matchAll(/<Page Image="(\d)"[^>]* ImageWidth="(\d+)" ImageHeight="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3])]);
     expect(sizes).toEqual([
-      [0, 1600, 1200],
-      [1, 1600, 2000],
+      [0, 1600, 1212],
+      [1, 1600, 1988],
     ]);
     for (const [index, name] of ['001.png', '002.png'].entries()) {
       const meta = await sharp(files[name]!).metadata();
@@ -187,9 +187,9 @@ describe('comic export', () => {
     expect(first.headers['content-type']).toBe('image/png');
     expect(Number(first.headers['content-length'])).toBe(first.rawPayload.length);
     expect(first.headers['content-disposition']).toBe('attachment; filename="Lighthouse-page-1.png"');
-    expect(await sharp(first.rawPayload).metadata()).toMatchObject({ format: 'png', width: 1600, height: 1200 });
+    expect(await sharp(first.rawPayload).metadata()).toMatchObject({ format: 'png', width: 1600, height: 1212 });
     const second = await call(viewer, `/comics/${comic.id}/export?format=png&page=2`);
-    expect(await sharp(second.rawPayload).metadata()).toMatchObject({ width: 1600, height: 2000 });
+    expect(await sharp(second.rawPayload).metadata()).toMatchObject({ width: 1600, height: 1988 });
     expectError(await call(viewer, `/comics/${comic.id}/export?format=png&page=3`), 404, 'not_found');
   });
 
@@ -249,7 +249,7 @@ describe('comic export', () => {
     const response = await call(owner, `/comics/${comic.id}/export?format=png`);
     expect(response.statusCode).toBe(200);
     const { data, info } = await sharp(response.rawPayload).raw().toBuffer({ resolveWithObject: true });
-    expect([info.width, info.height]).toEqual([1600, 1200]);
+    expect([info.width, info.height]).toEqual([1600, 1223]);
     const i = (600 * info.width + 800) * info.channels;
     expect([data[i], data[i + 1], data[i + 2]]).toEqual([0x1e, 0x90, 0xff]);
   });

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Lettering, PageSummary } from '@inkwell/db';
 import { layOutLettering, letteringFont, textBoxOf } from '../src/lib/lettering.ts';
-import { renderPage } from '../src/services/page-render.ts';
+import { PAGE_MARGIN, pageArea, renderPage, withMargin } from '../src/services/page-render.ts';
 
 const RED = { r: 255, g: 0, b: 0 };
 
@@ -24,7 +24,7 @@ const bubble = (over: Partial<Lettering> = {}): Lettering => ({
   ...over,
 });
 
-/** A 1000×600 page: panel A holds a red picture that reaches past it on every side; panel B a bubble. */
+/** A 1000×600 page: panel A holds a red picture that reaches past it on every side; panel B, on the right edge, a bubble. */
 function page(lettering: Lettering[] = [bubble()]): PageSummary {
   return {
     id: 'page:1',
@@ -32,7 +32,7 @@ function page(lettering: Lettering[] = [bubble()]): PageSummary {
     bounds: { x: 0, y: 0, w: 1000, h: 600 },
     panels: [
       { id: 'a', x: 100, y: 100, w: 300, h: 400, images: ['red'], text: [], art: [{ mediaId: 'red', x: 20, y: 20, w: 460, h: 560 }], lettering: [] },
-      { id: 'b', x: 500, y: 100, w: 400, h: 400, images: [], text: [], art: [], lettering },
+      { id: 'b', x: 500, y: 100, w: 500, h: 400, images: [], text: [], art: [], lettering },
     ],
   };
 }
@@ -43,10 +43,12 @@ async function picture(color: string) {
 
 async function render(summary: PageSummary, lettering: boolean, loadMedia = async (id: string) => (id === 'red' ? picture('#ff0000') : null)) {
   const png = await renderPage(summary, { width: 500, lettering, loadMedia });
+  const area = pageArea(summary);
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  /** The pixel at page coordinates (x, y): the image is half the page's size. */
+  /** The pixel at page coordinates (x, y). */
   const at = (x: number, y: number) => {
-    const i = (Math.floor(y / 2) * info.width + Math.floor(x / 2)) * info.channels;
+    const scale = info.width / area.w;
+    const i = (Math.floor((y - area.y) * scale) * info.width + Math.floor((x - area.x) * scale)) * info.channels;
     return { r: data[i]!, g: data[i + 1]!, b: data[i + 2]! };
   };
   /** The pixels that are not white inside a box of page coordinates. */
@@ -63,6 +65,15 @@ describe('page render', () => {
     const { png, info } = await render(page(), true);
     expect((await sharp(png).metadata()).format).toBe('png');
     expect([info.width, info.height]).toEqual([500, 300]);
+  });
+
+  it('draws the outer panels’ borders in a margin around the bounds when given one', async () => {
+    // Panel B ends on the bounds' right edge: its border (1000..1006) lies outside them.
+    const framed = withMargin(page());
+    expect(framed.bounds).toEqual({ x: -PAGE_MARGIN, y: -PAGE_MARGIN, w: 1000 + 2 * PAGE_MARGIN, h: 600 + 2 * PAGE_MARGIN });
+    const { at } = await render(framed, false);
+    expect(Object.values(at(1003, 300)).every((v) => v < 40)).toBe(true);
+    expect(at(1009, 300)).toEqual({ r: 255, g: 255, b: 255 });
   });
 
   it('clips a picture to its panel: its colour inside, white page outside the panel and its border', async () => {

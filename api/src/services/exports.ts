@@ -8,7 +8,7 @@ import type { ObjectStorage } from '@inkwell/storage';
 import { notFound } from '../errors.ts';
 import { type ComicFile, comicCbz, comicPdf } from './comic-files.ts';
 import type { ComicService } from './comics.ts';
-import { renderPage } from './page-render.ts';
+import { renderPage, withMargin } from './page-render.ts';
 import type { Auth } from './sessions.ts';
 
 const { comicMembers, comics, media, users } = schema;
@@ -43,23 +43,26 @@ export function exportFilename(title: string, extension: string): string {
 }
 
 /**
- * The pages of a stored summary. Older summaries lack the geometry of pictures and lettering: a panel's
- * pictures then fill it, and lettering without boxes is left out.
+ * The pages of a stored summary as exports draw them: with a margin around the panels, as on paper. Older
+ * summaries lack the geometry of pictures and lettering: a panel's pictures then fill it, and lettering
+ * without boxes is left out.
  */
 export function summaryPages(stored: unknown): PageSummary[] {
   const pages = (stored as Partial<ComicSummary> | null)?.pages;
   if (!Array.isArray(pages)) return [];
-  return pages.map((page) => ({
-    ...page,
-    bounds: page.bounds ?? null,
-    panels: (page.panels ?? []).map(
-      (panel): PanelSummary => ({
-        ...panel,
-        art: panel.art ?? (panel.images ?? []).map((mediaId) => ({ mediaId, x: panel.x, y: panel.y, w: panel.w, h: panel.h })),
-        lettering: panel.lettering ?? [],
-      }),
-    ),
-  }));
+  return pages.map((page) =>
+    withMargin({
+      ...page,
+      bounds: page.bounds ?? null,
+      panels: (page.panels ?? []).map(
+        (panel): PanelSummary => ({
+          ...panel,
+          art: panel.art ?? (panel.images ?? []).map((mediaId) => ({ mediaId, x: panel.x, y: panel.y, w: panel.w, h: panel.h })),
+          lettering: panel.lettering ?? [],
+        }),
+      ),
+    }),
+  );
 }
 
 /** Runs at most `limit` tasks at a time; the others wait their turn, first come first served. */

@@ -24,6 +24,8 @@ interface Box {
 /** The canvas's panel border: 6 units wide, just outside the panel, where the panel's clip never covers it. */
 const BORDER = 6;
 const BORDER_COLOR = '#111111';
+/** White around the panels' outer borders, in canvas units: the border and as much again. */
+export const PAGE_MARGIN = 2 * BORDER;
 /** Caption boxes are pale yellow, as in print. */
 const CAPTION_PAPER = '#fff4c7';
 /** A page with no panels at all is drawn blank, at paper proportions. */
@@ -44,6 +46,15 @@ export function pageArea(page: PageSummary): Box {
   const right = Math.max(...panels.map((p) => p.x + p.w));
   const bottom = Math.max(...panels.map((p) => p.y + p.h));
   return { x: left, y: top, w: Math.max(1, right - left), h: Math.max(1, bottom - top) };
+}
+
+/**
+ * The page with a white margin of PAGE_MARGIN around its area. The summary's bounds hug the panels, and
+ * the borders of the panels on the edges lie outside them: drawn with this, those borders show.
+ */
+export function withMargin(page: PageSummary): PageSummary {
+  const area = pageArea(page);
+  return { ...page, bounds: { x: area.x - PAGE_MARGIN, y: area.y - PAGE_MARGIN, w: area.w + 2 * PAGE_MARGIN, h: area.h + 2 * PAGE_MARGIN } };
 }
 
 /** The pixel size of a page drawn `width` pixels wide. */
@@ -137,7 +148,7 @@ async function artLayer(bytes: Buffer, art: Box, panel: Box, area: Box, scale: n
 }
 
 /**
- * Renders one page of a comic summary to a PNG `width` pixels wide covering the page's bounds. Pictures
+ * Renders one page of a comic summary to a PNG `width` pixels wide covering the page's bounds (`pageArea`). Pictures
  * that are gone or cannot be decoded leave their panel empty; the render itself does not fail for them.
  */
 export async function renderPage(page: PageSummary, options: { width: number; lettering: boolean; loadMedia(mediaId: string): Promise<Buffer | null> }): Promise<Buffer> {
