@@ -142,6 +142,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     db,
     storage,
     comics,
+    audit,
     publicUrl: config.publicUrl,
     onCleanupError: (err) => app.log.warn({ err }, 'could not remove an older published image'),
   });

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
-import { type TestApp, type TestUser, createTestApp, registerUser } from './helper.ts';
+import { type TestApp, type TestUser, auditActions, createTestApp, registerUser } from './helper.ts';
 import { storeSummary, summaryWith, uploadPicture } from './published.ts';
 
 let t: TestApp;
@@ -79,6 +79,8 @@ describe('publishing', () => {
     expect(published.json().data).toMatchObject({ visibility: 'unlisted', readerUrl: `${t.config.publicUrl}/read/${comicId}/the-lighthouse`, hasUnpublishedChanges: false });
     expect((await call(owner, 'POST', `/comics/${comicId}/unpublish`)).statusCode).toBe(200);
     expect(await publicationRow(comicId)).toMatchObject({ isPublished: false, privacy: 'private', publishedSnapshot: null });
+    // For moderation: who published and unpublished, and when.
+    expect(await auditActions(t.db, owner.id)).toEqual(expect.arrayContaining(['comic.published', 'comic.unpublished']));
   });
 
   it('readers keep the published snapshot while the canvas changes, until the owner publishes again', async () => {

@@ -94,7 +94,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
         response: { 200: ok(publication) },
       },
     },
-    async (request) => ({ success: true as const, data: await publishing.publish(requireAuth(request), request.params.id, request.body) }),
+    async (request) => ({ success: true as const, data: await publishing.publish(requireAuth(request), request.params.id, request.body, request.client) }),
   );
 
   app.get(
@@ -110,7 +110,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
     '/:id/unpublish',
     { config: { permission: 'content:publish', comicRole: 'owner' }, schema: { tags, summary: 'Take the comic away from readers (owner)', params: uuidParams, response: { 200: empty } } },
     async (request) => {
-      await publishing.unpublish(requireAuth(request), request.params.id);
+      await publishing.unpublish(requireAuth(request), request.params.id, request.client);
       return { success: true as const, data: {} };
     },
   );

@@ -15,7 +15,9 @@ export type AuditAction =
   | 'user.role_changed'
   | 'user.deactivated'
   | 'user.reactivated'
-  | 'user.super_admin_created';
+  | 'user.super_admin_created'
+  | 'comic.published'
+  | 'comic.unpublished';
 
 export interface AuditEvent {
   actorId: string | null;

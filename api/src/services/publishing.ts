@@ -10,9 +10,10 @@ import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
+import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { pageArea, renderPage } from './page-render.ts';
-import type { Auth } from './sessions.ts';
+import type { Auth, ClientInfo } from './sessions.ts';
 
 const { comicMembers, comics, media, users } = schema;
 
@@ -91,6 +92,7 @@ export function createPublishingService(deps: {
   db: Database;
   storage: ObjectStorage;
   comics: Pick<ComicService, 'requireRole'>;
+  audit: Pick<AuditService, 'record'>;
   publicUrl: string;
   onCleanupError(err: unknown): void;
 }) {
@@ -163,7 +165,7 @@ export function createPublishingService(deps: {
   }
 
   return {
-    async publish(actor: Auth, comicId: string, input: PublishInput) {
+    async publish(actor: Auth, comicId: string, input: PublishInput, client: ClientInfo) {
       const comic = await ownComic(actor, comicId);
       const summary = normalizeSummary(comic.panels);
       if (summary.pages.length === 0) throw conflict('nothing_to_publish', 'Add a page before publishing');
@@ -216,6 +218,8 @@ export function createPublishingService(deps: {
         throw notFound('Comic');
       }
       if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
+      const audited = { visibility: input.visibility, snapshotId, pages: pages.length };
+      await deps.audit.record({ actorId: actor.user.id, action: 'comic.published', resourceType: 'comic', resourceId: comicId, newValues: audited, client });
       return publicationOf(published, publicUrl)!;
     },
 
@@ -239,14 +243,16 @@ export function createPublishingService(deps: {
     /** Removes a snapshot's images from storage: the comic they belonged to is gone. */
     discard: removeImages,
 
-    async unpublish(actor: Auth, comicId: string): Promise<void> {
+    async unpublish(actor: Auth, comicId: string, client: ClientInfo): Promise<void> {
       await deps.comics.requireRole(actor, comicId, 'owner');
       const [before] = await db.select({ snapshot: comics.publishedSnapshot }).from(comics).where(eq(comics.id, comicId));
+      if (!before?.snapshot) return;
       await db
         .update(comics)
         .set({ isPublished: false, privacy: 'private', publishedAt: null, publishedFrom: null, publishedSnapshot: null })
         .where(eq(comics.id, comicId));
-      if (before?.snapshot) await removeImages(before.snapshot);
+      await removeImages(before.snapshot);
+      await deps.audit.record({ actorId: actor.user.id, action: 'comic.unpublished', resourceType: 'comic', resourceId: comicId, oldValues: { snapshotId: before.snapshot.id }, client });
     },
 
     /** The published comic as the reader shows it: boxes as fractions of their page image, text as text. */
