@@ -248,11 +248,16 @@ export const readerLettering = fractionBox.extend({
   kind: z.enum(['speech', 'thought', 'shout', 'caption']),
   /** Where the bubble's tail points, as fractions of the page; null for captions. */
   tail: z.object({ x: z.number(), y: z.number() }).nullable(),
+  /** Where the text goes inside the balloon or caption (its padding, the ellipse's inner rectangle). */
+  textBox: fractionBox,
   /** Plain text, lines separated by \n: show it as text, never as markup. */
   text: z.string(),
   font: z.string(),
   size: z.string(),
+  /** The text's font size as a fraction of the page image's width, so that it scales with the page. */
+  fontSize: z.number(),
   align: z.string(),
+  /** The ink as a CSS colour (tldraw's light palette, as the page images are drawn). */
   color: z.string(),
 });
 export const readerPanel = fractionBox.extend({
@@ -286,6 +291,40 @@ export type ReaderComic = z.infer<typeof readerComic>;
 export type ReaderPage = z.infer<typeof readerPage>;
 export type ReaderPanel = z.infer<typeof readerPanel>;
 export type ReaderLettering = z.infer<typeof readerLettering>;
+
+// ---- finding comics ----------------------------------------------------------------------------------------
+
+/** `recent`: newest publication first; `popular`: most read first. Without it a search is ranked by relevance. */
+export const gallerySort = z.enum(['recent', 'popular']);
+export const galleryQuery = z
+  .object({
+    ...pageQuery,
+    /** Words as in a web search engine: `"a phrase"`, `or`, `-without`; over title, author, description and bubble text. */
+    q: z.string().trim().max(200, 'A search has at most 200 characters').optional(),
+    sort: gallerySort.optional(),
+  })
+  .strict();
+export const profileParams = z.object({ username: z.string().min(1).max(32) }).strict();
+export const profileQuery = z.object({ ...pageQuery }).strict();
+
+/** A public comic as the gallery and profiles list it: its published title and description, and a small cover. */
+export const galleryComic = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  author: z.object({ username: z.string() }),
+  /** The cover at 480 pixels wide; `srcset` adds 800 for dense screens. */
+  cover: readerImage,
+  publishedAt: z.string(),
+  readCount: z.number().int(),
+  /** The reader's page on this site (a path), with the title's slug. */
+  readerUrl: z.string(),
+});
+export type GalleryComic = z.infer<typeof galleryComic>;
+
+/** An author's public profile: nothing but their name, since when, and their public comics (paginated). */
+export const profile = z.object({ username: z.string(), joinedAt: z.string(), comics: z.array(galleryComic) });
+export type Profile = z.infer<typeof profile>;
 
 export const comicDetail = comicSummary.extend({ panels: z.unknown(), publication: publication.nullable() });
 export type ComicDetail = z.infer<typeof comicDetail>;

@@ -147,9 +147,10 @@ describe('publishing', () => {
     const [left, right] = page.panels;
     expect(left).toMatchObject({ id: 'shape:left', x: 0, y: 0, w: 0.5, h: 1, alt: 'a lighthouse in a storm' });
     expect(right).toMatchObject({ id: 'shape:right', x: 0.5, w: 0.5, alt: 'An empty sky', lettering: [] });
+    // The text's own box and size (canvas units 16 × 1.375 and 16 × 1.125 on an 800-wide page) scale with the page.
     expect(left.lettering).toEqual([
-      { id: 'shape:bubble', kind: 'speech', x: 0.025, y: 0.06667, w: 0.25, h: 0.33333, tail: { x: 0.15, y: 0.66667 }, text: markup, font: 'draw', size: 'm', align: 'middle', color: 'black' },
-      { id: 'shape:caption', kind: 'caption', x: 0, y: 0.8, w: 0.5, h: 0.2, tail: null, text: 'Night.', font: 'sans', size: 's', align: 'start', color: 'black' },
+      { id: 'shape:bubble', kind: 'speech', x: 0.025, y: 0.06667, w: 0.25, h: 0.33333, tail: { x: 0.15, y: 0.66667 }, textBox: { x: 0.06161, y: 0.11548, w: 0.17678, h: 0.2357 }, text: markup, font: 'draw', size: 'm', fontSize: 0.0275, align: 'middle', color: '#1d1d1d' },
+      { id: 'shape:caption', kind: 'caption', x: 0, y: 0.8, w: 0.5, h: 0.2, tail: null, textBox: { x: 0.0125, y: 0.83333, w: 0.475, h: 0.13333 }, text: 'Night.', font: 'sans', size: 's', fontSize: 0.0225, align: 'start', color: '#1d1d1d' },
     ]);
 
     // The author's alt text stays through an update; an empty one brings the fallback back.

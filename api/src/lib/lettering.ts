@@ -73,6 +73,9 @@ export function letteringFont(key: FontKey): Promise<LetteringFont> {
   return font;
 }
 
+/** The size a bubble's or caption's text is styled at, in page units (before any shrinking to fit). */
+export const styledFontSize = (size: string) => BASE_FONT_SIZE * (LABEL_SIZES[size] ?? LABEL_SIZES.m!);
+
 export const fontKeyOf = (font: string): FontKey => (font in FONT_FILES ? (font as FontKey) : 'draw');
 export const inkOf = (color: string) => COLORS[color] ?? COLORS.black!;
 export const strokeWidthOf = (size: string) => STROKES[size] ?? STROKES.m!;
@@ -166,7 +169,7 @@ function wrap(font: fontkit.Font, text: string, fontSize: number, max: number): 
 export async function layOutLettering(item: Lettering): Promise<LaidText> {
   const font = await letteringFont(fontKeyOf(item.font));
   const box = textBoxOf(item);
-  const styled = BASE_FONT_SIZE * (LABEL_SIZES[item.size] ?? LABEL_SIZES.m!);
+  const styled = styledFontSize(item.size);
   const maxWidth = Math.max(16, box.w);
   let fontSize = styled;
   let lines = wrap(font.font, item.text, fontSize, maxWidth);

@@ -10,6 +10,7 @@ import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
+import { inkOf, styledFontSize, textBoxOf } from '../lib/lettering.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { pageArea, renderPage } from './page-render.ts';
@@ -302,11 +303,13 @@ export function createPublishingService(deps: {
                   kind: l.kind,
                   ...box(l),
                   tail: l.tail && { x: fx(l.tail.x), y: fy(l.tail.y) },
+                  textBox: box(textBoxOf(l)),
                   text: l.text,
                   font: l.font,
                   size: l.size,
+                  fontSize: round(styledFontSize(l.size) / area.w),
                   align: l.align,
-                  color: l.color,
+                  color: inkOf(l.color),
                 })),
               };
             }),
