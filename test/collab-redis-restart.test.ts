@@ -5,18 +5,19 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, createTestApp, registerUser } from '../api/test/helper.ts';
 import { type Client, type Collab, acknowledged, collabConfig, connect, startCollab, synced, waitFor } from '../collab-server/test/helper.ts';
-import { page } from '../collab-server/src/model/fixtures.ts';
+import { page, panel } from '../collab-server/src/model/fixtures.ts';
 import { type PrivateServer, startRedis } from './private-services.ts';
 
 let redis: PrivateServer;
 let api: TestApp;
+let config: Parameters<typeof startCollab>[0];
 const servers: Collab[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   api = await createTestApp({ redisUrl: redis.url, rateLimitEnabled: false });
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  const config = { ...collabConfig({ app: api.app, url: apiUrl, close: async () => {} }, api.config.redisPrefix), redisUrl: redis.url };
+  config = { ...collabConfig({ app: api.app, url: apiUrl, close: async () => {} }, api.config.redisPrefix), redisUrl: redis.url };
   servers.push(await startCollab(config), await startCollab(config));
 }, 30_000);
 afterAll(async () => {
@@ -57,11 +58,35 @@ describe('when the collab-servers’ Redis is killed and started again', () => {
       await redis.start();
       await waitFor(async () => (await readyz(one)) === 200 && (await readyz(two)) === 200, 'both instances to be ready again', 15_000);
       a.records.set('page:after', page('after', 'After', 'a4'));
-      const all = ['page:after', 'page:before', 'page:during-a', 'page:during-b'];
+      a.records.set('shape:panel', panel('panel', 'page:after', 'a1', { x: 0, y: 0, w: 400, h: 300 }));
+      const all = ['page:after', 'page:before', 'page:during-a', 'page:during-b', 'shape:panel'];
       await waitFor(() => pages(a).join() === all.join() && pages(b).join() === all.join(), 'both clients to hold every edit', 15_000);
+      await acknowledged(a);
+
+      // Server-side edits (a generation aimed at a panel) reach the documents again through Redis's queue.
+      const job = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/jobs',
+        headers: { cookie: owner.cookie },
+        payload: { workflow: 'txt2img-sdxl', params: { prompt: 'a lighthouse' }, target: { comicId, panelId: 'shape:panel' } },
+      });
+      expect(job.statusCode, job.body).toBe(202);
+      const generation = (client: Client) => (client.records.get('shape:panel') as { props?: { generation?: unknown } } | undefined)?.props?.generation;
+      await waitFor(() => Boolean(generation(a)) && Boolean(generation(b)), 'the panel to show the queued generation on both', 15_000);
     } finally {
       a.close();
       b.close();
     }
   }, 60_000);
+
+  it('a collab-server shuts down promptly right after Redis comes back', async () => {
+    const collab = await startCollab(config);
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await redis.start();
+    // Its shutdown stores the documents: it must not wait for ever on a queue connection still reconnecting.
+    const started = Date.now();
+    await collab.server.close();
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 // Generation in the comic: server-side edits from the comic-edits queue (a panel's job state, its picture
 // when ready), and each job's progress relayed to everyone who has that comic open on this instance.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Hocuspocus } from '@hocuspocus/server';
 import { type Job, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -20,6 +21,9 @@ import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, recordsOf, set
 
 /** A state never goes back: a late "queued" must not hide a "running", nor "running" an outcome. */
 const RANK: Record<PanelJobStatus, number> = { queued: 1, running: 2, failed: 3, cancelled: 3 };
+
+/** How long closing the comic-edits worker may take before its connections are dropped. */
+const CLOSE_TIMEOUT_MS = 3000;
 
 export function createGeneration(deps: {
   hocuspocus: Hocuspocus;
@@ -146,8 +150,12 @@ export function createGeneration(deps: {
   return {
     ready: Promise.all([worker.waitUntilReady(), events.waitUntilReady()]),
     async close() {
-      await Promise.all([worker.close(), events.close()]);
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      // BullMQ's close has no time limit of its own, and right after a Redis outage it can wait for ever on
+      // its blocking connection, while the shutdown stores the documents only after this: a few seconds,
+      // then the connections are dropped.
+      const closed = await Promise.race([Promise.all([worker.close(), events.close()]).then(() => true), delay(CLOSE_TIMEOUT_MS, false)]);
+      if (!closed) logger.warn('the comic-edits worker did not close in time: dropping its Redis connections');
+      await Promise.all(connections.map((c) => (closed ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
     },
   };
 }
