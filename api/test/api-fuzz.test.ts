@@ -48,6 +48,7 @@ beforeAll(async () => {
     ['/api/v1/admin/users/{id}', { id: member.id }],
     ['/api/v1/media/{id}', { id: media.id }],
     ['/api/v1/read/{id}', { ...published, image: 'cover' }],
+    ['/api/v1/profiles/{username}', { username: caller.username }],
   ];
   // The caller's own credentials: a sign-in that gets through succeeds, rather than recording a failed attempt.
   const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer' };

@@ -141,7 +141,7 @@ it('no route lets through a caller that its declaration refuses, and every decla
         ? await freshComic()
         : published
           ? { ...(await publishedComic(t, publisher)), image: 'cover' }
-          : { id: makeOwnThing ? await makeOwnThing(users.get(THING_OWNER.name)!) : crypto.randomUUID() };
+          : { id: makeOwnThing ? await makeOwnThing(users.get(THING_OWNER.name)!) : crypto.randomUUID(), username: publisher.username };
       const user = caller.role && users.get(caller.owner ? THING_OWNER.name : (caller.comicRole ?? caller.role))!;
       const refusal = refusalFor(op, caller, Boolean(makeOwnThing));
       const before = refusal && (await dbState(t.db));
