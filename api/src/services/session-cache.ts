@@ -47,6 +47,8 @@ export function createSessionCache(opts: { ttlMs: number; maxEntries: number; re
   sweep.unref();
 
   const subscriber = opts.redis?.duplicate();
+  // An outage is logged by the connection this one copies; unheard, ioredis would print each failed reconnection.
+  subscriber?.on('error', () => {});
   // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
   const ready = subscriber && (subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready')).then(() => subscriber.subscribe(opts.channel)).then(() => {
     subscriber.on('message', (_channel, message) => {
