@@ -14,8 +14,10 @@ import { page } from '../collab-server/src/model/fixtures.ts';
 import { recordsOf } from '../collab-server/src/model/index.ts';
 import { type PrivateServer, startPostgres } from './private-services.ts';
 
-/** Longer than any request may take while Postgres is gone: a request that hangs fails this. */
-const PROMPT_MS = 1000;
+/** A request while Postgres is gone fails within this (the driver's own pauses grew to 20 s). */
+const PROMPT_MS = 2000;
+/** /readyz says not ready within a second. */
+const READY_MS = 1000;
 
 let postgres: PrivateServer;
 let api: TestApp;
@@ -35,10 +37,10 @@ afterAll(async () => {
   await postgres?.remove();
 });
 
-async function timed(request: () => Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
+async function timed(request: () => Promise<LightMyRequestResponse>, limitMs = PROMPT_MS): Promise<LightMyRequestResponse> {
   const started = Date.now();
   const response = await request();
-  expect(Date.now() - started, `answered in ${Date.now() - started} ms`).toBeLessThan(PROMPT_MS);
+  expect(Date.now() - started, `answered in ${Date.now() - started} ms`).toBeLessThan(limitMs);
   return response;
 }
 
@@ -60,7 +62,7 @@ describe('when Postgres is stopped and started again', () => {
       api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login: user.username, password: user.password }, remoteAddress: randomIp() }),
     );
     expectError(signIn, 503, 'database_unavailable');
-    const readyz = await timed(() => api.app.inject({ method: 'GET', url: '/readyz' }));
+    const readyz = await timed(() => api.app.inject({ method: 'GET', url: '/readyz' }), READY_MS);
     expect(readyz.statusCode).toBe(503);
     expect(readyz.json()).toMatchObject({ status: 'not_ready', checks: { postgres: 'unavailable', redis: 'ok' } });
 
@@ -85,7 +87,7 @@ describe('when Postgres is stopped and started again', () => {
       // Not stored, so not acknowledged: the author's client keeps it as unsaved, the server keeps retrying.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(client.provider.hasUnsyncedChanges).toBe(true);
-      const readyz = await fetch(`http://127.0.0.1:${collab.port}/readyz`, { signal: AbortSignal.timeout(PROMPT_MS) });
+      const readyz = await fetch(`http://127.0.0.1:${collab.port}/readyz`, { signal: AbortSignal.timeout(READY_MS) });
       expect(readyz.status).toBe(503);
 
       await postgres.start();
