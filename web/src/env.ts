@@ -5,6 +5,10 @@ export const variables = defineEnvVars({
     description: 'Where the server reaches the API (the browser always goes through /api on this origin)',
     schema: (value) => (value || 'http://127.0.0.1:4000').replace(/\/$/, ''),
   },
+  PUBLIC_URL: {
+    description: "The site's address as people reach it, for absolute links in link previews (else the request's origin)",
+    schema: (value) => value?.trim().replace(/\/$/, '') ?? '',
+  },
   PUBLIC_TLDRAW_LICENSE_KEY: {
     public: true,
     description:

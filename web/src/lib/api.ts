@@ -17,6 +17,7 @@ import type {
   Pagination,
   Publication,
   PublishDraft,
+  ReaderComic,
   RoleInfo,
   SessionInfo,
   addMemberBody,
@@ -180,6 +181,12 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       /** Publishes the comic as it is now (or updates the published version). */
       publish: (id: string, body: z.input<typeof publishBody>) => data<Publication>('POST', `${comic(id)}/publish`, body),
       unpublish: (id: string) => data<unknown>('POST', `${comic(id)}/unpublish`),
+    },
+    read: {
+      /** A published comic as readers see it; 404 unless it is published and public or unlisted. */
+      comic: (id: string) => data<ReaderComic>('GET', `read/${encodeURIComponent(id)}`),
+      /** Counts one read (the reader calls it once per visit). */
+      view: (id: string) => data<{ readCount: number }>('POST', `read/${encodeURIComponent(id)}/view`),
     },
     media: {
       /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
