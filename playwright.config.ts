@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { SUPER_ADMIN } from './e2e/accounts.ts';
 
 // The whole app on its own port and database, started by the same orchestrator as `npm start`.
 // The web app must be built first (`npm run build`).
@@ -53,6 +54,10 @@ export default defineConfig({
       REDIS_PREFIX: process.env.E2E_REDIS_PREFIX ?? 'inkwell-e2e:',
       // Every test registers and signs in from the same address; the API's own tests cover its rate limits.
       RATE_LIMIT_DISABLED: 'true',
+      // An administrator who gives test accounts the roles they need (e2e/accounts.ts: grantRole).
+      SUPERADMIN_EMAIL: SUPER_ADMIN.email,
+      SUPERADMIN_USERNAME: SUPER_ADMIN.username,
+      SUPERADMIN_PASSWORD: SUPER_ADMIN.password,
     },
   },
 });
