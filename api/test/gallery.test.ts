@@ -185,7 +185,7 @@ describe('profiles', () => {
 });
 
 describe('search index', () => {
-  it('the gallery search uses the GIN index over a few thousand published comics (a plan, not a timing)', async () => {
+  it('over a few thousand published comics, searches use the GIN index and browsing reads pages in index order (plans, not timings)', async () => {
     const seeder = await registerUser(t.app, 'creator', t.db);
     await seedPublishedComics(t.db, { authorId: seeder.id, author: seeder.username, count: 3000 });
     try {
@@ -196,6 +196,12 @@ describe('search index', () => {
           const plan = JSON.stringify(await explain(statement));
           expect(plan, `${query.q}: ${statement.sql}`).toMatch(/"Node Type":"Bitmap Index Scan"[^}]*"Index Name":"idx_comics_search"/);
         }
+      }
+      // Browsing reads a page straight from its index, in order, rather than sorting every published comic.
+      for (const [sort, index] of [['recent', 'idx_comics_gallery'], ['popular', 'idx_comics_popular']] as const) {
+        const plan = JSON.stringify(await explain(galleryListing(t.db, { sort, page: 3, limit: 20 }).page({ limit: 20, offset: 40 }).toSQL()));
+        expect(plan, sort).toMatch(new RegExp(`"Node Type":"Index (Only )?Scan"[^}]*"Index Name":"${index}"`));
+        expect(plan, sort).not.toMatch(/"Node Type":"Sort"/);
       }
     } finally {
       await t.db.delete(schema.comics).where(eq(schema.comics.userId, seeder.id));

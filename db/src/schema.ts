@@ -214,6 +214,8 @@ export const comics = pgTable(
     index('idx_comics_user_id').on(t.userId),
     index('idx_comics_published').on(t.isPublished, t.updatedAt.desc()),
     index('idx_comics_gallery').on(t.privacy, t.publishedAt.desc()).where(sql`${t.isPublished}`),
+    // The gallery's "most read" order, page by page, without sorting every published comic.
+    index('idx_comics_popular').on(t.privacy, t.readCount.desc(), t.publishedAt.desc(), t.id.desc()).where(sql`${t.isPublished}`),
     index('idx_comics_search').using('gin', t.search),
   ],
 );

@@ -1,6 +1,7 @@
 // Finding comics: the gallery of public published comics, its full-text search, and authors' profiles.
 // Everything here reads the published snapshot's columns, never the live canvas.
 import { type SQL, and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import type { GalleryComic } from '../contract.ts';
@@ -39,6 +40,11 @@ function searchQuery(q: string): SQL {
 }
 const EXCLUSION = /(^|\s)-\S/;
 
+/** Descending as the gallery's indexes are (nulls last), so that a page is read from them in order. */
+function last(column: AnyPgColumn): SQL {
+  return sql`${column} desc nulls last`;
+}
+
 /**
  * The queries of one listing: the ids of a page (on the indexed columns alone) and the count of all matches.
  * Exported for the test that checks their plans.
@@ -46,10 +52,10 @@ const EXCLUSION = /(^|\s)-\S/;
 export function galleryListing(db: Database, query: GalleryQuery, authorId?: string) {
   const search = query.q ? searchQuery(query.q) : undefined;
   const where = and(listedComic(), search && sql`${comics.search} @@ ${search}`, authorId ? eq(comics.userId, authorId) : undefined);
-  const newest = [desc(comics.publishedAt), desc(comics.id)];
+  const newest = [last(comics.publishedAt), last(comics.id)];
   const order =
     query.sort === 'popular'
-      ? [desc(comics.readCount), ...newest]
+      ? [last(comics.readCount), ...newest]
       : search && !query.sort
         ? [desc(sql`ts_rank(${comics.search}, ${search})`), ...newest]
         : newest;

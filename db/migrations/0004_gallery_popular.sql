@@ -1,0 +1,1 @@
+CREATE INDEX "idx_comics_popular" ON "comics" USING btree ("privacy","read_count" DESC NULLS LAST,"published_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "comics"."is_published";
