@@ -5,8 +5,9 @@ import { benchApi } from './api.ts';
 import { benchCollab } from './collab.ts';
 import { benchGallery } from './gallery.ts';
 import { benchGeneration } from './generation.ts';
+import { benchReader } from './reader.ts';
 
-const parts: Record<string, () => Promise<string[]>> = { api: benchApi, collab: benchCollab, generation: benchGeneration, gallery: benchGallery };
+const parts: Record<string, () => Promise<string[]>> = { api: benchApi, collab: benchCollab, generation: benchGeneration, gallery: benchGallery, reader: benchReader };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(parts)) {
   const part = parts[name];
