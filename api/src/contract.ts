@@ -296,6 +296,7 @@ export type ReaderLettering = z.infer<typeof readerLettering>;
 
 /** `recent`: newest publication first; `popular`: most read first. Without it a search is ranked by relevance. */
 export const gallerySort = z.enum(['recent', 'popular']);
+export type GallerySort = z.infer<typeof gallerySort>;
 export const galleryQuery = z
   .object({
     ...pageQuery,

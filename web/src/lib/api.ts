@@ -12,9 +12,12 @@ import type {
   ComicRole,
   ComicSummary,
   CurrentUser,
+  GalleryComic,
+  GallerySort,
   MediaItem,
   OutboxMessage,
   Pagination,
+  Profile,
   Publication,
   PublishDraft,
   ReaderComic,
@@ -125,11 +128,18 @@ export function createRequester(fetchFn: typeof fetch = fetch) {
     return { items, pagination: pagination ?? { page: 1, limit: items.length, total: items.length } };
   }
 
-  return { data, page };
+  /** A call whose data is one thing with a paginated list inside (a profile and its comics). */
+  async function paged<T>(path: string, params: Record<string, string | number | undefined>): Promise<{ data: T; pagination: Pagination }> {
+    const { data: value, pagination } = await send<T>('GET', `${path}${query(params)}`);
+    if (!pagination) throw new ApiError(502, 'http_error', 'The server answered without its pagination');
+    return { data: value, pagination };
+  }
+
+  return { data, page, paged };
 }
 
 export function createApi(fetchFn: typeof fetch = fetch) {
-  const { data, page } = createRequester(fetchFn);
+  const { data, page, paged } = createRequester(fetchFn);
 
   const comic = (id: string) => `comics/${encodeURIComponent(id)}`;
 
@@ -187,6 +197,12 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       comic: (id: string) => data<ReaderComic>('GET', `read/${encodeURIComponent(id)}`),
       /** Counts one read (the reader calls it once per visit). */
       view: (id: string) => data<{ readCount: number }>('POST', `read/${encodeURIComponent(id)}/view`),
+    },
+    gallery: {
+      /** Public published comics for anyone: searched (by relevance unless sorted), newest or most read first. */
+      list: (params: PageQuery & { q?: string; sort?: GallerySort }) => page<GalleryComic>('gallery', { ...params }),
+      /** An author's public profile and one page of their public comics; 404 for an unknown name. */
+      profile: (username: string, params: PageQuery) => paged<Profile>(`profiles/${encodeURIComponent(username)}`, { ...params }),
     },
     media: {
       /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
