@@ -1,11 +1,9 @@
 // Gallery bench: full-text searches over 10,000 published comics through the HTTP API, beside the same API's
 // GET /api/v1/status (no database) measured the same way in the same run. Its own database, dropped after.
 import { performance } from 'node:perf_hooks';
-import { createDatabaseClient, migrateDatabase } from '@inkwell/db';
 import { SEED_WORDS, seedPublishedComics } from '../api/test/gallery-seed.ts';
-import { fmt, percentile, startServer, stopServer } from './lib.ts';
+import { benchDatabase, fmt, percentile, startServer, stopServer } from './lib.ts';
 
-const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = Number(process.env.BENCH_GALLERY_PORT ?? 4611);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const COMICS = 10_000;
@@ -57,19 +55,12 @@ function searches(): string[] {
 }
 
 export async function benchGallery(): Promise<string[]> {
-  const name = `inkwell_bench_gallery_${Date.now().toString(36)}`;
-  const admin = createDatabaseClient(SERVER_URL, { max: 1 });
-  await admin.sql.unsafe(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await benchDatabase('gallery');
   let api: Awaited<ReturnType<typeof startServer>> | undefined;
-  const database = createDatabaseClient(databaseUrl, { max: 2 });
   try {
-    await migrateDatabase(databaseUrl);
     const base = `http://127.0.0.1:${PORT}`;
     // The per-user rate limit would answer 429 within a second of load: the bench measures the request path.
-    api = await startServer('api/src/main.ts', { API_PORT: String(PORT), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_DISABLED: 'true' }, `${base}/readyz`);
+    api = await startServer('api/src/main.ts', { API_PORT: String(PORT), DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMIT_DISABLED: 'true' }, `${base}/readyz`);
     const author = `bench${Date.now().toString(36)}`;
     const registered = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
@@ -114,8 +105,6 @@ export async function benchGallery(): Promise<string[]> {
     ];
   } finally {
     if (api) await stopServer(api);
-    await database.close();
-    await admin.sql.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.close();
+    await database.drop();
   }
 }

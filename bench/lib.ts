@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { type DatabaseClient, createDatabaseClient, migrateDatabase } from '@inkwell/db';
 
 /** Starts a Node 24 child process and waits until `readyUrl` answers 200. */
 export async function startServer(entry: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
@@ -58,3 +59,31 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** Where a bench creates its databases (a maintenance database of the Postgres server to use). */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * A migrated database of the bench's own (`inkwell_bench_<part>_<time>`), with its address for the servers
+ * the bench starts and a client; `drop()` closes the client and drops the database, connections and all.
+ */
+export async function benchDatabase(part: string): Promise<DatabaseClient & { url: string; drop(): Promise<void> }> {
+  const name = `inkwell_bench_${part}_${Date.now().toString(36)}`;
+  const admin = createDatabaseClient(POSTGRES_URL, { max: 1 });
+  await admin.sql.unsafe(`create database ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const database = createDatabaseClient(url.toString(), { max: 2 });
+  const drop = async () => {
+    await database.close();
+    await admin.sql.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.close();
+  };
+  try {
+    await migrateDatabase(url.toString());
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { ...database, url: url.toString(), drop };
+}

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
-import { type ComicSummary, type PanelSummary, createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
-import { fmt, load, startServer, stopServer } from './lib.ts';
+import { type ComicSummary, type PanelSummary, schema } from '@inkwell/db';
+import { benchDatabase, fmt, load, startServer, stopServer } from './lib.ts';
 
-const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WEB_PORT = Number(process.env.BENCH_READER_PORT ?? 4621);
 const API_PORT = WEB_PORT + 1;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -77,20 +76,13 @@ const raw = (files: Buffer[]) => files.reduce((sum, file) => sum + file.length, 
 const kb = (bytes: number) => `${fmt(bytes / 1024)} KB`;
 
 export async function benchReader(): Promise<string[]> {
-  const name = `inkwell_bench_reader_${Date.now().toString(36)}`;
-  const admin = createDatabaseClient(SERVER_URL, { max: 1 });
-  await admin.sql.unsafe(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await benchDatabase('reader');
   const storageDir = await mkdtemp(join(tmpdir(), 'inkwell-bench-reader-'));
-  const database = createDatabaseClient(databaseUrl, { max: 2 });
   const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   try {
-    await migrateDatabase(databaseUrl);
     const api = `http://127.0.0.1:${API_PORT}`;
     const web = `http://127.0.0.1:${WEB_PORT}`;
-    const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_DISABLED: 'true', STORAGE_DRIVER: 'local', STORAGE_DIR: storageDir, PUBLIC_URL: web };
+    const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMIT_DISABLED: 'true', STORAGE_DRIVER: 'local', STORAGE_DIR: storageDir, PUBLIC_URL: web };
     servers.push(await startServer('api/src/main.ts', { ...env, API_PORT: String(API_PORT) }, `${api}/readyz`));
     servers.push(await startServer('web/server.ts', { ...env, PORT: String(WEB_PORT), HOST: '127.0.0.1', API_INTERNAL_URL: api }, `${web}/healthz`));
 
@@ -148,9 +140,7 @@ export async function benchReader(): Promise<string[]> {
     ];
   } finally {
     for (const server of servers.reverse()) await stopServer(server);
-    await database.close();
-    await admin.sql.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.close();
+    await database.drop();
     await rm(storageDir, { recursive: true, force: true });
   }
 }
