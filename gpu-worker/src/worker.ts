@@ -14,11 +14,11 @@ import {
   GENERATION_QUEUE,
   type GenerationJobData,
   type GenerationResult,
-  WORKFLOWS,
   redisNames,
+  unrunnableWorkflows,
 } from '@inkwell/workflows';
 import { logs } from '@inkwell/workflows/log-level';
-import { checkRequirements, createComfyClient } from './comfyui/client.ts';
+import { createComfyClient } from './comfyui/client.ts';
 import type { Config } from './config.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { createComicEdits } from './worker/comic-edits.ts';
@@ -117,12 +117,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     await Promise.all(
       pool.instances.map(async (instance) => {
         try {
-          const info = await instance.client.objectInfo();
-          const missing = new Map<string, string[]>();
-          for (const workflow of WORKFLOWS) {
-            const lacks = [...new Set(workflow.graphs.flatMap((graph) => checkRequirements(info, graph)))];
-            if (lacks.length > 0) missing.set(workflow.id, lacks);
-          }
+          const missing = unrunnableWorkflows(await instance.client.objectInfo());
           pool.setMissing(instance, missing);
           for (const [workflow, lacks] of missing) log('warn', `ComfyUI at ${instance.url} cannot run ${workflow}`, { missing: lacks });
         } catch (error) {

@@ -3,8 +3,8 @@
 // input image for LoadImage, and a ComfyUI that drops its websocket, crashes, or comes back empty.
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { checkRequirements } from '@inkwell/workflows';
 import {
-  checkRequirements,
   ComfyConnectionError,
   ComfyExecutionError,
   ComfyInterruptedError,

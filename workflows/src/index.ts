@@ -19,3 +19,4 @@ export {
   type PanelTarget,
 } from './queue.ts';
 export { type SessionInvalidation, parseMessage, redisNames, sessionInvalidation } from './redis-names.ts';
+export { checkRequirements, describeRequirements, inspectRequirements, type RequirementsReport, unrunnableWorkflows } from './requirements.ts';

@@ -13,7 +13,6 @@ export * from './errors.ts';
 export * from './types.ts';
 export { outputFiles, type OutputFile, type PromptPreview, type PromptProgress, type PromptResult, type WaitOptions } from './prompts.ts';
 export type { SubmitOptions, SubmitResult } from './routes.ts';
-export { checkRequirements } from './requirements.ts';
 
 export interface ComfyClientOptions {
   /** http(s)://host:port of the ComfyUI instance. */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRequirements, describeRequirements, inspectRequirements } from './requirements.ts';
-import type { ComfyGraph, ObjectInfo } from './types.ts';
 
-const info: ObjectInfo = {
+const info = {
   CheckpointLoaderSimple: { input: { required: { ckpt_name: [['sd_xl_base_1.0.safetensors'], {}] } }, output: ['MODEL', 'CLIP', 'VAE'], output_node: false, name: 'CheckpointLoaderSimple', category: 'loaders' },
   LoraLoader: { input: { required: { lora_name: [[]], model: ['MODEL'] } }, output: ['MODEL'], output_node: false, name: 'LoraLoader', category: 'loaders' },
   KSampler: { input: { required: { sampler_name: [['euler', 'dpmpp_2m']] } }, output: ['LATENT'], output_node: false, name: 'KSampler', category: 'sampling' },
@@ -12,7 +11,7 @@ const info: ObjectInfo = {
 
 describe('checkRequirements', () => {
   it('passes a graph whose nodes and models the server has', () => {
-    const graph: ComfyGraph = {
+    const graph = {
       '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd_xl_base_1.0.safetensors' } },
       '2': { class_type: 'KSampler', inputs: { sampler_name: 'euler', model: ['1', 0] } },
       '3': { class_type: 'LoadImage', inputs: { image: 'input.png' } },
@@ -23,7 +22,7 @@ describe('checkRequirements', () => {
   });
 
   it('names missing node classes, missing model files (also in V3 combos), and other bad choices', () => {
-    const graph: ComfyGraph = {
+    const graph = {
       '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'flux.safetensors' } },
       '2': { class_type: 'LoraLoader', inputs: { lora_name: 'comic.safetensors', model: ['1', 0] } },
       '3': { class_type: 'IPAdapterAdvanced', inputs: {} },

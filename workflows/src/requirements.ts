@@ -1,7 +1,16 @@
 // What a graph needs from a ComfyUI instance, checked against its /object_info: every node class, and every
 // model file named in a combo input (ckpt_name, lora_name, vae_name, unet_name…), whose allowed values are
-// the files the server has. Used at worker start to report what is missing before any job runs.
-import type { ComfyGraph, ComfyInputSpec, ComfyNodeDef } from './types.ts';
+// the files the server has. Used by the worker at start to report what is missing before any job runs, and
+// by the API's admin view of the ComfyUI instances: one implementation for both.
+import { WORKFLOWS } from './catalogue.ts';
+
+/** A graph in API format, as loosely as the check needs it (the worker's and the catalogue's both fit). */
+type ComfyGraph = Readonly<Record<string, { class_type: string; inputs?: Readonly<Record<string, unknown>> }>>;
+/** `[type, options]` per input; `type` is a list of choices for an old-style combo. */
+type ComfyInputSpec = readonly unknown[];
+interface ComfyNodeDef {
+  input: { required?: Record<string, ComfyInputSpec>; optional?: Record<string, ComfyInputSpec> };
+}
 
 export interface MissingNode {
   nodeId: string;
@@ -108,4 +117,14 @@ export function describeRequirements(report: RequirementsReport, label = 'graph'
     ...report.missingModels.map((m) => `${label}: node ${m.nodeId} (${m.classType}) needs ${m.input} = ${m.value}, which is not among the ${m.available} files this ComfyUI has`),
     ...report.invalidValues.map((m) => `${label}: node ${m.nodeId} (${m.classType}) sets ${m.input} = ${JSON.stringify(m.value)}, not one of ${JSON.stringify(m.allowed.slice(0, 10))}${m.allowed.length > 10 ? '…' : ''}`),
   ];
+}
+
+/** Which workflows of the catalogue the server described by `objectInfo` cannot run, and what each lacks. */
+export function unrunnableWorkflows(objectInfo: Readonly<Record<string, unknown>>): Map<string, string[]> {
+  const missing = new Map<string, string[]>();
+  for (const workflow of WORKFLOWS) {
+    const lacks = [...new Set(workflow.graphs.flatMap((graph) => checkRequirements(objectInfo, graph)))];
+    if (lacks.length > 0) missing.set(workflow.id, lacks);
+  }
+  return missing;
 }
