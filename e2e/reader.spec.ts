@@ -124,9 +124,17 @@ test('a signed-out phone reads a published comic page by page, as a strip and pa
   await expect(position).toContainText('Page 2 of 2');
   await page.keyboard.press('ArrowLeft');
   await expect(position).toContainText('Page 1 of 2');
-  // The whole page fits on the screen.
+  // The reader's bar is on screen and on top (not under the site's bar), and the whole page fits below it.
+  const bar = page.getByRole('toolbar', { name: 'Reading' });
+  expect(
+    await bar.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return box.top >= 0 && el.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2));
+    }),
+  ).toBe(true);
   const shown = (await pageAt(0).boundingBox())!;
   expect(shown.width).toBeLessThanOrEqual(375);
+  expect(shown.y + shown.height).toBeLessThanOrEqual(740 + 1);
 
   // Guided: each panel in turn fills the screen's width or height, centred; steps go on to the next page.
   await page.getByRole('button', { name: 'Guided' }).click();
