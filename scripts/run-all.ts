@@ -25,6 +25,8 @@ const env: NodeJS.ProcessEnv & Record<Defaults, string> = {
 env.PUBLIC_URL ??= `http://localhost:${env.PORT}`;
 env.API_INTERNAL_URL ??= `http://127.0.0.1:${env.API_PORT}`;
 env.COLLAB_INTERNAL_URL ??= `http://127.0.0.1:${env.COLLAB_PORT}`;
+// The API reads the worker's metrics for the admin area's system page.
+env.WORKER_INTERNAL_URL ??= `http://127.0.0.1:${env.WORKER_PORT ?? '8000'}`;
 // The API sits behind web/server.ts on this machine: trust the forwarded client address from loopback only.
 env.TRUST_PROXY ??= 'loopback';
 // No GPU configured: generate with the ComfyUI simulator, and let the site say its pictures are simulated.

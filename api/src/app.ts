@@ -16,12 +16,15 @@ import {
 } from '@inkwell/workflows';
 import type { Config } from './config.ts';
 import { type BackgroundTasks, createBackgroundTasks } from './lib/background.ts';
+import { createComfyProbe } from './lib/comfyui-probe.ts';
+import { scrapeMetrics } from './lib/prometheus-text.ts';
 import { authPlugin, sessionCookie } from './plugins/auth.ts';
 import { docsPlugin } from './plugins/docs.ts';
 import { errorHandler, frameworkErrors } from './plugins/errors.ts';
-import { metricsPlugin } from './plugins/metrics.ts';
+import { createApiRegistry, metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminOperationsRoutes } from './routes/admin-operations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { comicRoutes, inviteRoutes } from './routes/comics.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -39,6 +42,7 @@ import { createExportService } from './services/exports.ts';
 import { createGalleryService } from './services/gallery.ts';
 import { createJobService } from './services/jobs.ts';
 import { createMediaService } from './services/media.ts';
+import { createOperationsService } from './services/operations.ts';
 import { createPublishingService } from './services/publishing.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
@@ -65,6 +69,9 @@ export interface AppOverrides {
  * and no request hangs. The connection itself keeps retrying and comes back by itself.
  */
 const REDIS_OPTIONS = { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 2 } as const;
+
+/** How long the admin area waits for a ComfyUI instance or another service's metrics before calling it down. */
+const PROBE_TIMEOUT_MS = 2000;
 
 /** JSON bodies are small; uploads get their own, larger limit on their own routes. */
 const JSON_BODY_LIMIT = 64 * 1024;
@@ -169,6 +176,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await comicEdits.close();
     if (!overrides.queue) await queue.close();
   });
+  const metricsRegistry = createApiRegistry();
+  const operations = createOperationsService({
+    queues: [queue, comicEdits],
+    audit,
+    probe: createComfyProbe({ timeoutMs: PROBE_TIMEOUT_MS }),
+    comfyUrls: config.comfyUrls,
+    metrics: {
+      api: () => metricsRegistry.metrics(),
+      collab: () => scrapeMetrics(`${config.collabUrl}/metrics`, PROBE_TIMEOUT_MS),
+      worker: () => scrapeMetrics(`${config.workerUrl}/metrics`, PROBE_TIMEOUT_MS),
+    },
+  });
   const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics });
 
   await app.register(errorHandler);
@@ -180,7 +199,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(cookie);
   await app.register(authPlugin, { sessions, cookie: cookieJar, publicOrigin: new URL(config.publicUrl).origin });
   if (config.rateLimitEnabled) await app.register(rateLimitPlugin, { redis, prefix: config.redisPrefix });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { registry: metricsRegistry });
   await app.register(docsPlugin, { cookieName: cookieJar.name });
 
   await app.register(healthRoutes, {
@@ -192,6 +211,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, audit, background, cookie: cookieJar });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
+  await app.register(adminOperationsRoutes, { prefix: '/api/v1/admin', operations });
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens, publishing });
   await app.register(readRoutes, { prefix: '/api/v1/read', publishing });
   await app.register(galleryRoutes, { prefix: '/api/v1', gallery: createGalleryService({ db }) });

@@ -31,6 +31,15 @@ const schema = storageEnv.extend({
   MEDIA_MAX_MB: z.coerce.number().int().min(1).max(500).default(20),
   CLAMAV_HOST: z.string().optional(),
   CLAMAV_PORT: z.coerce.number().int().min(1).max(65_535).default(3310),
+  /** The ComfyUI instances the admin area watches; `npm start`'s simulator when none is set. */
+  COMFYUI_URLS: z
+    .string()
+    .default('http://127.0.0.1:8188')
+    .transform((v) => v.split(',').map((url) => url.trim()).filter(Boolean))
+    .pipe(z.array(z.url()).min(1)),
+  /** Where the admin area reads the other services' Prometheus metrics. */
+  COLLAB_INTERNAL_URL: z.url().default('http://127.0.0.1:4100'),
+  WORKER_INTERNAL_URL: z.url().default('http://127.0.0.1:8000'),
 });
 
 export interface Config {
@@ -58,6 +67,10 @@ export interface Config {
   clamd: { host: string; port: number } | undefined;
   /** Prefix of every Redis key this service writes, so tests can run side by side. */
   redisPrefix: string;
+  /** ComfyUI addresses, and the collab-server's and gpu-worker's, for the admin area's operations pages. */
+  comfyUrls: string[];
+  collabUrl: string;
+  workerUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -106,5 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.MEDIA_MAX_MB * 1024 * 1024,
     clamd: e.CLAMAV_HOST ? { host: e.CLAMAV_HOST, port: e.CLAMAV_PORT } : undefined,
     redisPrefix: e.REDIS_PREFIX,
+    comfyUrls: e.COMFYUI_URLS.map((url) => url.replace(/\/$/, '')),
+    collabUrl: e.COLLAB_INTERNAL_URL.replace(/\/$/, ''),
+    workerUrl: e.WORKER_INTERNAL_URL.replace(/\/$/, ''),
   };
 }

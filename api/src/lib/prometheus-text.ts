@@ -77,3 +77,10 @@ export function sumOf(samples: readonly Sample[], name: string, where: Record<st
   }
   return total;
 }
+
+/** A service's /metrics page, given up after `timeoutMs`. */
+export async function scrapeMetrics(url: string, timeoutMs: number): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.text();
+}

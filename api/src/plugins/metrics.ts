@@ -2,10 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Prometheus metrics: request duration by route and status, and server errors. */
-export const metricsPlugin = fp(async (app: FastifyInstance) => {
+/** The API's Prometheus registry, with the process' default metrics. */
+export function createApiRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/**
+ * Prometheus metrics: request duration by route and status, and server errors, in `registry`, which the
+ * admin area's system page also reads in-process.
+ */
+export const metricsPlugin = fp(async (app: FastifyInstance, { registry }: { registry: Registry }) => {
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration in seconds',

@@ -17,7 +17,11 @@ export type AuditAction =
   | 'user.reactivated'
   | 'user.super_admin_created'
   | 'comic.published'
-  | 'comic.unpublished';
+  | 'comic.unpublished'
+  | 'queue.paused'
+  | 'queue.resumed'
+  | 'queue.failed_retried'
+  | 'queue.completed_cleaned';
 
 export interface AuditEvent {
   actorId: string | null;

@@ -36,6 +36,7 @@ import type {
   updateComicBody,
   verifyEmailBody,
 } from '@inkwell/api/contract';
+import type { ComfyInstance, FailedJob, QueueAction, QueueActionResult, QueueTile, SystemOverview } from '@inkwell/api/operations-contract';
 import type { z } from 'zod';
 
 /** A field's message from the API's validation details (`[{ path, message }]`), keyed by the field name. */
@@ -167,6 +168,14 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       roles: () => data<RoleInfo[]>('GET', 'admin/roles'),
       audit: (params: PageQuery & { action?: string }) => page<AuditEntry>('admin/audit', { ...params }),
       outbox: (params: PageQuery) => page<OutboxMessage>('admin/outbox', { ...params }),
+    },
+    /** The admin area's operations pages (`queues:manage`). */
+    operations: {
+      queues: () => data<QueueTile[]>('GET', 'admin/queues'),
+      queueAction: (name: string, action: QueueAction) => data<QueueActionResult>('POST', `admin/queues/${encodeURIComponent(name)}/${action}`),
+      failedJobs: (name: string, params: PageQuery) => page<FailedJob>(`admin/queues/${encodeURIComponent(name)}/failed`, { ...params }),
+      instances: () => data<ComfyInstance[]>('GET', 'admin/instances'),
+      system: () => data<SystemOverview>('GET', 'admin/system'),
     },
     comics: {
       /** The comics the user is a member of, most recently changed first. */
