@@ -7,6 +7,8 @@
 //   COMFYUI_URLS        ComfyUI addresses; without it the ComfyUI simulator runs on SIMULATOR_PORT (8188)
 //   SERVICES            comma-separated names to run only some of them (comfyui, api, collab, worker, web)
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { migrateDatabase } from '@inkwell/db';
@@ -29,6 +31,21 @@ env.COLLAB_INTERNAL_URL ??= `http://127.0.0.1:${env.COLLAB_PORT}`;
 env.WORKER_INTERNAL_URL ??= `http://127.0.0.1:${env.WORKER_PORT ?? '8000'}`;
 // The API sits behind web/server.ts on this machine: trust the forwarded client address from loopback only.
 env.TRUST_PROXY ??= 'loopback';
+// Sensitive fields are encrypted at rest: a development key is made once, kept in .data/ (out of git) and reused.
+if (!env.DATA_ENCRYPTION_KEY && !env.DATA_ENCRYPTION_KEYS) env.DATA_ENCRYPTION_KEY = developmentDataKey();
+
+function developmentDataKey(): string {
+  const file = new URL('../.data/data-encryption-key', import.meta.url);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const key = `dev${randomBytes(3).toString('hex')}:${randomBytes(32).toString('base64')}`;
+    mkdirSync(new URL('../.data/', import.meta.url), { recursive: true });
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
+
 // No GPU configured: generate with the ComfyUI simulator, and let the site say its pictures are simulated.
 const simulated = !env.COMFYUI_URLS;
 if (simulated) {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
+const KEY_A = Buffer.alloc(32, 1).toString('base64');
+const KEY_B = Buffer.alloc(32, 2).toString('base64');
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('loadConfig', () => {
@@ -39,7 +41,11 @@ describe('loadConfig', () => {
       SMTP_URL: 'smtp://mail.example.org:587',
       MAIL_FROM: 'Inkwell <hello@example.org>',
       RATE_LIMIT_DISABLED: '1',
+      DATA_ENCRYPTION_KEY: `k2:${KEY_B}`,
+      DATA_ENCRYPTION_KEYS: `k1:${KEY_A}`,
     });
+    expect(config.dataKeys?.current.id).toBe('k2');
+    expect(config.dataKeys?.old.map((k) => k.id)).toEqual(['k1']);
     expect(config).toMatchObject({
       env: 'production',
       host: '0.0.0.0',
@@ -81,6 +87,16 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
     // One line per problem, so the operator can fix them all in one go.
     expect(message.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(6);
+  });
+
+  it('stops in production without a data encryption key, and refuses a malformed one', () => {
+    const production = { NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.org:587' };
+    expect(() => loadConfig(production)).toThrow(/DATA_ENCRYPTION_KEY is required in production/);
+    expect(loadConfig({ ...production, DATA_ENCRYPTION_KEYS: `a:${KEY_A},b:${KEY_B}` }).dataKeys?.current.id).toBe('a');
+    expect(loadConfig({}).dataKeys).toBeUndefined();
+    expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'k1:c2hvcnQ=' })).toThrow(/not 32 bytes/);
+    expect(() => loadConfig({ DATA_ENCRYPTION_KEY: KEY_A })).toThrow(/<id>:<base64 key>/);
+    expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'k1:c2hvcnQ=' })).not.toThrow(/c2hvcnQ/);
   });
 
   it('refuses a port that is not a number', () => {

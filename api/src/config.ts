@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type StorageConfig, storageConfig, storageEnv } from '@inkwell/storage';
 import { type LogLevel, logLevelEnv } from '@inkwell/workflows/log-level';
+import { type DataKeys, parseDataKeys } from './lib/encryption.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -40,6 +41,9 @@ const schema = storageEnv.extend({
   /** Where the admin area reads the other services' Prometheus metrics. */
   COLLAB_INTERNAL_URL: z.url().default('http://127.0.0.1:4100'),
   WORKER_INTERNAL_URL: z.url().default('http://127.0.0.1:8000'),
+  /** `id:base64` of the current data key; DATA_ENCRYPTION_KEYS may list older ones after it (`id:base64,id:base64`). */
+  DATA_ENCRYPTION_KEY: z.string().optional(),
+  DATA_ENCRYPTION_KEYS: z.string().optional(),
 });
 
 export interface Config {
@@ -71,6 +75,8 @@ export interface Config {
   comfyUrls: string[];
   collabUrl: string;
   workerUrl: string;
+  /** Keys for sensitive fields at rest; absent only outside production (a throwaway key is used then). */
+  dataKeys: DataKeys | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +99,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // The development outbox shows mail to admins; in production mail must leave through SMTP.
   if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
     throw new ConfigError('Invalid configuration:\n  SMTP_URL is required in production: the development mail outbox is never kept there');
+  }
+  const keyList = [e.DATA_ENCRYPTION_KEY, e.DATA_ENCRYPTION_KEYS].filter(Boolean).join(',');
+  const dataKeys = keyList ? parseDataKeys(keyList) : undefined;
+  if (typeof dataKeys === 'string') throw new ConfigError(`Invalid configuration:\n  DATA_ENCRYPTION_KEY: ${dataKeys}`);
+  if (e.NODE_ENV === 'production' && !dataKeys) {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATA_ENCRYPTION_KEY is required in production: report details, appeals and moderator notes are stored encrypted with it (generate one: echo "k1:$(openssl rand -base64 32)")',
+    );
   }
   const storage = storageConfig(e);
   if (typeof storage === 'string') throw new ConfigError(`Invalid configuration:\n  ${storage}`);
@@ -122,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     comfyUrls: e.COMFYUI_URLS.map((url) => url.replace(/\/$/, '')),
     collabUrl: e.COLLAB_INTERNAL_URL.replace(/\/$/, ''),
     workerUrl: e.WORKER_INTERNAL_URL.replace(/\/$/, ''),
+    dataKeys,
   };
 }

@@ -7,11 +7,15 @@ import { type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import type { Mail, Mailer } from '../src/services/mail.ts';
 
+/** The tests' key for sensitive fields at rest. */
+export const TEST_DATA_KEYS = { current: { id: 'test', key: Buffer.alloc(32, 7) }, old: [] };
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
     // Each app gets its own Redis keys, so rate-limit counters never leak between tests.
     redisPrefix: `inkwell-test:${randomBytes(6).toString('hex')}:`,
+    dataKeys: TEST_DATA_KEYS,
     ...overrides,
   };
 }

@@ -51,6 +51,21 @@ export interface PublishedSnapshot {
   slug: string;
 }
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** What moderators decided about a comic or a picture: hidden and removed ones are seen by their owner and moderators only. */
+export type ModerationState = 'visible' | 'hidden' | 'removed';
+const moderationColumns = () => ({
+  moderationState: varchar('moderation_state', { length: 16 }).$type<ModerationState>().notNull().default('visible'),
+  /** The rule broken (a report reason), and the moderator's words to the owner. */
+  moderationRule: varchar('moderation_rule', { length: 32 }),
+  moderationReason: text('moderation_reason'),
+});
+const moderationCheck = (name: string, column: AnyPgColumn) => check(name, sql`${column} in ('visible', 'hidden', 'removed')`);
+/**
+ * A sensitive text encrypted at rest (AES-256-GCM): `<key id>:<base64 of iv, tag and ciphertext>`, so that the
+ * key that wrote it is named beside it and keys can rotate.
+ */
+const encryptedText = (name: string) => text(name);
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
 export const roles = pgTable(
@@ -79,6 +94,9 @@ export const users = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     emailVerified: boolean('email_verified').notNull().default(false),
     profileImageUrl: varchar('profile_image_url', { length: 2048 }),
+    /** Until then the account may sign in and read, not publish, generate, upload or edit. */
+    suspendedUntil: timestamp('suspended_until', { withTimezone: true }),
+    suspensionReason: text('suspension_reason'),
     preferences: jsonb('preferences').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -159,10 +177,12 @@ export const media = pgTable(
     storagePath: varchar('storage_path', { length: 1024 }).notNull(),
     /** The comic this was uploaded into: its members may see it whatever its privacy. */
     comicId: uuid('comic_id').references((): AnyPgColumn => comics.id, { onDelete: 'set null' }),
+    ...moderationColumns(),
     createdAt: createdAt(),
   },
   (t) => [
     index('idx_media_comic_id').on(t.comicId),
+    moderationCheck('media_moderation_state', t.moderationState),
     check('media_privacy', sql`${t.privacy} in ('public', 'unlisted', 'private')`),
     check('media_file_size', sql`${t.fileSize} >= 0`),
     index('idx_media_user_id').on(t.userId),
@@ -194,6 +214,7 @@ export const comics = pgTable(
     publishedSnapshot: jsonb('published_snapshot').$type<PublishedSnapshot>(),
     /** Reads of the published comic, counted without storing who read. */
     readCount: bigint('read_count', { mode: 'number' }).notNull().default(0),
+    ...moderationColumns(),
     /**
      * Full-text search over the published snapshot: title and author (weight A), description (B), bubble text (C).
      * Query it with `websearch_to_tsquery('english', q)`; null while unpublished.
@@ -211,6 +232,7 @@ export const comics = pgTable(
       sql`(${t.isPublished} and ${t.privacy} <> 'private' and ${t.publishedAt} is not null and ${t.publishedFrom} is not null and ${t.publishedSnapshot} is not null) or (not ${t.isPublished} and ${t.privacy} = 'private' and ${t.publishedSnapshot} is null)`,
     ),
     check('comics_read_count', sql`${t.readCount} >= 0`),
+    moderationCheck('comics_moderation_state', t.moderationState),
     index('idx_comics_user_id').on(t.userId),
     index('idx_comics_published').on(t.isPublished, t.updatedAt.desc()),
     index('idx_comics_gallery').on(t.privacy, t.publishedAt.desc()).where(sql`${t.isPublished}`),
@@ -303,27 +325,111 @@ export const jobs = pgTable(
   ],
 );
 
+export type ReportTargetType = 'comic' | 'media' | 'user';
+
+/** One person's report of a comic, picture or user: one open report per reporter and target (a repeat updates it). */
 export const reports = pgTable(
   'reports',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     reporterId: uuid('reporter_id').references(() => users.id, { onDelete: 'set null' }),
-    targetType: varchar('target_type', { length: 16 }).notNull(),
+    targetType: varchar('target_type', { length: 16 }).$type<ReportTargetType>().notNull(),
     targetId: uuid('target_id').notNull(),
     reason: varchar('reason', { length: 32 }).notNull(),
-    details: text('details'),
-    status: varchar('status', { length: 16 }).notNull().default('open'),
+    details: encryptedText('details'),
+    status: varchar('status', { length: 16 }).$type<'open' | 'resolved'>().notNull().default('open'),
     resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
-    resolutionNote: text('resolution_note'),
+    /** The moderation action that resolved it. */
+    actionId: uuid('action_id').references((): AnyPgColumn => moderationActions.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
   (t) => [
     check('reports_target_type', sql`${t.targetType} in ('comic', 'media', 'user')`),
-    check('reports_status', sql`${t.status} in ('open', 'resolved', 'dismissed')`),
+    check('reports_status', sql`${t.status} in ('open', 'resolved')`),
     index('idx_reports_status').on(t.status, t.createdAt.desc()),
     index('idx_reports_target').on(t.targetType, t.targetId),
+    uniqueIndex('reports_open_per_reporter').on(t.reporterId, t.targetType, t.targetId).where(sql`${t.status} = 'open'`),
   ],
+);
+
+/** What a moderator's action changed, as `moderation_state`, rule and reason. */
+export interface ModerationSnapshot {
+  state: ModerationState;
+  rule: string | null;
+  reason: string | null;
+}
+
+/** Every moderator action, with the state before and after, so that it can be undone and its history read. */
+export const moderationActions = pgTable(
+  'moderation_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    targetType: varchar('target_type', { length: 16 }).$type<ReportTargetType>().notNull(),
+    targetId: uuid('target_id').notNull(),
+    action: varchar('action', { length: 16 }).$type<'hide' | 'remove' | 'restore' | 'dismiss' | 'warn'>().notNull(),
+    rule: varchar('rule', { length: 32 }),
+    reason: text('reason').notNull(),
+    moderatorId: uuid('moderator_id').references(() => users.id, { onDelete: 'set null' }),
+    oldState: jsonb('old_state').$type<ModerationSnapshot>(),
+    newState: jsonb('new_state').$type<ModerationSnapshot>(),
+    createdAt: createdAt(),
+    undoneAt: timestamp('undone_at', { withTimezone: true }),
+    undoneBy: uuid('undone_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    check('moderation_actions_action', sql`${t.action} in ('hide', 'remove', 'restore', 'dismiss', 'warn')`),
+    index('idx_moderation_actions_target').on(t.targetType, t.targetId, t.createdAt.desc()),
+  ],
+);
+
+/** The owner's one appeal against an action. */
+export const appeals = pgTable(
+  'appeals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actionId: uuid('action_id')
+      .notNull()
+      .unique()
+      .references(() => moderationActions.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    message: encryptedText('message').notNull(),
+    status: varchar('status', { length: 16 }).$type<'open' | 'closed'>().notNull().default('open'),
+    createdAt: createdAt(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [check('appeals_status', sql`${t.status} in ('open', 'closed')`), index('idx_appeals_open').on(t.status)],
+);
+
+/** Notes about a target that only moderators see. */
+export const moderatorNotes = pgTable(
+  'moderator_notes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    targetType: varchar('target_type', { length: 16 }).$type<ReportTargetType>().notNull(),
+    targetId: uuid('target_id').notNull(),
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    body: encryptedText('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_moderator_notes_target').on(t.targetType, t.targetId)],
+);
+
+/** What happened to a user's things (moderation), for them to read. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: varchar('kind', { length: 32 }).notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_notifications_user').on(t.userId, t.createdAt.desc())],
 );
 
 export const auditLogs = pgTable(
