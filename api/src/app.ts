@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -31,6 +32,7 @@ import { exportRoutes } from './routes/exports.ts';
 import { galleryRoutes } from './routes/gallery.ts';
 import { jobRoutes, statusRoutes, workflowRoutes } from './routes/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
+import { moderationAdminRoutes, notificationRoutes, reportRoutes } from './routes/moderation.ts';
 import { readRoutes } from './routes/read.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
@@ -42,6 +44,8 @@ import { createExportService } from './services/exports.ts';
 import { createGalleryService } from './services/gallery.ts';
 import { createJobService } from './services/jobs.ts';
 import { createMediaService } from './services/media.ts';
+import { createModerationService } from './services/moderation.ts';
+import { createDataCipher } from './lib/encryption.ts';
 import { createOperationsService } from './services/operations.ts';
 import { createPublishingService } from './services/publishing.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
@@ -188,6 +192,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       worker: () => scrapeMetrics(`${config.workerUrl}/metrics`, PROBE_TIMEOUT_MS),
     },
   });
+  // Outside production a missing key gets a throwaway one: what is encrypted now is unreadable after a restart.
+  if (!config.dataKeys) app.log.warn('DATA_ENCRYPTION_KEY is not set: sensitive fields are encrypted with a throwaway key (npm start makes a lasting one)');
+  const cipher = createDataCipher(config.dataKeys ?? { current: { id: 'ephemeral', key: randomBytes(32) }, old: [] });
+  const moderation = createModerationService({ db, cipher, audit, comics, media, sessions });
   const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics });
 
   await app.register(errorHandler);
@@ -212,7 +220,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(authRoutes, { prefix: '/api/v1/auth', accounts, sessions, audit, background, cookie: cookieJar });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
   await app.register(adminOperationsRoutes, { prefix: '/api/v1/admin', operations });
-  await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens, publishing });
+  await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens, publishing, moderation });
+  await app.register(reportRoutes, { prefix: '/api/v1/reports', moderation });
+  await app.register(notificationRoutes, { prefix: '/api/v1', moderation });
+  await app.register(moderationAdminRoutes, { prefix: '/api/v1/admin', moderation });
   await app.register(readRoutes, { prefix: '/api/v1/read', publishing });
   await app.register(galleryRoutes, { prefix: '/api/v1', gallery: createGalleryService({ db }) });
   await app.register(exportRoutes, { prefix: '/api/v1/comics', exports: createExportService({ db, storage, comics }) });

@@ -327,7 +327,151 @@ export type GalleryComic = z.infer<typeof galleryComic>;
 export const profile = z.object({ username: z.string(), joinedAt: z.string(), comics: z.array(galleryComic) });
 export type Profile = z.infer<typeof profile>;
 
-export const comicDetail = comicSummary.extend({ panels: z.unknown(), publication: publication.nullable() });
+// ---- moderation ------------------------------------------------------------------------------------------
+
+/** Why something may be reported, each with the rule it breaks: the Report dialog lists them. */
+export const REPORT_REASONS = [
+  { id: 'spam', label: 'Spam', rule: 'No advertising, scams, or the same thing posted over and over.' },
+  { id: 'harassment', label: 'Harassment', rule: 'No bullying, threats, or targeting a person or group with hate.' },
+  { id: 'sexual', label: 'Sexual content', rule: 'No sexual content, and never anything sexual involving minors.' },
+  { id: 'violence', label: 'Violence', rule: 'No gore, or content that glorifies or incites real violence.' },
+  { id: 'illegal', label: 'Illegal', rule: 'Nothing that breaks the law or helps others break it.' },
+  { id: 'copyright', label: 'Copyright', rule: "Only post work you made or have the right to share." },
+  { id: 'other', label: 'Other', rule: 'Something else that breaks the community rules: say what in the details.' },
+] as const;
+export const reportReason = z.enum(REPORT_REASONS.map((r) => r.id) as [ReportReasonId, ...ReportReasonId[]]);
+type ReportReasonId = (typeof REPORT_REASONS)[number]['id'];
+export type ReportReason = z.infer<typeof reportReason>;
+export const reportReasonInfo = z.object({ id: reportReason, label: z.string(), rule: z.string() });
+export const reportTargetType = z.enum(['comic', 'media', 'user']);
+export type ReportTargetType = z.infer<typeof reportTargetType>;
+export const moderationActionName = z.enum(['hide', 'remove', 'restore', 'dismiss', 'warn']);
+export type ModerationActionName = z.infer<typeof moderationActionName>;
+export const moderationState = z.enum(['visible', 'hidden', 'removed']);
+
+export const createReportBody = z
+  .object({
+    targetType: reportTargetType,
+    targetId: uuid,
+    reason: reportReason,
+    details: z.string().trim().max(2000, 'Details have at most 2000 characters').optional(),
+  })
+  .strict();
+/** What the reporter gets back: their own report, never anyone else's. */
+export const reportReceipt = z.object({
+  id: z.string(),
+  targetType: reportTargetType,
+  targetId: z.string(),
+  reason: reportReason,
+  status: z.enum(['open', 'resolved']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const moderateBody = z
+  .object({
+    targetType: reportTargetType,
+    targetId: uuid,
+    action: moderationActionName,
+    /** Shown to the owner: what was done and why. */
+    reason: z.string().trim().min(1, 'Give a reason').max(2000),
+    rule: reportReason.optional(),
+    /** The reports this action settles; all of the target's open reports when not given. */
+    reportIds: z.array(uuid).max(500).optional(),
+  })
+  .strict();
+export const actionParams = z.object({ actionId: uuid }).strict();
+export const targetParams = z.object({ type: reportTargetType, id: uuid }).strict();
+export const adminReportsQuery = z
+  .object({ ...pageQuery, status: z.enum(['open', 'resolved']).default('open'), targetType: reportTargetType.optional() })
+  .strict();
+export const reviewFeedQuery = z.object({ ...pageQuery }).strict();
+export const noteBody = z.object({ body: z.string().trim().min(1, 'Write a note').max(5000) }).strict();
+export const suspendBody = z
+  .object({ until: z.iso.datetime({ offset: true, error: 'An ISO date and time' }), reason: z.string().trim().min(1, 'Give a reason').max(2000) })
+  .strict();
+export const appealBody = z.object({ actionId: uuid, message: z.string().trim().min(1, 'Write your appeal').max(5000) }).strict();
+export const markReadBody = z.object({ ids: z.array(uuid).max(100).optional() }).strict();
+export const notificationsQuery = z.object({ ...pageQuery }).strict();
+
+const moderationSnapshot = z.object({ state: moderationState, rule: z.string().nullable(), reason: z.string().nullable() });
+/** A moderator's view of a target: what it is, whose, and its state; a comic's preview is its published cover, never the editor. */
+export const moderationTarget = z.object({
+  type: reportTargetType,
+  id: z.string(),
+  exists: z.boolean(),
+  title: z.string().nullable(),
+  imageUrl: z.string().nullable(),
+  /** The reader's page or the picture's address, for a look at it as readers see it. */
+  url: z.string().nullable(),
+  owner: z.object({ id: z.string(), username: z.string() }).nullable(),
+  /** Null for users, who are suspended rather than hidden. */
+  moderation: moderationSnapshot.nullable(),
+  suspendedUntil: z.string().nullable(),
+});
+export const moderationHistoryItem = z.object({
+  id: z.string(),
+  action: moderationActionName,
+  rule: z.string().nullable(),
+  reason: z.string(),
+  moderator: z.string().nullable(),
+  oldState: moderationSnapshot.nullable(),
+  newState: moderationSnapshot.nullable(),
+  createdAt: z.string(),
+  undoneAt: z.string().nullable(),
+});
+export type ModerationHistoryItem = z.infer<typeof moderationHistoryItem>;
+/** A report as moderators read it: the reporter is never named. */
+export const reportItem = z.object({ id: z.string(), reason: reportReason, details: z.string().nullable(), status: z.string(), createdAt: z.string(), updatedAt: z.string() });
+export const appealItem = z.object({ id: z.string(), actionId: z.string(), message: z.string(), status: z.string(), createdAt: z.string() });
+export const reportGroup = z.object({
+  target: moderationTarget,
+  reportCount: z.number().int(),
+  reasons: z.record(z.string(), z.number().int()),
+  firstReportedAt: z.string().nullable(),
+  lastReportedAt: z.string().nullable(),
+  reports: z.array(reportItem),
+  history: z.array(moderationHistoryItem),
+  appeals: z.array(appealItem),
+});
+export type ReportGroup = z.infer<typeof reportGroup>;
+export const moderatorNote = z.object({ id: z.string(), author: z.string().nullable(), body: z.string(), createdAt: z.string() });
+export const targetView = z.object({
+  target: moderationTarget,
+  reports: z.array(reportItem),
+  history: z.array(moderationHistoryItem),
+  notes: z.array(moderatorNote),
+  appeals: z.array(appealItem),
+});
+export type TargetView = z.infer<typeof targetView>;
+export const reviewFeedItem = z.object({ target: moderationTarget, publishedAt: z.string() });
+export const moderationStats = z.object({
+  /** Median seconds from a target's first report to the first action on it; null before any. */
+  medianSecondsToFirstAction: z.number().nullable(),
+  actedTargets: z.number().int(),
+  openReports: z.number().int(),
+  openAppeals: z.number().int(),
+});
+export const suspension = z.object({ userId: z.string(), suspendedUntil: z.string().nullable(), reason: z.string().nullable() });
+export const notificationItem = z.object({ id: z.string(), kind: z.string(), payload: z.record(z.string(), z.unknown()), readAt: z.string().nullable(), createdAt: z.string() });
+export type NotificationItem = z.infer<typeof notificationItem>;
+/** What the owner of a moderated comic is told on its detail: the state, the rule and reason, and their appeal. */
+export const ownerModeration = z.object({
+  state: moderationState,
+  rule: z.string().nullable(),
+  reason: z.string().nullable(),
+  /** The action to appeal against (the latest that is not undone), if any. */
+  actionId: z.string().nullable(),
+  appeal: z.object({ status: z.string(), createdAt: z.string() }).nullable(),
+});
+export type OwnerModeration = z.infer<typeof ownerModeration>;
+
+export const comicDetail = comicSummary.extend({
+  panels: z.unknown(),
+  publication: publication.nullable(),
+  /** For the owner only: what moderators decided; null when nothing was. */
+  moderation: ownerModeration.nullable().optional(),
+});
 export type ComicDetail = z.infer<typeof comicDetail>;
 
 export const comicMember = z.object({ userId: z.string(), username: z.string(), role: comicRole, addedAt: z.string() });

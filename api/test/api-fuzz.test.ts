@@ -52,7 +52,7 @@ beforeAll(async () => {
   ];
   // The caller's own credentials: a sign-in that gets through succeeds, rather than recording a failed attempt.
   const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer' };
-  valid = (op) => ({ pathParams: ids.find(([prefix]) => op.path.startsWith(prefix))?.[1] ?? { id: crypto.randomUUID() }, hints });
+  valid = (op) => ({ pathParams: ids.find(([prefix]) => op.path.startsWith(prefix))?.[1] ?? { id: crypto.randomUUID(), type: 'comic', actionId: crypto.randomUUID() }, hints });
 });
 
 afterAll(async () => {

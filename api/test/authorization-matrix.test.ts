@@ -127,7 +127,7 @@ it('no route lets through a caller that its declaration refuses, and every decla
 
   for (const op of operations) {
     // Valid requests, so that what answers is the access check and not validation.
-    const hints: Hints = { username: outsider.username, title: 'Renamed', isActive: true, filename: 'renamed.png', role: 'viewer' };
+    const hints: Hints = { username: outsider.username, title: 'Renamed', isActive: true, filename: 'renamed.png', role: 'viewer', until: new Date(Date.now() + 3_600_000).toISOString() };
     const body = op.body && sampleObject(op.body, hints);
     const makeOwnThing = ownThingOf(op);
     const userMayCall = op.permission === 'public' || roleByName('user').permissions.includes(op.permission);
@@ -141,7 +141,12 @@ it('no route lets through a caller that its declaration refuses, and every decla
         ? await freshComic()
         : published
           ? { ...(await publishedComic(t, publisher)), image: 'cover' }
-          : { id: makeOwnThing ? await makeOwnThing(users.get(THING_OWNER.name)!) : crypto.randomUUID(), username: publisher.username };
+          : {
+              id: makeOwnThing ? await makeOwnThing(users.get(THING_OWNER.name)!) : crypto.randomUUID(),
+              username: publisher.username,
+              type: 'comic',
+              actionId: crypto.randomUUID(),
+            };
       const user = caller.role && users.get(caller.owner ? THING_OWNER.name : (caller.comicRole ?? caller.role))!;
       const refusal = refusalFor(op, caller, Boolean(makeOwnThing));
       const before = refusal && (await dbState(t.db));

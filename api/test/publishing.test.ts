@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
+import { PUBLIC_CACHE } from '../src/lib/moderation.ts';
 import { type TestApp, type TestUser, auditActions, createTestApp, registerUser } from './helper.ts';
 import { storeSummary, summaryWith, uploadPicture } from './published.ts';
 
@@ -203,7 +204,7 @@ describe('publishing', () => {
       const response = await t.app.inject({ url });
       expect(response.statusCode, url).toBe(200);
       expect(response.headers['content-type']).toBe('image/webp');
-      expect(response.headers['cache-control']).toBe('public, max-age=3600');
+      expect(response.headers['cache-control']).toBe(PUBLIC_CACHE);
       const meta = await sharp(response.rawPayload).metadata();
       expect([meta.format, meta.width]).toEqual(['webp', width]);
     }

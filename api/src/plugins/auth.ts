@@ -21,6 +21,8 @@ declare module 'fastify' {
 }
 
 const GUEST_PERMISSIONS: ReadonlySet<string> = new Set(roleByName('guest').permissions);
+/** What a suspended account may not do (on writes): make, publish, generate, upload, edit. Reading, reporting and its own account stay open. */
+const SUSPENDED_WRITES: ReadonlySet<Permission> = new Set<Permission>(['comics:create', 'media:upload', 'jobs:create', 'jobs:create-advanced', 'content:publish']);
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface SessionCookie {
@@ -96,6 +98,13 @@ export const authPlugin = fp(
         throw unauthenticated();
       }
       if (!request.auth.user.permissions.has(permission)) throw forbidden();
+      const suspension = request.auth.user.suspension;
+      if (suspension && suspension.until > new Date() && UNSAFE_METHODS.has(request.method) && SUSPENDED_WRITES.has(permission)) {
+        throw new AppError(403, 'account_suspended', `Your account is suspended until ${suspension.until.toISOString()}: you can read, but not create, publish, generate or upload`, {
+          until: suspension.until.toISOString(),
+          reason: suspension.reason,
+        });
+      }
     });
   },
   { name: 'auth', dependencies: ['@fastify/cookie'] },

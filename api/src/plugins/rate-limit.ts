@@ -16,6 +16,9 @@ export const REQUESTS_PER_MINUTE: Record<RoleName, number> = {
 /** Sign-in and sign-up are where credential stuffing happens: far tighter, always per address. */
 export const AUTH_ROUTE_LIMIT = { max: 10, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `ip:${request.ip}` };
 
+/** Reports reach moderators' queue: a handful a minute per person is plenty, and floods are kept out. */
+export const REPORT_ROUTE_LIMIT = { max: 10, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `report:${request.auth?.user.id ?? request.ip}` };
+
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, opts: { redis: Redis; prefix: string }) => {
     await app.register(rateLimit, {

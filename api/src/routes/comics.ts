@@ -27,6 +27,7 @@ import { unauthenticated } from '../errors.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { CollabTokens } from '../services/collab-tokens.ts';
 import type { ComicService } from '../services/comics.ts';
+import type { ModerationService } from '../services/moderation.ts';
 import type { PublishingService } from '../services/publishing.ts';
 
 const tags = ['comics'];
@@ -37,10 +38,12 @@ function dates<T extends Record<string, unknown>>(row: T): { [K in keyof T]: T[K
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])) as never;
 }
 
-export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTokens: CollabTokens; publishing: PublishingService }> = async (
-  app,
-  { comics, collabTokens, publishing },
-) => {
+export const comicRoutes: FastifyPluginAsyncZod<{
+  comics: ComicService;
+  collabTokens: CollabTokens;
+  publishing: PublishingService;
+  moderation: Pick<ModerationService, 'ownerView'>;
+}> = async (app, { comics, collabTokens, publishing, moderation }) => {
   app.get(
     '/',
     { config: { permission: 'comics:create' }, schema: { tags, summary: 'My comics, most recently changed first', querystring: comicsQuery, response: { 200: okPage(comicSummary) } } },
@@ -59,7 +62,12 @@ export const comicRoutes: FastifyPluginAsyncZod<{ comics: ComicService; collabTo
   app.get(
     '/:id',
     { config: { permission: 'comics:read', comicRole: 'viewer' }, schema: { tags, summary: 'A comic: members see it, anyone sees a published one', params: uuidParams, response: { 200: ok(comicDetail) } } },
-    async (request) => ({ success: true as const, data: dates(await comics.get(request.auth, request.params.id)) }),
+    async (request) => {
+      const comic = await comics.get(request.auth, request.params.id);
+      // Its owner is told what moderators decided, and may appeal.
+      const moderated = comic.myRole === 'owner' ? await moderation.ownerView('comic', comic.id) : null;
+      return { success: true as const, data: { ...dates(comic), moderation: moderated } };
+    },
   );
 
   app.patch(

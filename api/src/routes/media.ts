@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { mediaItem, mediaQuery, ok, okPage, updateMediaBody, uploadMediaQuery, uuidParams } from '../contract.ts';
 import { AppError, badRequest } from '../errors.ts';
 import { formatBytes } from '../lib/format-bytes.ts';
+import { PRIVATE_CACHE, PUBLIC_CACHE, RESTRICTED_CACHE } from '../lib/moderation.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { MediaService } from '../services/media.ts';
 
@@ -73,8 +74,9 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
       { config: { permission: 'comics:read' }, schema: { tags, summary: variant === 'file' ? 'The image' : 'A small WebP preview', params: uuidParams } },
       async (request, reply) => {
         const object = await media.open(request.auth, request.params.id, variant);
-        // Media never change once stored: cache hard, but only privately for what is not public.
-        const cache = object.privacy === 'public' ? 'public, max-age=31536000, immutable' : 'private, max-age=86400';
+        // Bytes never change once stored, but moderators may hide a public picture: shared caches revalidate
+        // within a minute (see PUBLIC_CACHE); what is not public is cached by the browser only.
+        const cache = object.restricted ? RESTRICTED_CACHE : object.privacy === 'public' ? PUBLIC_CACHE : PRIVATE_CACHE;
         return reply
           .type(object.mimeType)
           .header('content-length', object.size)

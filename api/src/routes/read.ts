@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ok, readerComic, readerImageParams, readerImageQuery, uuidParams } from '../contract.ts';
+import { PUBLIC_CACHE, RESTRICTED_CACHE } from '../lib/moderation.ts';
 import type { PublishingService } from '../services/publishing.ts';
 
 const tags = ['read'];
@@ -16,7 +17,7 @@ export const readRoutes: FastifyPluginAsyncZod<{ publishing: PublishingService }
       config: { permission: 'comics:read' },
       schema: { tags, summary: 'A published comic as readers see it (the published snapshot)', params: uuidParams, response: { 200: ok(readerComic) } },
     },
-    async (request) => ({ success: true as const, data: await publishing.read(request.params.id) }),
+    async (request) => ({ success: true as const, data: await publishing.read(request.params.id, request.auth) }),
   );
 
   app.post(
@@ -41,10 +42,11 @@ export const readRoutes: FastifyPluginAsyncZod<{ publishing: PublishingService }
     },
     async (request, reply) => {
       const { id, snapshotId, image } = request.params;
-      const webp = await publishing.image(id, snapshotId, image, Number(request.query.w ?? 1200));
-      // The snapshot id in the address changes with each publication; a modest max-age lets moderation
-      // (hiding a comic) and unpublishing take effect in caches within the hour.
-      return reply.type('image/webp').header('cache-control', 'public, max-age=3600').send(webp);
+      const { bytes, restricted } = await publishing.image(id, snapshotId, image, Number(request.query.w ?? 1200), request.auth);
+      // The snapshot id in the address changes with each publication; a short max-age lets moderation (hiding
+      // a comic) and unpublishing take effect in caches within a minute. A hidden comic's images, seen by its
+      // owner and moderators only, are never kept by a shared cache.
+      return reply.type('image/webp').header('cache-control', restricted ? RESTRICTED_CACHE : PUBLIC_CACHE).send(bytes);
     },
   );
 };

@@ -18,6 +18,9 @@ export type AuditAction =
   | 'user.super_admin_created'
   | 'comic.published'
   | 'comic.unpublished'
+  | `moderation.${'hide' | 'remove' | 'restore' | 'dismiss' | 'warn' | 'undone'}`
+  | 'user.suspended'
+  | 'user.unsuspended'
   | 'queue.paused'
   | 'queue.resumed'
   | 'queue.failed_retried'

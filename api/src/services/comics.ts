@@ -57,14 +57,25 @@ export function createComicService(deps: ComicServiceDeps) {
     return role;
   }
 
-  /** The comic's detail: its members see the live summary, anyone else (reading it published) the published one. */
-  async function findComic(comicId: string, member: boolean) {
+  /**
+   * The comic's detail: its members see the live summary, anyone else (reading it published) the published one,
+   * and only members and `moderator`s see it published while moderators hide it.
+   */
+  async function findComic(comicId: string, member: boolean, moderator = false) {
     const [comic] = await db
-      .select({ ...comicColumns, panels: comics.panels, publishedAt: comics.publishedAt, publishedFrom: comics.publishedFrom, publishedSnapshot: comics.publishedSnapshot })
+      .select({
+        ...comicColumns,
+        panels: comics.panels,
+        publishedAt: comics.publishedAt,
+        publishedFrom: comics.publishedFrom,
+        publishedSnapshot: comics.publishedSnapshot,
+        moderationState: comics.moderationState,
+      })
       .from(comics)
       .where(eq(comics.id, comicId));
     if (!comic) throw notFound('Comic');
-    const { publishedSnapshot, panels, ...detail } = comic;
+    const { publishedSnapshot, panels, moderationState, ...detail } = comic;
+    if (!member && !moderator && moderationState !== 'visible') return { ...detail, panels: null, publication: null };
     return { ...detail, panels: member ? panels : (publishedSnapshot?.summary ?? null), publication: publicationOf(comic, deps.publicUrl) };
   }
 
@@ -99,10 +110,10 @@ export function createComicService(deps: ComicServiceDeps) {
       });
     },
 
-    /** A comic for its members; a published, non-private one for anyone. */
+    /** A comic for its members and moderators; a published, non-private, not hidden one for anyone. */
     async get(actor: Auth | null, comicId: string) {
       const myRole = actor ? await roleOf(actor.user.id, comicId) : null;
-      const comic = await findComic(comicId, myRole !== null);
+      const comic = await findComic(comicId, myRole !== null, actor?.user.permissions.has('moderation:review'));
       if (!myRole && !comic.publication) throw notFound('Comic');
       return { ...comic, myRole };
     },

@@ -6,6 +6,7 @@ import type { ComicSummary, Database, PageSummary, PanelSummary } from '@inkwell
 import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { notFound } from '../errors.ts';
+import { seesModerated } from '../lib/moderation.ts';
 import { type ComicFile, comicCbz, comicPdf } from './comic-files.ts';
 import type { ComicService } from './comics.ts';
 import { renderPage, withMargin } from './page-render.ts';
@@ -89,12 +90,22 @@ export function createExportService(deps: { db: Database; storage: ObjectStorage
   /** What the caller may export: members the canvas as it is now, anyone else a published comic's snapshot. */
   async function source(actor: Auth | null, comicId: string) {
     const [comic] = await db
-      .select({ title: comics.title, description: comics.description, panels: comics.panels, isPublished: comics.isPublished, privacy: comics.privacy, snapshot: comics.publishedSnapshot })
+      .select({
+        title: comics.title,
+        description: comics.description,
+        panels: comics.panels,
+        isPublished: comics.isPublished,
+        privacy: comics.privacy,
+        snapshot: comics.publishedSnapshot,
+        ownerId: comics.userId,
+        moderationState: comics.moderationState,
+      })
       .from(comics)
       .where(eq(comics.id, comicId));
     if (!comic) throw notFound('Comic');
     if (actor && (await deps.comics.roleOf(actor.user.id, comicId))) return { title: comic.title, description: comic.description, summary: comic.panels };
-    const snapshot = comic.isPublished && comic.privacy !== 'private' ? comic.snapshot : null;
+    const readable = comic.isPublished && comic.privacy !== 'private' && seesModerated(actor, comic.ownerId, comic.moderationState);
+    const snapshot = readable ? comic.snapshot : null;
     if (snapshot) return { title: snapshot.title, description: snapshot.description, summary: snapshot.summary };
     throw notFound('Comic');
   }

@@ -21,11 +21,11 @@ export interface GalleryQuery extends PageRequest {
 }
 
 /**
- * The one condition for "anyone may find this comic in listings": published and public (never unlisted or
- * private). Moderation adds "not hidden" here, and every listing follows.
+ * The one condition for "anyone may find this comic in listings": published, public (never unlisted or
+ * private) and not hidden or removed by moderators. Every listing follows it.
  */
 export function listedComic(): SQL {
-  return and(eq(comics.isPublished, true), eq(comics.privacy, 'public'))!;
+  return and(eq(comics.isPublished, true), eq(comics.privacy, 'public'), eq(comics.moderationState, 'visible'))!;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Database, Privacy } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import { AppError, badRequest, notFound } from '../errors.ts';
 import { scanWithClamd } from '../lib/clamav.ts';
+import { seesModerated } from '../lib/moderation.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { ObjectStorage } from '@inkwell/storage';
 import type { ComicService } from './comics.ts';
@@ -65,14 +66,18 @@ export function createMediaService(deps: {
     }
   }
 
+  /** A picture the caller may see: never a hidden one (or one only a hidden comic shows) unless theirs or a moderator's to see. */
   async function findVisible(actor: Auth | null, id: string): Promise<MediaRow> {
     const [row] = await db.select().from(media).where(eq(media.id, id));
-    if (!row) throw notFound('Media');
+    if (!row || !seesModerated(actor, row.userId, row.moderationState)) throw notFound('Media');
     if (row.userId === actor?.user.id || row.privacy !== 'private') return row;
     if (row.comicId) {
-      // Pictures in a comic are seen by its members, and by everyone once the comic is published.
-      const [comic] = await db.select({ isPublished: comics.isPublished, privacy: comics.privacy }).from(comics).where(eq(comics.id, row.comicId));
-      if (comic?.isPublished && comic.privacy !== 'private') return row;
+      // Pictures in a comic are seen by its members, and by everyone once the comic is published (and not hidden).
+      const [comic] = await db
+        .select({ isPublished: comics.isPublished, privacy: comics.privacy, ownerId: comics.userId, state: comics.moderationState })
+        .from(comics)
+        .where(eq(comics.id, row.comicId));
+      if (comic?.isPublished && comic.privacy !== 'private' && seesModerated(actor, comic.ownerId, comic.state)) return row;
       if (actor && (await deps.comics.roleOf(actor.user.id, row.comicId))) return row;
     }
     throw notFound('Media');
@@ -131,7 +136,14 @@ export function createMediaService(deps: {
       const key = variant === 'file' ? row.storagePath : thumbnailKey(row);
       const object = await storage.get(key);
       if (!object) throw notFound('Media file');
-      return { ...object, mimeType: variant === 'file' ? row.mimeType : 'image/webp', privacy: row.privacy, filename: row.originalFilename };
+      return {
+        ...object,
+        mimeType: variant === 'file' ? row.mimeType : 'image/webp',
+        privacy: row.privacy,
+        filename: row.originalFilename,
+        /** Hidden by moderators: the caller is its owner or a moderator, and no shared cache may keep it. */
+        restricted: row.moderationState !== 'visible',
+      };
     },
 
     async update(actor: Auth, id: string, change: { privacy?: Privacy | undefined; filename?: string | undefined }) {

@@ -10,6 +10,7 @@ import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
+import { seesModerated } from '../lib/moderation.ts';
 import { inkOf, styledFontSize, textBoxOf } from '../lib/lettering.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
@@ -110,13 +111,16 @@ export function createPublishingService(deps: {
     readCount: comics.readCount,
   };
 
-  /** The published snapshot readers may see: 404 for a comic that is unpublished, private or gone. */
-  async function readable(comicId: string) {
+  /**
+   * The published snapshot `viewer` may read: 404 for a comic that is unpublished, private or gone, and for a
+   * hidden or removed one unless the viewer is its owner or a moderator.
+   */
+  async function readable(comicId: string, viewer: Auth | null) {
     const [row] = await db
-      .select(snapshotColumns)
+      .select({ ...snapshotColumns, ownerId: comics.userId, moderationState: comics.moderationState })
       .from(comics)
       .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private')));
-    if (!row?.publishedSnapshot || !row.publishedAt) throw notFound('Comic');
+    if (!row?.publishedSnapshot || !row.publishedAt || !seesModerated(viewer, row.ownerId, row.moderationState)) throw notFound('Comic');
     return { ...row, publishedSnapshot: row.publishedSnapshot, publishedAt: row.publishedAt };
   }
 
@@ -150,7 +154,7 @@ export function createPublishingService(deps: {
   async function ownComic(actor: Auth, comicId: string) {
     await deps.comics.requireRole(actor, comicId, 'owner');
     const [comic] = await db
-      .select({ ...snapshotColumns, title: comics.title, description: comics.description, panels: comics.panels, author: users.username })
+      .select({ ...snapshotColumns, title: comics.title, description: comics.description, panels: comics.panels, author: users.username, moderationState: comics.moderationState })
       .from(comics)
       .innerJoin(users, eq(users.id, comics.userId))
       .where(eq(comics.id, comicId));
@@ -168,6 +172,7 @@ export function createPublishingService(deps: {
   return {
     async publish(actor: Auth, comicId: string, input: PublishInput, client: ClientInfo) {
       const comic = await ownComic(actor, comicId);
+      if (comic.moderationState === 'removed') throw conflict('comic_removed', 'Moderators removed this comic: it cannot be published again (you may appeal)');
       const summary = normalizeSummary(comic.panels);
       if (summary.pages.length === 0) throw conflict('nothing_to_publish', 'Add a page before publishing');
       const coverPageIndex = input.coverPageIndex ?? 0;
@@ -257,8 +262,8 @@ export function createPublishingService(deps: {
     },
 
     /** The published comic as the reader shows it: boxes as fractions of their page image, text as text. */
-    async read(comicId: string): Promise<ReaderComic> {
-      const comic = await readable(comicId);
+    async read(comicId: string, viewer: Auth | null): Promise<ReaderComic> {
+      const comic = await readable(comicId, viewer);
       const snapshot = comic.publishedSnapshot;
       const imageUrl = (name: string, image: PublishedImage) => {
         const base = `/api/v1/read/${comicId}/images/${snapshot.id}/${name}`;
@@ -323,19 +328,20 @@ export function createPublishingService(deps: {
      * is resized once and kept beside the original. `snapshotId` must be the current one: an older
      * publication's images are gone with it.
      */
-    async image(comicId: string, snapshotId: string, name: string, width: number): Promise<Buffer> {
-      const { publishedSnapshot: snapshot } = await readable(comicId);
+    async image(comicId: string, snapshotId: string, name: string, width: number, viewer: Auth | null): Promise<{ bytes: Buffer; restricted: boolean }> {
+      const { publishedSnapshot: snapshot, moderationState } = await readable(comicId, viewer);
+      const restricted = moderationState !== 'visible';
       const original = snapshot.id !== snapshotId ? undefined : name === 'cover' ? snapshot.cover : snapshot.pages[Number(name.slice('page-'.length))];
       if (!original) throw notFound('Image');
       const w = Math.min(width, original.width);
       const key = resizedKey(original, w);
       const cached = await bytesOf(key);
-      if (cached) return cached;
+      if (cached) return { bytes: cached, restricted };
       const png = await bytesOf(original.key);
       if (!png) throw notFound('Image');
       const webp = await sharp(png).resize({ width: w, withoutEnlargement: true }).webp({ quality: 82 }).toBuffer();
       await storage.put(key, webp, 'image/webp');
-      return webp;
+      return { bytes: webp, restricted };
     },
 
     /** Counts one read of a published comic; who read is not kept. */
@@ -343,7 +349,8 @@ export function createPublishingService(deps: {
       const [row] = await db
         .update(comics)
         .set({ readCount: sql`${comics.readCount} + 1` })
-        .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private')))
+        // Reads of a hidden comic (by its owner or moderators) are not counted.
+        .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private'), eq(comics.moderationState, 'visible')))
         .returning({ readCount: comics.readCount });
       if (!row) throw notFound('Comic');
       return row.readCount;

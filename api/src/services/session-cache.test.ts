@@ -4,7 +4,7 @@ import type { Auth } from './sessions.ts';
 
 const auth = (userId: string, sessionId: string): Auth => ({
   sessionId,
-  user: { id: userId, email: 'a@example.com', username: 'a', emailVerified: true, createdAt: new Date(), role: { name: 'user', level: 2 }, permissions: new Set() },
+  user: { id: userId, email: 'a@example.com', username: 'a', emailVerified: true, createdAt: new Date(), role: { name: 'user', level: 2 }, permissions: new Set(), suspension: null },
 });
 const entry = (userId: string, sessionId: string) => ({ auth: auth(userId, sessionId), expiresAt: new Date(Date.now() + 60_000), lastUsedAt: new Date() });
 

@@ -21,6 +21,8 @@ export interface AuthUser {
   createdAt: Date;
   role: { name: string; level: number };
   permissions: ReadonlySet<string>;
+  /** A suspended account may sign in and read, not write (see the auth plugin). */
+  suspension: { until: Date; reason: string | null } | null;
 }
 
 export interface Auth {
@@ -117,6 +119,8 @@ export function createSessionService(deps: {
           emailVerified: users.emailVerified,
           isActive: users.isActive,
           createdAt: users.createdAt,
+          suspendedUntil: users.suspendedUntil,
+          suspensionReason: users.suspensionReason,
           roleName: roles.name,
           roleLevel: roles.level,
           permissions: roles.permissions,
@@ -141,6 +145,7 @@ export function createSessionService(deps: {
           createdAt: row.createdAt,
           role: { name: row.roleName, level: row.roleLevel },
           permissions: new Set(row.permissions),
+          suspension: row.suspendedUntil ? { until: row.suspendedUntil, reason: row.suspensionReason } : null,
         },
       };
       cache?.set(token, { auth, expiresAt: touched.expiresAt, lastUsedAt: touched.lastUsedAt }, readStartedAt);

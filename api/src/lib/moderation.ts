@@ -1,0 +1,18 @@
+// What moderation hides, and from whom: a hidden or removed comic or picture is seen by its owner and by
+// moderators only; everyone else is answered as if it did not exist.
+import type { Auth } from '../services/sessions.ts';
+
+/** Whether `viewer` may still see a thing of `ownerId` in `state`. */
+export function seesModerated(viewer: Auth | null, ownerId: string, state: string): boolean {
+  if (state === 'visible') return true;
+  return viewer !== null && (viewer.user.id === ownerId || viewer.user.permissions.has('moderation:review'));
+}
+
+/**
+ * Cache policy for what anyone may fetch (public pictures, published page images): shared caches may keep
+ * it a minute, then must ask again, so that hiding or unpublishing reaches every cache within a minute
+ * (`immutable` kept it a year). What only its owner or moderators see is never stored by shared caches.
+ */
+export const PUBLIC_CACHE = 'public, max-age=60, must-revalidate';
+export const PRIVATE_CACHE = 'private, max-age=86400';
+export const RESTRICTED_CACHE = 'private, no-store';
