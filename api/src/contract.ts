@@ -352,11 +352,13 @@ export const moderationState = z.enum(['visible', 'hidden', 'removed']);
 export const createReportBody = z
   .object({
     targetType: reportTargetType,
-    targetId: uuid,
+    /** The comic's or picture's id; a user's id or username (profiles show names, not ids). */
+    targetId: z.union([uuid, username]),
     reason: reportReason,
     details: z.string().trim().max(2000, 'Details have at most 2000 characters').optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.targetType === 'user' || uuid.safeParse(b.targetId).success, { path: ['targetId'], message: 'Must be a UUID' });
 /** What the reporter gets back: their own report, never anyone else's. */
 export const reportReceipt = z.object({
   id: z.string(),

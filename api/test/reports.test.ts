@@ -84,7 +84,12 @@ describe('reporting', () => {
     expectError(await call(t, 'POST', '/reports', reporter, { targetType: 'user', targetId: reporter.id, reason: 'spam' }), 400, 'cannot_report_self');
     expectError(await call(t, 'POST', '/reports', null, { targetType: 'user', targetId: author.id, reason: 'spam' }), 401);
     expectError(await call(t, 'POST', '/reports', reporter, { targetType: 'user', targetId: author.id, reason: 'rude' }), 400);
-    expect((await call(t, 'POST', '/reports', reporter, { targetType: 'user', targetId: author.id, reason: 'harassment' })).statusCode).toBe(201);
+    const byId = await call(t, 'POST', '/reports', reporter, { targetType: 'user', targetId: author.id, reason: 'harassment' });
+    expect(byId.statusCode).toBe(201);
+    // Profiles show names, not ids: a username names the same user, and the same open report.
+    const byName = await call(t, 'POST', '/reports', reporter, { targetType: 'user', targetId: author.username.toUpperCase(), reason: 'spam' });
+    expect(byName.json().data).toMatchObject({ id: byId.json().data.id, targetId: author.id, reason: 'spam' });
+    expectError(await call(t, 'POST', '/reports', reporter, { targetType: 'comic', targetId: author.username, reason: 'spam' }), 400);
     expect((await group(t, author.id)).target).toMatchObject({ type: 'user', title: author.username });
     // A hidden comic is gone for reporters too.
     const { id } = await publishedComic(t, author);

@@ -16,6 +16,8 @@ import type { Auth, ClientInfo, SessionService } from './sessions.ts';
 
 const { appeals, comics, media, moderationActions, moderatorNotes, notifications, reports, users } = schema;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** What each action makes of the target's state; dismiss and warn leave it as it is. */
 const NEW_STATE: Partial<Record<ModerationActionName, ModerationState>> = { hide: 'hidden', remove: 'removed', restore: 'visible' };
 
@@ -227,17 +229,20 @@ export function createModerationService(deps: {
      * they may not see answers 404, as if it did not exist. The answer is their own report only.
      */
     async report(actor: Auth, input: ReportInput) {
-      if (input.targetType === 'comic') await deps.comics.get(actor, input.targetId);
-      else if (input.targetType === 'media') await deps.media.get(actor, input.targetId);
+      let targetId = input.targetId;
+      if (input.targetType === 'comic') await deps.comics.get(actor, targetId);
+      else if (input.targetType === 'media') await deps.media.get(actor, targetId);
       else {
-        if (input.targetId === actor.user.id) throw badRequest('cannot_report_self', 'You cannot report yourself');
-        const [user] = await db.select({ id: users.id }).from(users).where(and(eq(users.id, input.targetId), eq(users.isActive, true)));
+        const named = UUID.test(targetId) ? eq(users.id, targetId) : eq(sql`lower(${users.username})`, targetId.toLowerCase());
+        const [user] = await db.select({ id: users.id }).from(users).where(and(named, eq(users.isActive, true)));
         if (!user) throw notFound('User');
+        if (user.id === actor.user.id) throw badRequest('cannot_report_self', 'You cannot report yourself');
+        targetId = user.id;
       }
       const details = input.details ? cipher.encrypt(input.details) : null;
       const [row] = await db
         .insert(reports)
-        .values({ reporterId: actor.user.id, targetType: input.targetType, targetId: input.targetId, reason: input.reason, details })
+        .values({ reporterId: actor.user.id, targetType: input.targetType, targetId, reason: input.reason, details })
         .onConflictDoUpdate({
           target: [reports.reporterId, reports.targetType, reports.targetId],
           targetWhere: sql`${reports.status} = 'open'`,
