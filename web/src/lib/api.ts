@@ -21,6 +21,8 @@ import type {
   Publication,
   PublishDraft,
   ReaderComic,
+  ReportGroup,
+  ModerationHistoryItem,
   RoleInfo,
   SessionInfo,
   addMemberBody,
@@ -35,6 +37,11 @@ import type {
   registerBody,
   updateComicBody,
   verifyEmailBody,
+  createReportBody,
+  moderateBody,
+  moderationStats,
+  reportReasonInfo,
+  reportReceipt,
 } from '@inkwell/api/contract';
 import type { ComfyInstance, FailedJob, QueueAction, QueueActionResult, QueueTile, SystemOverview } from '@inkwell/api/operations-contract';
 import type { z } from 'zod';
@@ -212,6 +219,17 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       list: (params: PageQuery & { q?: string; sort?: GallerySort }) => page<GalleryComic>('gallery', { ...params }),
       /** An author's public profile and one page of their public comics; 404 for an unknown name. */
       profile: (username: string, params: PageQuery) => paged<Profile>(`profiles/${encodeURIComponent(username)}`, { ...params }),
+    },
+    moderation: {
+      /** What may be reported, each reason with its rule (the Report dialog). */
+      reasons: () => data<z.infer<typeof reportReasonInfo>[]>('GET', 'reports/reasons'),
+      /** Files (or, while it is open, updates) the caller's report. */
+      report: (body: z.input<typeof createReportBody>) => data<z.infer<typeof reportReceipt>>('POST', 'reports', body),
+      /** The moderators' queue: reports grouped by target. */
+      queue: (params: PageQuery & { status?: 'open' | 'resolved'; targetType?: string }) => page<ReportGroup>('admin/reports', { ...params }),
+      act: (body: z.input<typeof moderateBody>) => data<ModerationHistoryItem>('POST', 'admin/moderation', body),
+      undo: (actionId: string) => data<ModerationHistoryItem>('POST', `admin/moderation/${encodeURIComponent(actionId)}/undo`),
+      stats: () => data<z.infer<typeof moderationStats>>('GET', 'admin/moderation/stats'),
     },
     media: {
       /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
