@@ -227,7 +227,7 @@ describe('ComfyUI instances', () => {
     expect(coreOne.cannotRun['comic-panel']).toContain('node class IPAdapterAdvanced');
 
     expect(silentOne).toMatchObject({ up: false, error: 'no answer in time', queue: null, gpus: [], cannotRun: null });
-    expect(refusedOne).toMatchObject({ up: false, queue: null });
+    expect(refusedOne).toMatchObject({ up: false, error: 'unreachable (ECONNREFUSED)', queue: null });
     // The silent one held the answer for the probe's time limit (2 s), no longer.
     expect(elapsed).toBeLessThan(4_000);
   });

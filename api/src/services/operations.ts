@@ -25,6 +25,14 @@ const AUDIT_ACTION: Record<QueueAction, AuditAction> = {
   'clean-completed': 'queue.completed_cleaned',
 };
 
+/** Why a probe failed, in a few words: fetch's own message ("fetch failed") says nothing. */
+function whyDown(error: unknown): string {
+  if (!(error instanceof Error)) return 'unreachable';
+  if (error.name === 'TimeoutError') return 'no answer in time';
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? `unreachable (${code})` : error.message;
+}
+
 /** How many jobs one clean removes at most: a very large queue is cleaned over several clicks. */
 const CLEAN_LIMIT = 10_000;
 
@@ -114,8 +122,7 @@ export function createOperationsService(deps: OperationsDeps) {
         cannotRun,
       };
     } catch (error) {
-      const message = error instanceof Error && error.name === 'TimeoutError' ? 'no answer in time' : ((error as Error).message ?? 'unreachable');
-      return { url, up: false, error: message, queue: null, runningPrompts: [], gpus: [], cannotRun: null };
+      return { url, up: false, error: whyDown(error), queue: null, runningPrompts: [], gpus: [], cannotRun: null };
     }
   }
 
