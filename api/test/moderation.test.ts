@@ -103,7 +103,18 @@ describe('hiding and restoring', () => {
 
     await act('comic', comic.id, 'restore');
     for (const user of [null, reader]) expect(await surfaces(comic, user)).toEqual(SHOWN);
-    expect((await call('GET', `/comics/${comic.id}`, author)).json().data.moderation).toMatchObject({ state: 'visible', rule: null, reason: null });
+    expect((await call('GET', `/comics/${comic.id}`, author)).json().data.moderation).toBeNull();
+    // A warning leaves the comic visible and tells its owner why.
+    const warning = await act('comic', comic.id, 'warn');
+    expect((await call('GET', `/comics/${comic.id}`, author)).json().data.moderation).toEqual({
+      state: 'visible',
+      rule: 'violence',
+      reason: 'warn: broke the rules',
+      actionId: warning.id,
+      appeal: null,
+    });
+    // Readers never see the moderation field.
+    expect((await call('GET', `/comics/${comic.id}`, reader)).json().data.moderation).toBeNull();
   });
 
   it('stops serving a hidden public picture: public pictures are cached a minute, not for ever', async () => {

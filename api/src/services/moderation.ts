@@ -523,15 +523,25 @@ export function createModerationService(deps: {
     async ownerView(type: 'comic' | 'media', id: string): Promise<OwnerModeration | null> {
       const target = (await targetsOf(type, [id])).get(id);
       const [latest] = await db
-        .select({ id: moderationActions.id, appealStatus: appeals.status, appealedAt: appeals.createdAt })
+        .select({
+          id: moderationActions.id,
+          action: moderationActions.action,
+          rule: moderationActions.rule,
+          reason: moderationActions.reason,
+          appealStatus: appeals.status,
+          appealedAt: appeals.createdAt,
+        })
         .from(moderationActions)
         .leftJoin(appeals, eq(appeals.actionId, moderationActions.id))
         .where(and(targetIs(moderationActions, type, id), isNull(moderationActions.undoneAt), sql`${moderationActions.action} <> 'dismiss'`))
         .orderBy(desc(moderationActions.createdAt))
         .limit(1);
-      if (!target?.moderation || (!latest && target.moderation.state === 'visible')) return null;
+      // Nothing to tell of a visible comic, but a warning.
+      if (!target?.moderation || (target.moderation.state === 'visible' && latest?.action !== 'warn')) return null;
+      const warned = target.moderation.state === 'visible' && latest;
       return {
         ...target.moderation,
+        ...(warned && { rule: warned.rule, reason: warned.reason }),
         actionId: latest?.id ?? null,
         appeal: latest?.appealStatus && latest.appealedAt ? { status: latest.appealStatus, createdAt: latest.appealedAt.toISOString() } : null,
       };

@@ -37,6 +37,8 @@ import type {
   registerBody,
   updateComicBody,
   verifyEmailBody,
+  appealBody,
+  appealItem,
   createReportBody,
   moderateBody,
   moderationStats,
@@ -230,6 +232,8 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       act: (body: z.input<typeof moderateBody>) => data<ModerationHistoryItem>('POST', 'admin/moderation', body),
       undo: (actionId: string) => data<ModerationHistoryItem>('POST', `admin/moderation/${encodeURIComponent(actionId)}/undo`),
       stats: () => data<z.infer<typeof moderationStats>>('GET', 'admin/moderation/stats'),
+      /** The owner's one appeal against an action on their comic or picture. */
+      appeal: (body: z.input<typeof appealBody>) => data<z.infer<typeof appealItem>>('POST', 'appeals', body),
     },
     media: {
       /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
