@@ -14,6 +14,8 @@ import { schema } from '@inkwell/db';
 import { COMIC_EDITS_QUEUE, GENERATION_QUEUE, findWorkflow, redisNames } from '@inkwell/workflows';
 import { createWorkerMetrics } from '../../gpu-worker/src/metrics.ts';
 import { type ComfySimulator, SIMULATED_DEVICE_NAME, createComfySimulator } from '../../gpu-worker/src/simulator/index.ts';
+import { createComfyProbe } from '../src/lib/comfyui-probe.ts';
+import { createOperationsService } from '../src/services/operations.ts';
 import { type TestApp, type TestUser, createTestApp, registerUser, testConfig } from './helper.ts';
 
 const customNodes = JSON.parse(await readFile(new URL('../../workflows/custom-nodes/ipadapter-plus.json', import.meta.url), 'utf8'));
@@ -201,6 +203,24 @@ async function auditedQueueActions(): Promise<string[]> {
     .orderBy(schema.auditLogs.createdAt);
   return rows.map((r) => r.action);
 }
+
+describe('while Redis is down', () => {
+  it('queue operations fail as 503 queue_unavailable (the error handler answers it), never as a 500', async () => {
+    // A connection that gives up at once, as the API's own does during an outage.
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const queue = new Queue(GENERATION_QUEUE, { connection: down });
+    queue.on('error', () => {});
+    const operations = createOperationsService({ queues: [queue], audit: { record: async () => {} }, probe: createComfyProbe({ timeoutMs: 100 }), comfyUrls: [], metrics: { api: async () => '', collab: async () => '', worker: async () => '' } });
+    const auth = { user: { id: admin.id } } as Parameters<typeof operations.runAction>[0];
+    const client = { ip: null, userAgent: null };
+    for (const call of [operations.listQueues(), operations.runAction(auth, GENERATION_QUEUE, 'pause', client), operations.failedJobs(GENERATION_QUEUE, { page: 1, limit: 5 })]) {
+      await expect(call).rejects.toMatchObject({ status: 503, code: 'queue_unavailable' });
+    }
+    await expect(operations.runAction(auth, 'nope', 'pause', client)).rejects.toMatchObject({ status: 404 });
+    await queue.close().catch(() => {});
+    down.disconnect();
+  });
+});
 
 describe('ComfyUI instances', () => {
   it('shows each instance up or down, its queue and running prompts, its GPU, and the workflows it cannot run', async () => {

@@ -4,7 +4,7 @@
 // system overview. Nothing here throws for a service that is down: it reads as down or unavailable.
 import type { Job, Queue } from 'bullmq';
 import { unrunnableWorkflows } from '@inkwell/workflows';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import type { ComfyProbe } from '../lib/comfyui-probe.ts';
 import { type Sample, parsePrometheusText, sumOf } from '../lib/prometheus-text.ts';
 import type {
@@ -37,6 +37,16 @@ function whyDown(error: unknown): string {
 const CLEAN_LIMIT = 10_000;
 
 type ServiceName = SystemOverview['services'][number]['name'];
+
+/** A queue operation that Redis could not answer (it is down) fails as 503, as queuing a generation does then. */
+async function fromRedis<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError(503, 'queue_unavailable', 'The job queues cannot be reached right now: try again in a moment');
+  }
+}
 
 export interface OperationsDeps {
   queues: readonly Queue[];
@@ -167,14 +177,18 @@ export function createOperationsService(deps: OperationsDeps) {
   }
 
   return {
-    listQueues: (): Promise<QueueTile[]> => Promise.all(deps.queues.map(tile)),
+    listQueues: (): Promise<QueueTile[]> => fromRedis(Promise.all(deps.queues.map(tile))),
 
     /** Runs `action` on the queue `name` and records who did it; an unknown queue is a 404. */
     async runAction(auth: Auth, name: string, action: QueueAction, client: ClientInfo): Promise<QueueActionResult> {
       const queue = queueNamed(name);
-      const before = await tile(queue);
-      const affected = await act(queue, action);
-      const after = await tile(queue);
+      const { before, affected, after } = await fromRedis(
+        (async () => {
+          const before = await tile(queue);
+          const affected = await act(queue, action);
+          return { before, affected, after: await tile(queue) };
+        })(),
+      );
       await deps.audit.record({
         actorId: auth.user.id,
         action: AUDIT_ACTION[action],
@@ -191,7 +205,7 @@ export function createOperationsService(deps: OperationsDeps) {
       const queue = queueNamed(name);
       const start = (page.page - 1) * page.limit;
       // Newest first: BullMQ keeps the failed set ordered by when each failed.
-      const [jobs, total] = await Promise.all([queue.getJobs(['failed'], start, start + page.limit - 1, false), queue.getFailedCount()]);
+      const [jobs, total] = await fromRedis(Promise.all([queue.getJobs(['failed'], start, start + page.limit - 1, false), queue.getFailedCount()]));
       return { items: jobs.filter(Boolean).map(failedJobOf), total };
     },
 
