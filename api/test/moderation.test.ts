@@ -255,7 +255,8 @@ describe('suspension', () => {
     const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
     const form = multipartFile(png, 'a.png');
     expectError(await t.app.inject({ method: 'POST', url: '/api/v1/media', payload: form.payload, headers: { ...form.headers, cookie: creator.cookie } }), 403, 'account_suspended');
-    // Reading and their own account stay open.
+    // Reading and their own account stay open; the live canvas opens read-only.
+    expect((await call('GET', `/comics/${id}/access`, creator)).json().data.role).toBe('viewer');
     expect((await call('GET', '/comics', creator)).statusCode).toBe(200);
     expect((await call('GET', `/read/${id}`, creator)).statusCode).toBe(200);
     expect((await call('GET', '/auth/me', creator)).statusCode).toBe(200);
@@ -263,6 +264,7 @@ describe('suspension', () => {
 
     expect((await call('POST', `/admin/users/${creator.id}/unsuspend`, admin)).statusCode).toBe(200);
     expect((await call('POST', '/comics', creator, { title: 'New' })).statusCode).toBe(201);
+    expect((await call('GET', `/comics/${id}/access`, creator)).json().data.role).toBe('owner');
     const audited = await t.db.select({ action: schema.auditLogs.action }).from(schema.auditLogs).where(eq(schema.auditLogs.resourceId, creator.id));
     expect(audited.map((a) => a.action)).toEqual(expect.arrayContaining(['user.suspended', 'user.unsuspended']));
   });

@@ -251,12 +251,14 @@ export function createComicService(deps: ComicServiceDeps) {
     /** Who a user is on this comic, for the collab-server's connection check; 404 for non-members. */
     async access(userId: string, comicId: string) {
       const [row] = await db
-        .select({ username: users.username, role: comicMembers.role })
+        .select({ username: users.username, role: comicMembers.role, suspendedUntil: users.suspendedUntil })
         .from(comicMembers)
         .innerJoin(users, and(eq(users.id, comicMembers.userId), eq(users.isActive, true)))
         .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId)));
       if (!row) throw notFound('Comic');
-      return { userId, username: row.username, role: row.role };
+      // A suspended account reads the live canvas but does not change it.
+      const suspended = row.suspendedUntil !== null && row.suspendedUntil > new Date();
+      return { userId, username: row.username, role: suspended ? ('viewer' as const) : row.role };
     },
   };
 }
