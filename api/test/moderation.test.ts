@@ -134,6 +134,18 @@ describe('hiding and restoring', () => {
     expect(own.headers['cache-control']).toBe(RESTRICTED_CACHE);
   });
 
+  it("no longer draws a hidden public picture in someone else's comic", async () => {
+    const mediaId = await upload(reader, 'privacy=public');
+    const { id } = await publishedComic(t, author);
+    await storeSummary(t.db, id, summaryWith({ mediaId, bubble: 'Borrowed' }));
+    const exported = async () => (await call('GET', `/comics/${id}/export?format=png`, author)).rawPayload;
+    const before = await exported();
+    await act('media', mediaId, 'hide');
+    expect((await exported()).equals(before)).toBe(false);
+    await act('media', mediaId, 'restore');
+    expect((await exported()).equals(before)).toBe(true);
+  });
+
   it('keeps a removed comic from being published again until it is restored', async () => {
     const { id } = await publishedComic(t, author);
     await act('comic', id, 'remove');

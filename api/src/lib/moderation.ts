@@ -1,5 +1,7 @@
 // What moderation hides, and from whom: a hidden or removed comic or picture is seen by its owner and by
 // moderators only; everyone else is answered as if it did not exist.
+import { type SQL, and, eq, ne } from 'drizzle-orm';
+import { schema } from '@inkwell/db';
 import type { Auth } from '../services/sessions.ts';
 
 /** Whether `viewer` may still see a thing of `ownerId` in `state`. */
@@ -16,3 +18,8 @@ export function seesModerated(viewer: Auth | null, ownerId: string, state: strin
 export const PUBLIC_CACHE = 'public, max-age=60, must-revalidate';
 export const PRIVATE_CACHE = 'private, max-age=86400';
 export const RESTRICTED_CACHE = 'private, no-store';
+
+/** Someone else's picture a comic may show: shared (public or unlisted) and not hidden by moderators. */
+export function sharedPicture(): SQL {
+  return and(ne(schema.media.privacy, 'private'), eq(schema.media.moderationState, 'visible'))!;
+}

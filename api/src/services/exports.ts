@@ -1,12 +1,12 @@
 // Exports of a comic as PDF, CBZ or one PNG page: members export what the canvas holds now (its summary,
 // `comics.panels`), anyone else the snapshot taken when the comic was published.
 import type { Readable } from 'node:stream';
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { ComicSummary, Database, PageSummary, PanelSummary } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { notFound } from '../errors.ts';
-import { seesModerated } from '../lib/moderation.ts';
+import { seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { type ComicFile, comicCbz, comicPdf } from './comic-files.ts';
 import type { ComicService } from './comics.ts';
 import { renderPage, withMargin } from './page-render.ts';
@@ -130,7 +130,7 @@ export function createExportService(deps: { db: Database; storage: ObjectStorage
     const [row] = await db
       .select({ storagePath: media.storagePath })
       .from(media)
-      .where(and(eq(media.id, mediaId), or(eq(media.comicId, comicId), ne(media.privacy, 'private'), inArray(media.userId, members))));
+      .where(and(eq(media.id, mediaId), or(eq(media.comicId, comicId), sharedPicture(), inArray(media.userId, members))));
     const object = row && (await storage.get(row.storagePath));
     return object ? Buffer.concat(await object.body.toArray()) : null;
   }

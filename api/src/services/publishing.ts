@@ -10,7 +10,7 @@ import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
-import { seesModerated } from '../lib/moderation.ts';
+import { seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { inkOf, styledFontSize, textBoxOf } from '../lib/lettering.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
@@ -135,7 +135,7 @@ export function createPublishingService(deps: {
     const rows = await db
       .select({ id: media.id, storagePath: media.storagePath, prompt: sql<string | null>`${media.metadata}->>'prompt'` })
       .from(media)
-      .where(and(inArray(media.id, ids), or(ne(media.privacy, 'private'), eq(media.comicId, comicId), inArray(media.userId, members))));
+      .where(and(inArray(media.id, ids), or(sharedPicture(), eq(media.comicId, comicId), inArray(media.userId, members))));
     return new Map(rows.map((row) => [row.id, row]));
   }
 
