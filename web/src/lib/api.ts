@@ -23,6 +23,7 @@ import type {
   ReaderComic,
   ReportGroup,
   ModerationHistoryItem,
+  NotificationItem,
   RoleInfo,
   SessionInfo,
   addMemberBody,
@@ -232,6 +233,9 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       act: (body: z.input<typeof moderateBody>) => data<ModerationHistoryItem>('POST', 'admin/moderation', body),
       undo: (actionId: string) => data<ModerationHistoryItem>('POST', `admin/moderation/${encodeURIComponent(actionId)}/undo`),
       stats: () => data<z.infer<typeof moderationStats>>('GET', 'admin/moderation/stats'),
+      /** What happened to the caller's things (moderation, suspension), newest first. */
+      notifications: (params: PageQuery) => page<NotificationItem>('notifications', { ...params }),
+      markRead: (ids?: string[]) => data<{ marked: number }>('POST', 'notifications/read', { ids }),
       /** The owner's one appeal against an action on their comic or picture. */
       appeal: (body: z.input<typeof appealBody>) => data<z.infer<typeof appealItem>>('POST', 'appeals', body),
     },
