@@ -24,6 +24,7 @@ import type {
   ReportGroup,
   ModerationHistoryItem,
   NotificationItem,
+  TargetView,
   RoleInfo,
   SessionInfo,
   addMemberBody,
@@ -233,6 +234,10 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       act: (body: z.input<typeof moderateBody>) => data<ModerationHistoryItem>('POST', 'admin/moderation', body),
       undo: (actionId: string) => data<ModerationHistoryItem>('POST', `admin/moderation/${encodeURIComponent(actionId)}/undo`),
       stats: () => data<z.infer<typeof moderationStats>>('GET', 'admin/moderation/stats'),
+      /** One target: its reports, history, appeals and moderator notes. */
+      target: (type: string, id: string) => data<TargetView>('GET', `admin/targets/${encodeURIComponent(type)}/${encodeURIComponent(id)}`),
+      addNote: (type: string, id: string, body: string) =>
+        data<unknown>('POST', `admin/targets/${encodeURIComponent(type)}/${encodeURIComponent(id)}/notes`, { body }),
       /** What happened to the caller's things (moderation, suspension), newest first. */
       notifications: (params: PageQuery) => page<NotificationItem>('notifications', { ...params }),
       markRead: (ids?: string[]) => data<{ marked: number }>('POST', 'notifications/read', { ids }),
