@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
 import { PUBLIC_CACHE } from '../src/lib/moderation.ts';
+import { PAGE_MARGIN } from '../src/services/page-render.ts';
 import { type TestApp, type TestUser, auditActions, createTestApp, registerUser } from './helper.ts';
 import { storeSummary, summaryWith, uploadPicture } from './published.ts';
 
@@ -142,16 +143,30 @@ describe('publishing', () => {
 
     expect(data).toMatchObject({ id: comicId, slug: 'b-bold-b-title', title: '<b>Bold</b> Title', description: 'A keeper & a storm', author: { username: owner.username }, readCount: 0 });
     const [page] = data.pages;
-    expect(page.image).toMatchObject({ width: 1600, height: 600 });
+    // The page image covers the 800 × 300 of panels and a white margin around them; boxes are fractions of it.
+    const area = { x: -PAGE_MARGIN, y: -PAGE_MARGIN, w: 800 + 2 * PAGE_MARGIN, h: 300 + 2 * PAGE_MARGIN };
+    const share = (value: number) => Math.round(value * 100_000) / 100_000;
+    const at = (x: number, y: number) => ({ x: share((x - area.x) / area.w), y: share((y - area.y) / area.h) });
+    const box = (x: number, y: number, w: number, h: number) => ({ ...at(x, y), w: share(w / area.w), h: share(h / area.h) });
+    expect(page.image).toMatchObject({ width: 1600, height: Math.round((1600 * area.h) / area.w) });
     expect(page.image.srcset.split(', ').map((entry: string) => entry.split(' ')[1])).toEqual(['480w', '800w', '1200w', '1600w']);
-    expect(data.cover).toMatchObject({ width: 1200, height: 450 });
+    expect(data.cover).toMatchObject({ width: 1200, height: Math.round((1200 * area.h) / area.w) });
     const [left, right] = page.panels;
-    expect(left).toMatchObject({ id: 'shape:left', x: 0, y: 0, w: 0.5, h: 1, alt: 'a lighthouse in a storm' });
-    expect(right).toMatchObject({ id: 'shape:right', x: 0.5, w: 0.5, alt: 'An empty sky', lettering: [] });
-    // The text's own box and size (canvas units 16 × 1.375 and 16 × 1.125 on an 800-wide page) scale with the page.
+    expect(left).toMatchObject({ id: 'shape:left', ...box(0, 0, 400, 300), alt: 'a lighthouse in a storm' });
+    expect(right).toMatchObject({ id: 'shape:right', ...box(400, 0, 400, 300), alt: 'An empty sky', lettering: [] });
+    // A speech bubble's text sits in the square inscribed in its ellipse, a caption's inside its padding; the
+    // type sizes are tldraw's (16 × 1.375 and 16 × 1.125 canvas units), all scaling with the page.
+    const inset = (1 - Math.SQRT1_2) / 2;
     expect(left.lettering).toEqual([
-      { id: 'shape:bubble', kind: 'speech', x: 0.025, y: 0.06667, w: 0.25, h: 0.33333, tail: { x: 0.15, y: 0.66667 }, textBox: { x: 0.06161, y: 0.11548, w: 0.17678, h: 0.2357 }, text: markup, font: 'draw', size: 'm', fontSize: 0.0275, align: 'middle', color: '#1d1d1d' },
-      { id: 'shape:caption', kind: 'caption', x: 0, y: 0.8, w: 0.5, h: 0.2, tail: null, textBox: { x: 0.0125, y: 0.83333, w: 0.475, h: 0.13333 }, text: 'Night.', font: 'sans', size: 's', fontSize: 0.0225, align: 'start', color: '#1d1d1d' },
+      {
+        id: 'shape:bubble', kind: 'speech', ...box(20, 20, 200, 100), tail: at(120, 200),
+        textBox: box(20 + 200 * inset, 20 + 100 * inset, 200 * Math.SQRT1_2, 100 * Math.SQRT1_2),
+        text: markup, font: 'draw', size: 'm', fontSize: share(22 / area.w), align: 'middle', color: '#1d1d1d',
+      },
+      {
+        id: 'shape:caption', kind: 'caption', ...box(0, 240, 400, 60), tail: null, textBox: box(10, 250, 380, 40),
+        text: 'Night.', font: 'sans', size: 's', fontSize: share(18 / area.w), align: 'start', color: '#1d1d1d',
+      },
     ]);
 
     // The author's alt text stays through an update; an empty one brings the fallback back.

@@ -2,10 +2,11 @@
 // `comics.panels`), anyone else the snapshot taken when the comic was published.
 import type { Readable } from 'node:stream';
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import type { ComicSummary, Database, PageSummary, PanelSummary } from '@inkwell/db';
+import type { Database, PageSummary } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { notFound } from '../errors.ts';
+import { normalizeSummary } from '../lib/comic-summary.ts';
 import { seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { type ComicFile, comicCbz, comicPdf } from './comic-files.ts';
 import type { ComicService } from './comics.ts';
@@ -43,27 +44,9 @@ export function exportFilename(title: string, extension: string): string {
   return `${base || 'comic'}.${extension}`;
 }
 
-/**
- * The pages of a stored summary as exports draw them: with a margin around the panels, as on paper. Older
- * summaries lack the geometry of pictures and lettering: a panel's pictures then fill it, and lettering
- * without boxes is left out.
- */
+/** The pages of a stored summary as exports draw them: with a margin around the panels, as on paper. */
 export function summaryPages(stored: unknown): PageSummary[] {
-  const pages = (stored as Partial<ComicSummary> | null)?.pages;
-  if (!Array.isArray(pages)) return [];
-  return pages.map((page) =>
-    withMargin({
-      ...page,
-      bounds: page.bounds ?? null,
-      panels: (page.panels ?? []).map(
-        (panel): PanelSummary => ({
-          ...panel,
-          art: panel.art ?? (panel.images ?? []).map((mediaId) => ({ mediaId, x: panel.x, y: panel.y, w: panel.w, h: panel.h })),
-          lettering: panel.lettering ?? [],
-        }),
-      ),
-    }),
-  );
+  return normalizeSummary(stored).pages.map(withMargin);
 }
 
 /** Runs at most `limit` tasks at a time; the others wait their turn, first come first served. */

@@ -5,16 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import sharp from 'sharp';
-import type { ComicSummary, Database, PageSummary, PanelSummary, PublishedImage, PublishedSnapshot } from '@inkwell/db';
+import type { ComicSummary, Database, PanelSummary, PublishedImage, PublishedSnapshot } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
+import { normalizeSummary } from '../lib/comic-summary.ts';
 import { seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { inkOf, styledFontSize, textBoxOf } from '../lib/lettering.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
-import { pageArea, renderPage } from './page-render.ts';
+import { pageArea, renderPage, withMargin } from './page-render.ts';
 import type { Auth, ClientInfo } from './sessions.ts';
 
 const { comicMembers, comics, media, users } = schema;
@@ -52,28 +53,6 @@ export function publicationOf(comic: PublicationColumns, publicUrl: string) {
     publishedAt: comic.publishedAt.toISOString(),
     readerUrl: `${publicUrl}/read/${comic.id}/${snapshot.slug}`,
     hasUnpublishedChanges: comic.updatedAt.getTime() > (comic.publishedFrom?.getTime() ?? 0),
-  };
-}
-
-/**
- * `comics.panels` as the current contract, whatever wrote it: rows from before pages had bounds and panels had
- * art and lettering (or the empty `[]` of a comic never opened) read as what can be derived from them.
- */
-export function normalizeSummary(value: unknown): ComicSummary {
-  const pages = (value as { pages?: unknown } | null)?.pages;
-  if (!Array.isArray(pages)) return { pages: [] };
-  return {
-    pages: (pages as Partial<PageSummary>[]).map((page, n) => ({
-      id: String(page.id ?? `page:${n}`),
-      name: String(page.name ?? `Page ${n + 1}`),
-      bounds: page.bounds ?? null,
-      panels: (page.panels ?? []).map((panel: Partial<PanelSummary> & Pick<PanelSummary, 'id' | 'x' | 'y' | 'w' | 'h'>) => {
-        const images = panel.images ?? [];
-        const box = { x: panel.x, y: panel.y, w: panel.w, h: panel.h };
-        // An older summary knows only which pictures a panel holds: each then fills its panel.
-        return { ...panel, images, text: panel.text ?? [], art: panel.art ?? images.map((mediaId) => ({ mediaId, ...box })), lettering: panel.lettering ?? [] };
-      }),
-    })),
   };
 }
 
@@ -173,7 +152,8 @@ export function createPublishingService(deps: {
     async publish(actor: Auth, comicId: string, input: PublishInput, client: ClientInfo) {
       const comic = await ownComic(actor, comicId);
       if (comic.moderationState === 'removed') throw conflict('comic_removed', 'Moderators removed this comic: it cannot be published again (you may appeal)');
-      const summary = normalizeSummary(comic.panels);
+      // Pages keep a white margin around their panels, as on paper: the outer borders stay whole.
+      const summary = { pages: normalizeSummary(comic.panels).pages.map(withMargin) };
       if (summary.pages.length === 0) throw conflict('nothing_to_publish', 'Add a page before publishing');
       const coverPageIndex = input.coverPageIndex ?? 0;
       const coverPage = summary.pages[coverPageIndex];
