@@ -100,6 +100,11 @@ describe('publishing', () => {
     const outsiderView = (await call(members.get('creator')!, 'GET', `/comics/${comicId}`)).json().data;
     expect(JSON.stringify(outsiderView.panels)).toContain('Where are we?');
     expect(JSON.stringify(outsiderView.panels)).not.toContain('Changed on the canvas');
+    // A new title and description are unpublished changes too: outsiders see the published ones.
+    await call(owner, 'PATCH', `/comics/${comicId}`, { title: 'Working title', description: 'Not ready' });
+    const renamed = (await call(members.get('creator')!, 'GET', `/comics/${comicId}`)).json().data;
+    expect([renamed.title, renamed.description]).toEqual(['The Lighthouse', 'A keeper & a storm']);
+    expect((await call(owner, 'GET', `/comics/${comicId}`)).json().data.title).toBe('Working title');
 
     await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });
     const updated = (await call(null, 'GET', `/read/${comicId}`)).json().data;

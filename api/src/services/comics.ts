@@ -76,7 +76,11 @@ export function createComicService(deps: ComicServiceDeps) {
     if (!comic) throw notFound('Comic');
     const { publishedSnapshot, panels, moderationState, ...detail } = comic;
     if (!member && !moderator && moderationState !== 'visible') return { ...detail, panels: null, publication: null };
-    return { ...detail, panels: member ? panels : (publishedSnapshot?.summary ?? null), publication: publicationOf(comic, deps.publicUrl) };
+    const publication = publicationOf(comic, deps.publicUrl);
+    if (member) return { ...detail, panels, publication };
+    // A new title or description is an unpublished change like any other: outsiders see the published ones.
+    const published = publishedSnapshot && { title: publishedSnapshot.title, description: publishedSnapshot.description };
+    return { ...detail, ...published, panels: publishedSnapshot?.summary ?? null, publication };
   }
 
   return {
