@@ -88,7 +88,9 @@ describe('reporting', () => {
     expect(byId.statusCode).toBe(201);
     // Profiles show names, not ids: a username names the same user, and the same open report.
     const byName = await call(t, 'POST', '/reports', reporter, { targetType: 'user', targetId: author.username.toUpperCase(), reason: 'spam' });
-    expect(byName.json().data).toMatchObject({ id: byId.json().data.id, targetId: author.id, reason: 'spam' });
+    expect(byName.json().data).toMatchObject({ id: byId.json().data.id, targetId: author.username.toUpperCase(), reason: 'spam' });
+    // ...and the receipt does not tell the reporter the id the profile kept from them.
+    expect(byName.body).not.toContain(author.id);
     expectError(await call(t, 'POST', '/reports', reporter, { targetType: 'comic', targetId: author.username, reason: 'spam' }), 400);
     expect((await group(t, author.id)).target).toMatchObject({ type: 'user', title: author.username });
     // A hidden comic is gone for reporters too.

@@ -252,7 +252,8 @@ export function createModerationService(deps: {
       return {
         id: row!.id,
         targetType: row!.targetType,
-        targetId: row!.targetId,
+        // As the reporter named it: a user reported by name is not told their id (profiles never show it).
+        targetId: input.targetId,
         reason: row!.reason as ReportReason,
         status: row!.status,
         createdAt: row!.createdAt.toISOString(),
