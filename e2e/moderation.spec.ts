@@ -1,0 +1,83 @@
+import { type Browser, type Page, expect, test } from '@playwright/test';
+import { type Account, SUPER_ADMIN, grantRole, newAccount, register } from './accounts.ts';
+import { connection, createComic } from './canvas.ts';
+
+/** A browser of its own for each person, signed up (or, for the moderator, signed in). */
+async function personPage(browser: Browser, baseURL: string, account?: Account): Promise<Page> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  if (account) await register(page, account);
+  else expect((await page.request.post('/api/v1/auth/login', { data: { login: SUPER_ADMIN.username, password: SUPER_ADMIN.password } })).ok()).toBe(true);
+  return page;
+}
+
+test('a reader reports a comic, a moderator hides it, the author appeals and the moderator restores it', async ({ browser, baseURL }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'authoring and the moderators’ queue are desktop work; the reader is tested on a phone');
+  test.setTimeout(120_000);
+  const title = `Night market ${Date.now().toString(36)}`;
+
+  // An author (a creator, who may publish) makes a one-page comic and publishes it.
+  const author = newAccount('author');
+  const studio = await personPage(browser, baseURL!, author);
+  await grantRole(baseURL!, author, 'creator');
+  expect((await studio.request.post('/api/v1/auth/login', { data: { login: author.username, password: author.password } })).ok()).toBe(true);
+  const comicId = await createComic(studio, title);
+  await studio.getByRole('button', { name: 'Add page' }).click();
+  await studio.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: 'Two rows' }).click();
+  await expect(connection(studio)).toHaveText('Saved');
+  // The collab-server stores the summary a moment after the edit: publishing answers nothing_to_publish until it has.
+  const publish = () => studio.request.post(`/api/v1/comics/${comicId}/publish`, { data: { visibility: 'public' } });
+  await expect.poll(async () => (await publish()).status(), { timeout: 15_000 }).toBe(200);
+  const published = await publish();
+  expect(published.ok(), await published.text()).toBe(true);
+  const readerUrl = new URL((await published.json()).data.readerUrl as string).pathname;
+
+  // Another account reads it and reports it from the reader.
+  const reader = await personPage(browser, baseURL!, newAccount('reader'));
+  await reader.goto(readerUrl);
+  await expect(reader.getByRole('heading', { level: 1 })).toHaveText(title);
+  await reader.getByRole('button', { name: 'Report' }).click();
+  const report = reader.getByRole('dialog', { name: 'Report this comic' });
+  await report.getByRole('radio', { name: /Spam/ }).check();
+  await report.getByLabel(/Details/).fill('Links to a shop on every page.');
+  await report.getByRole('button', { name: 'Send report' }).click();
+  await expect(report.getByRole('status')).toContainText('moderators will look at it');
+
+  // The moderator finds it in the queue, with the reporter's details, and hides it with the key h.
+  const moderator = await personPage(browser, baseURL!);
+  await moderator.goto('/admin/reports');
+  const card = moderator.getByRole('listitem').filter({ has: moderator.getByRole('link', { name: title }) });
+  await expect(card).toContainText('spam ×1');
+  await expect(card).toContainText('Links to a shop on every page.');
+  await card.getByLabel('Reason').fill('Advertising, not a comic.');
+  // A click on the card (outside its fields) selects it and leaves the reason field, so the keys act.
+  await card.getByText('spam ×1').click();
+  await moderator.keyboard.press('h');
+  await expect(moderator.getByRole('status')).toContainText(`hide done: ${title}`);
+
+  // The reader's link is now the friendly not-available page.
+  const gone = await reader.goto(readerUrl);
+  expect(gone?.status()).toBe(404);
+  await expect(reader.getByRole('heading', { name: 'This comic isn’t here' })).toBeVisible();
+
+  // The author sees why on the comic page and appeals.
+  await studio.goto(`/comics/${comicId}`);
+  const notice = studio.getByRole('note', { name: 'Moderation' });
+  await expect(notice).toContainText('Moderators hid this comic');
+  await expect(notice).toContainText('Advertising, not a comic.');
+  await notice.getByLabel(/Appeal once/).fill('These are the characters’ shop signs, part of the story.');
+  await notice.getByRole('button', { name: 'Send appeal' }).click();
+  await expect(notice).toContainText('You appealed; a moderator will look at it.');
+
+  // The moderator sees the appeal in the queue and restores the comic.
+  await moderator.reload();
+  await expect(card).toContainText('Appeal: These are the characters’ shop signs, part of the story.');
+  await card.getByLabel('Reason').fill('The signs are part of the story.');
+  await card.getByRole('button', { name: 'Restore (r)' }).click();
+  await expect(moderator.getByRole('status')).toContainText(`restore done: ${title}`);
+
+  // The reader's link works again.
+  const back = await reader.goto(readerUrl);
+  expect(back?.status()).toBe(200);
+  await expect(reader.getByRole('heading', { level: 1 })).toHaveText(title);
+});
