@@ -146,6 +146,31 @@ describe('hiding and restoring', () => {
     expect((await exported()).equals(before)).toBe(true);
   });
 
+  it("no longer draws a hidden picture of the comic's own into exports for anyone but its owner and moderators", async () => {
+    const comic = await comicWithPicture();
+    const exported = async (user: TestUser | null) => (await call('GET', `/comics/${comic.id}/export?format=png`, user)).rawPayload;
+    const users = [null, reader, author, admin];
+    const before = await Promise.all(users.map(exported));
+    await act('media', comic.mediaId, 'hide');
+    const hidden = await Promise.all(users.map(exported));
+    // Signed out and a reader get an empty panel; the picture's owner (exporting as a member) and moderators still see it.
+    expect(hidden.map((file, i) => file.equals(before[i]!))).toEqual([false, false, true, true]);
+    await act('media', comic.mediaId, 'restore');
+    expect((await exported(null)).equals(before[0]!)).toBe(true);
+  });
+
+  it('does not draw a hidden picture into a new publication, even its owner\'s', async () => {
+    const comic = await comicWithPicture();
+    const pageImage = async () => {
+      const page = (await call('GET', `/read/${comic.id}`, null)).json().data.pages[0];
+      return (await t.app.inject({ url: page.image.url })).rawPayload;
+    };
+    const before = await pageImage();
+    await act('media', comic.mediaId, 'hide');
+    expect((await call('POST', `/comics/${comic.id}/publish`, author, { visibility: 'public' })).statusCode).toBe(200);
+    expect((await pageImage()).equals(before)).toBe(false);
+  });
+
   it('keeps a removed comic from being published again until it is restored', async () => {
     const { id } = await publishedComic(t, author);
     await act('comic', id, 'remove');

@@ -1,6 +1,6 @@
 // What moderation hides, and from whom: a hidden or removed comic or picture is seen by its owner and by
 // moderators only; everyone else is answered as if it did not exist.
-import { type SQL, and, eq, ne } from 'drizzle-orm';
+import { type SQL, and, eq, ne, or } from 'drizzle-orm';
 import { schema } from '@inkwell/db';
 import type { Auth } from '../services/sessions.ts';
 
@@ -22,4 +22,10 @@ export const RESTRICTED_CACHE = 'private, no-store';
 /** Someone else's picture a comic may show: shared (public or unlisted) and not hidden by moderators. */
 export function sharedPicture(): SQL {
   return and(ne(schema.media.privacy, 'private'), eq(schema.media.moderationState, 'visible'))!;
+}
+
+/** A picture `viewer` may see drawn on a page, as `seesModerated` says: not hidden, theirs, or they moderate. */
+export function pictureSeenBy(viewer: Auth | null): SQL | undefined {
+  if (viewer?.user.permissions.has('moderation:review')) return undefined;
+  return or(eq(schema.media.moderationState, 'visible'), viewer ? eq(schema.media.userId, viewer.user.id) : undefined);
 }

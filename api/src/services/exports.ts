@@ -7,7 +7,7 @@ import { schema } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
-import { seesModerated, sharedPicture } from '../lib/moderation.ts';
+import { pictureSeenBy, seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { type ComicFile, comicCbz, comicPdf } from './comic-files.ts';
 import type { ComicService } from './comics.ts';
 import { renderPage, withMargin } from './page-render.ts';
@@ -105,15 +105,16 @@ export function createExportService(deps: { db: Database; storage: ObjectStorage
 
   /**
    * A picture's bytes for this comic's pages: one uploaded into the comic, one that is not private, or one
-   * that belongs to a member (who placed it). Anything else, or gone, draws as an empty panel.
+   * that belongs to a member (who placed it), and not hidden from `actor` by moderators. Anything else, or
+   * gone, draws as an empty panel.
    */
-  async function loadMedia(comicId: string, mediaId: string): Promise<Buffer | null> {
+  async function loadMedia(actor: Auth | null, comicId: string, mediaId: string): Promise<Buffer | null> {
     if (!UUID.test(mediaId)) return null;
     const members = db.select({ userId: comicMembers.userId }).from(comicMembers).where(eq(comicMembers.comicId, comicId));
     const [row] = await db
       .select({ storagePath: media.storagePath })
       .from(media)
-      .where(and(eq(media.id, mediaId), or(eq(media.comicId, comicId), sharedPicture(), inArray(media.userId, members))));
+      .where(and(eq(media.id, mediaId), pictureSeenBy(actor), or(eq(media.comicId, comicId), sharedPicture(), inArray(media.userId, members))));
     const object = row && (await storage.get(row.storagePath));
     return object ? Buffer.concat(await object.body.toArray()) : null;
   }
@@ -129,7 +130,7 @@ export function createExportService(deps: { db: Database; storage: ObjectStorage
       const stored = summaryPages(comic.summary);
       const pages = stored.length > 0 ? stored : [{ id: 'page', name: 'Page 1', bounds: null, panels: [] }];
       const render = (page: PageSummary, lettering: boolean) =>
-        drawing(() => renderPage(page, { width: EXPORT_WIDTH, lettering, loadMedia: (mediaId) => loadMedia(comicId, mediaId) }));
+        drawing(() => renderPage(page, { width: EXPORT_WIDTH, lettering, loadMedia: (mediaId) => loadMedia(actor, comicId, mediaId) }));
       const file = (body: Readable | Buffer, suffix = '') => ({ filename: exportFilename(comic.title + suffix, format), contentType: CONTENT_TYPES[format], body });
       if (format === 'png') {
         const page = pages[pageNumber - 1];

@@ -11,7 +11,7 @@ import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
-import { seesModerated, sharedPicture } from '../lib/moderation.ts';
+import { pictureSeenBy, seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { inkOf, styledFontSize, textBoxOf } from '../lib/lettering.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
@@ -105,7 +105,8 @@ export function createPublishingService(deps: {
 
   /**
    * The pictures the summary names that this comic may show: public ones, ones uploaded into it, and its
-   * members' own. Someone else's private picture, named by an edited document, is never rendered.
+   * members' own. Someone else's private picture, named by an edited document, is never rendered, nor one
+   * hidden by moderators (a publication is drawn for everyone).
    */
   async function picturesOf(comicId: string, summary: ComicSummary) {
     const ids = [...new Set(summary.pages.flatMap((p) => p.panels.flatMap((panel) => panel.art.map((a) => a.mediaId))))].filter((id) => UUID.test(id));
@@ -114,7 +115,7 @@ export function createPublishingService(deps: {
     const rows = await db
       .select({ id: media.id, storagePath: media.storagePath, prompt: sql<string | null>`${media.metadata}->>'prompt'` })
       .from(media)
-      .where(and(inArray(media.id, ids), or(sharedPicture(), eq(media.comicId, comicId), inArray(media.userId, members))));
+      .where(and(inArray(media.id, ids), pictureSeenBy(null), or(sharedPicture(), eq(media.comicId, comicId), inArray(media.userId, members))));
     return new Map(rows.map((row) => [row.id, row]));
   }
 
