@@ -104,6 +104,8 @@ describe('publishing', () => {
     await call(owner, 'PATCH', `/comics/${comicId}`, { title: 'Working title', description: 'Not ready' });
     const renamed = (await call(members.get('creator')!, 'GET', `/comics/${comicId}`)).json().data;
     expect([renamed.title, renamed.description]).toEqual(['The Lighthouse', 'A keeper & a storm']);
+    // Nor are they told that the owner has been working on it since.
+    expect(renamed.publication.hasUnpublishedChanges).toBe(false);
     expect((await call(owner, 'GET', `/comics/${comicId}`)).json().data.title).toBe('Working title');
 
     await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });

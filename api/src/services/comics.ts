@@ -78,9 +78,10 @@ export function createComicService(deps: ComicServiceDeps) {
     if (!member && !moderator && moderationState !== 'visible') return { ...detail, panels: null, publication: null };
     const publication = publicationOf(comic, deps.publicUrl);
     if (member) return { ...detail, panels, publication };
-    // A new title or description is an unpublished change like any other: outsiders see the published ones.
+    // A new title or description is an unpublished change like any other: outsiders see the published ones,
+    // and are not told that there are changes.
     const published = publishedSnapshot && { title: publishedSnapshot.title, description: publishedSnapshot.description };
-    return { ...detail, ...published, panels: publishedSnapshot?.summary ?? null, publication };
+    return { ...detail, ...published, panels: publishedSnapshot?.summary ?? null, publication: publication && { ...publication, hasUnpublishedChanges: false } };
   }
 
   return {
