@@ -60,7 +60,7 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-it('every route, signed out and signed in, refuses malformed input cleanly and changes nothing', { timeout: 120_000 }, async () => {
+it('every route, signed out and signed in, refuses malformed input cleanly and changes nothing', { timeout: 600_000 }, async () => {
   const random = seededRandom(SEED);
   const operations = await apiOperations(t.app);
   const failures: string[] = [];

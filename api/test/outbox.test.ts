@@ -51,7 +51,8 @@ describe('development outbox', () => {
   });
 
   it('is never kept in production: the API refuses to start without SMTP_URL', () => {
-    const env = { ...process.env, NODE_ENV: 'production', SMTP_URL: '' };
+    // Everything else production requires is there: only the mail server is missing.
+    const env = { ...process.env, NODE_ENV: 'production', SMTP_URL: '', DATA_ENCRYPTION_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
     expect(() => loadConfig(env)).toThrow(/SMTP_URL is required in production/);
     expect(() => loadConfig({ ...env, SMTP_URL: 'smtp://mail.example.com' })).not.toThrow();
   });

@@ -66,10 +66,13 @@ const jobOf = async (member: Member, jobId: string) => (await call<JobView>(p, m
 function observe(member: Member, jobId: string, tab: Tab) {
   const seen: Array<{ job: string; panel: string }> = [];
   let stopped = false;
+  const look = async () => {
+    const { status } = await jobOf(member, jobId);
+    seen.push({ job: status, panel: panelShows(tab) });
+  };
   const reading = (async () => {
     while (!stopped) {
-      const { status } = await jobOf(member, jobId);
-      seen.push({ job: status, panel: panelShows(tab) });
+      await look();
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
@@ -77,9 +80,11 @@ function observe(member: Member, jobId: string, tab: Tab) {
     seen,
     /** Pairs where the job reads completed but the panel has no picture yet. */
     disagreements: () => seen.filter((s) => s.job === 'completed' && s.panel !== 'picture'),
+    /** Stops watching, with one last look: the loop may have slept through the final change. */
     async stop() {
       stopped = true;
       await reading;
+      await look();
     },
   };
 }
