@@ -81,3 +81,29 @@ test('a reader reports a comic, a moderator hides it, the author appeals and the
   expect(back?.status()).toBe(200);
   await expect(reader.getByRole('heading', { level: 1 })).toHaveText(title);
 });
+
+test('an administrator suspends an account for a time with a reason, and lifts it', async ({ browser, baseURL, page }) => {
+  const member = newAccount('member');
+  const signup = await browser.newContext({ baseURL });
+  await register(await signup.newPage(), member);
+  await signup.close();
+  expect((await page.request.post('/api/v1/auth/login', { data: { login: SUPER_ADMIN.username, password: SUPER_ADMIN.password } })).ok()).toBe(true);
+
+  await page.goto(`/admin?q=${member.username}`);
+  const row = page.getByRole('row').filter({ hasText: member.username });
+  await row.getByRole('button', { name: 'Suspend…' }).click();
+  const dialog = page.getByRole('dialog', { name: `Suspend ${member.username}` });
+  await dialog.getByLabel('For').selectOption({ label: 'A week' });
+  await dialog.getByLabel('Reason').fill('Posting the same advert everywhere');
+  await dialog.getByRole('button', { name: 'Suspend' }).click();
+  await expect(dialog).toBeHidden();
+
+  // The row shows until when (a week from now) and why.
+  const inAWeek = new Date(Date.now() + 7 * 86_400_000).toLocaleDateString('en', { dateStyle: 'medium' });
+  await expect(row).toContainText(`Suspended until ${inAWeek}`);
+  await expect(row).toContainText('Posting the same advert everywhere');
+
+  await row.getByRole('button', { name: 'Unsuspend' }).click();
+  await expect(row).not.toContainText('Suspended until');
+  await expect(row.getByRole('button', { name: 'Suspend…' })).toBeVisible();
+});

@@ -88,6 +88,9 @@ export const adminUser = z.object({
   isActive: z.boolean(),
   emailVerified: z.boolean(),
   createdAt: z.string(),
+  /** The end of the latest suspension (in the past once it has ended), and why. */
+  suspendedUntil: z.string().nullable(),
+  suspensionReason: z.string().nullable(),
 });
 export type AdminUser = z.infer<typeof adminUser>;
 

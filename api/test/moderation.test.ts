@@ -282,6 +282,8 @@ describe('suspension', () => {
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const suspended = await call('POST', `/admin/users/${creator.id}/suspend`, admin, { until, reason: 'Spam wave' });
     expect(suspended.statusCode, suspended.body).toBe(200);
+    const listed = (await call('GET', `/admin/users?q=${creator.username}`, admin)).json().data[0];
+    expect(listed).toMatchObject({ suspendedUntil: until, suspensionReason: 'Spam wave' });
 
     const refused = await call('POST', '/comics', creator, { title: 'New' });
     expectError(refused, 403, 'account_suspended');
@@ -300,6 +302,7 @@ describe('suspension', () => {
     expect((await call('GET', '/notifications', creator)).json().data[0]).toMatchObject({ kind: 'suspension', payload: { until, reason: 'Spam wave' } });
 
     expect((await call('POST', `/admin/users/${creator.id}/unsuspend`, admin)).statusCode).toBe(200);
+    expect((await call('GET', `/admin/users?q=${creator.username}`, admin)).json().data[0]).toMatchObject({ suspendedUntil: null, suspensionReason: null });
     expect((await call('POST', '/comics', creator, { title: 'New' })).statusCode).toBe(201);
     expect((await call('GET', `/comics/${id}/access`, creator)).json().data.role).toBe('owner');
     const audited = await t.db.select({ action: schema.auditLogs.action }).from(schema.auditLogs).where(eq(schema.auditLogs.resourceId, creator.id));

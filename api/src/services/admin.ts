@@ -18,15 +18,18 @@ const adminUserColumns = {
   isActive: users.isActive,
   emailVerified: users.emailVerified,
   createdAt: users.createdAt,
+  suspendedUntil: users.suspendedUntil,
+  suspensionReason: users.suspensionReason,
   roleName: roles.name,
   roleLevel: roles.level,
 };
 
-type AdminUserRow = { [K in keyof typeof adminUserColumns]: (typeof adminUserColumns)[K]['_']['data'] };
+type Column<K extends keyof typeof adminUserColumns> = (typeof adminUserColumns)[K]['_'];
+type AdminUserRow = { [K in keyof typeof adminUserColumns]: Column<K>['notNull'] extends true ? Column<K>['data'] : Column<K>['data'] | null };
 
 function toAdminUser(row: AdminUserRow) {
-  const { roleName, roleLevel, ...rest } = row;
-  return { ...rest, role: { name: roleName as RoleName, level: roleLevel } };
+  const { roleName, roleLevel, suspendedUntil, ...rest } = row;
+  return { ...rest, suspendedUntil: suspendedUntil?.toISOString() ?? null, role: { name: roleName as RoleName, level: roleLevel } };
 }
 
 export function createAdminService(deps: {

@@ -46,6 +46,8 @@ import type {
   moderationStats,
   reportReasonInfo,
   reportReceipt,
+  suspendBody,
+  suspension,
 } from '@inkwell/api/contract';
 import type { ComfyInstance, FailedJob, QueueAction, QueueActionResult, QueueTile, SystemOverview } from '@inkwell/api/operations-contract';
 import type { z } from 'zod';
@@ -176,6 +178,11 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       users: (params: PageQuery & { q?: string }) => page<AdminUser>('admin/users', { ...params }),
       updateUser: (id: string, body: z.input<typeof adminUpdateUserBody>) =>
         data<AdminUser>('PATCH', `admin/users/${encodeURIComponent(id)}`, body),
+      /** Suspends until a time (they read, but cannot publish, generate or upload); `null` lifts it. */
+      suspend: (id: string, body: z.input<typeof suspendBody> | null) =>
+        body
+          ? data<z.infer<typeof suspension>>('POST', `admin/users/${encodeURIComponent(id)}/suspend`, body)
+          : data<z.infer<typeof suspension>>('POST', `admin/users/${encodeURIComponent(id)}/unsuspend`),
       roles: () => data<RoleInfo[]>('GET', 'admin/roles'),
       audit: (params: PageQuery & { action?: string }) => page<AuditEntry>('admin/audit', { ...params }),
       outbox: (params: PageQuery) => page<OutboxMessage>('admin/outbox', { ...params }),
