@@ -11,15 +11,11 @@ async function personPage(browser: Browser, baseURL: string, account?: Account):
   return page;
 }
 
-test('a reader reports a comic, a moderator hides it, the author appeals and the moderator restores it', async ({ browser, baseURL }, testInfo) => {
-  test.skip(testInfo.project.name !== 'desktop', 'authoring and the moderators’ queue are desktop work; the reader is tested on a phone');
-  test.setTimeout(120_000);
-  const title = `Night market ${Date.now().toString(36)}`;
-
-  // An author (a creator, who may publish) makes a one-page comic and publishes it.
+/** An author (made a creator, who may publish) makes a one-page comic and publishes it publicly. */
+async function publishedComic(browser: Browser, baseURL: string, title: string) {
   const author = newAccount('author');
-  const studio = await personPage(browser, baseURL!, author);
-  await grantRole(baseURL!, author, 'creator');
+  const studio = await personPage(browser, baseURL, author);
+  await grantRole(baseURL, author, 'creator');
   expect((await studio.request.post('/api/v1/auth/login', { data: { login: author.username, password: author.password } })).ok()).toBe(true);
   const comicId = await createComic(studio, title);
   await studio.getByRole('button', { name: 'Add page' }).click();
@@ -30,7 +26,16 @@ test('a reader reports a comic, a moderator hides it, the author appeals and the
   await expect.poll(async () => (await publish()).status(), { timeout: 15_000 }).toBe(200);
   const published = await publish();
   expect(published.ok(), await published.text()).toBe(true);
-  const readerUrl = new URL((await published.json()).data.readerUrl as string).pathname;
+  return { studio, comicId, readerUrl: new URL((await published.json()).data.readerUrl as string).pathname };
+}
+
+test('a reader reports a comic, a moderator hides it, the author appeals and the moderator restores it', async ({ browser, baseURL }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'authoring and the moderators’ queue are desktop work; the reader is tested on a phone');
+  test.setTimeout(120_000);
+  const title = `Night market ${Date.now().toString(36)}`;
+
+  // An author (a creator, who may publish) makes a one-page comic and publishes it.
+  const { studio, comicId, readerUrl } = await publishedComic(browser, baseURL!, title);
 
   // Another account reads it and reports it from the reader.
   const reader = await personPage(browser, baseURL!, newAccount('reader'));
@@ -106,4 +111,30 @@ test('an administrator suspends an account for a time with a reason, and lifts i
   await row.getByRole('button', { name: 'Unsuspend' }).click();
   await expect(row).not.toContainText('Suspended until');
   await expect(row.getByRole('button', { name: 'Suspend…' })).toBeVisible();
+});
+
+test('a moderator sees what went public lately, opens its target view and hides it from the feed', async ({ browser, baseURL }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'authoring is desktop work');
+  test.setTimeout(90_000);
+  const title = `Fresh ink ${Date.now().toString(36)}`;
+  const { readerUrl } = await publishedComic(browser, baseURL!, title);
+
+  const moderator = await personPage(browser, baseURL!);
+  await moderator.goto('/admin/reports');
+  await moderator.getByRole('navigation', { name: 'Moderation lists' }).getByRole('link', { name: 'New and public' }).click();
+  const item = moderator.getByRole('listitem').filter({ has: moderator.getByRole('link', { name: title }) });
+  await expect(item).toContainText('public since');
+  await expect(item.getByRole('link', { name: 'as readers see it' })).toHaveAttribute('href', readerUrl);
+
+  // Its title leads to the target view; back in the feed, a reason and Hide take it off the site and the feed.
+  await item.getByRole('link', { name: title }).click();
+  await expect(moderator).toHaveURL(/\/admin\/reports\/comic\/[0-9a-f-]{36}$/);
+  await moderator.goBack();
+  await item.getByLabel('Reason').fill('Not a comic: one empty page.');
+  await item.getByRole('button', { name: 'Hide' }).click();
+  await expect(moderator.getByRole('status')).toContainText(`Hidden: ${title}`);
+  await expect(item).toHaveCount(0);
+  const stranger = await browser.newContext({ baseURL });
+  expect((await stranger.request.get(readerUrl)).status()).toBe(404);
+  await stranger.close();
 });

@@ -46,6 +46,7 @@ import type {
   moderationStats,
   reportReasonInfo,
   reportReceipt,
+  reviewFeedItem,
   suspendBody,
   suspension,
 } from '@inkwell/api/contract';
@@ -238,6 +239,8 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       report: (body: z.input<typeof createReportBody>) => data<z.infer<typeof reportReceipt>>('POST', 'reports', body),
       /** The moderators' queue: reports grouped by target. */
       queue: (params: PageQuery & { status?: 'open' | 'resolved'; targetType?: string }) => page<ReportGroup>('admin/reports', { ...params }),
+      /** Newly published comics and public pictures no moderator has acted on, newest first. */
+      reviewFeed: (params: PageQuery) => page<z.infer<typeof reviewFeedItem>>('admin/review-feed', { ...params }),
       act: (body: z.input<typeof moderateBody>) => data<ModerationHistoryItem>('POST', 'admin/moderation', body),
       undo: (actionId: string) => data<ModerationHistoryItem>('POST', `admin/moderation/${encodeURIComponent(actionId)}/undo`),
       stats: () => data<z.infer<typeof moderationStats>>('GET', 'admin/moderation/stats'),
