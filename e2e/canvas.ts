@@ -39,7 +39,8 @@ export async function placeWithText(page: Page, tool: string, panel: Locator, te
   // tldraw starts its text editor a moment after Enter: type once it has the focus.
   const editable = shapes(page, type).locator('[contenteditable="true"]');
   await expect(editable).toBeFocused();
-  await page.keyboard.type(text);
+  // One input event for the whole text: keystroke by keystroke, a busy machine let the caret jump mid-word.
+  await page.keyboard.insertText(text);
   await page.keyboard.press('Escape');
   await page.keyboard.press('Escape');
 }
