@@ -138,3 +138,48 @@ test('a moderator sees what went public lately, opens its target view and hides 
   expect((await stranger.request.get(readerUrl)).status()).toBe(404);
   await stranger.close();
 });
+
+test('a signed-in stranger reports a public picture from its page, and the queue lists the picture', async ({ browser, baseURL }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'the moderators’ queue is desktop work');
+  test.setTimeout(60_000);
+  const filename = `harbour-${Date.now().toString(36)}.png`;
+
+  // The owner uploads a picture and makes it public.
+  const owner = await personPage(browser, baseURL!, newAccount('owner'));
+  const mediaId = await owner.evaluate(async (name) => {
+    const drawing = document.createElement('canvas');
+    drawing.width = 64;
+    drawing.height = 48;
+    drawing.getContext('2d')!.fillRect(8, 8, 32, 24);
+    const blob = await new Promise<Blob>((resolve) => drawing.toBlob((b) => resolve(b!), 'image/png'));
+    const body = new FormData();
+    body.append('file', blob, name);
+    const response = await fetch('/api/v1/media?privacy=private', { method: 'POST', body });
+    return ((await response.json()) as { data: { id: string } }).data.id;
+  }, filename);
+  // Private, its page reads as missing to others; public, it is there for anyone.
+  const stranger = await (await browser.newContext({ baseURL })).newPage();
+  expect((await stranger.goto(`/media/${mediaId}`))?.status()).toBe(404);
+  await expect(stranger.getByRole('heading', { name: 'This picture isn’t here' })).toBeVisible();
+  expect((await owner.request.patch(`/api/v1/media/${mediaId}`, { data: { privacy: 'public' } })).ok()).toBe(true);
+  expect((await stranger.goto(`/media/${mediaId}`))?.status()).toBe(200);
+  await stranger.context().close();
+
+  // Another account opens its page, sees the picture and reports it.
+  const reader = await personPage(browser, baseURL!, newAccount('viewer'));
+  await reader.goto(`/media/${mediaId}`);
+  await expect(reader.getByRole('heading', { level: 1 })).toHaveText(filename);
+  await expect(reader.getByRole('img', { name: filename })).toHaveJSProperty('naturalWidth', 64);
+  await reader.getByRole('button', { name: 'Report' }).click();
+  const report = reader.getByRole('dialog', { name: 'Report this picture' });
+  await report.getByRole('radio', { name: /Spam/ }).check();
+  await report.getByRole('button', { name: 'Send report' }).click();
+  await expect(report.getByRole('status')).toContainText('moderators will look at it');
+
+  // The moderator's queue lists it as a picture.
+  const moderator = await personPage(browser, baseURL!);
+  await moderator.goto('/admin/reports?targetType=media');
+  const card = moderator.getByRole('listitem').filter({ hasText: filename });
+  await expect(card).toContainText('media by');
+  await expect(card).toContainText('spam ×1');
+});

@@ -255,6 +255,8 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       appeal: (body: z.input<typeof appealBody>) => data<z.infer<typeof appealItem>>('POST', 'appeals', body),
     },
     media: {
+      /** One picture the caller may see (public, or theirs, or shared with them). */
+      get: (id: string) => data<MediaItem>('GET', `media/${encodeURIComponent(id)}`),
       /** Uploads an image (its type is decided from its bytes); a comic's images are private to its members. */
       upload: (file: Blob, options: { comicId?: string; filename?: string } = {}) => {
         const body = new FormData();
