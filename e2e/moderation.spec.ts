@@ -182,4 +182,8 @@ test('a signed-in stranger reports a public picture from its page, and the queue
   const card = moderator.getByRole('listitem').filter({ hasText: filename });
   await expect(card).toContainText('media by');
   await expect(card).toContainText('spam ×1');
+
+  // On a phone the queue's cards, long names and reason fields stay within the screen.
+  await moderator.setViewportSize({ width: 375, height: 800 });
+  await expect.poll(() => moderator.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 });

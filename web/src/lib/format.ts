@@ -56,3 +56,6 @@ export function describeAgent(userAgent: string | null): string {
 
 /** `super_admin` → "Super admin". */
 export const roleLabel = (name: string) => name.charAt(0).toUpperCase() + name.slice(1).replaceAll('_', ' ');
+
+/** "1 open report", "2 open reports": a count with its noun, plural by adding an s. */
+export const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
