@@ -126,7 +126,7 @@ export function createModerationService(deps: {
           id: row.id,
           title: row.filename,
           imageUrl: `/api/v1/media/${row.id}/thumbnail`,
-          url: `/api/v1/media/${row.id}/file`,
+          url: `/media/${row.id}`,
           owner: { id: row.ownerId, username: row.owner },
           moderation: { state: row.state, rule: row.rule, reason: row.reason },
           publishedAt: row.createdAt,
