@@ -177,11 +177,14 @@ export const media = pgTable(
     storagePath: varchar('storage_path', { length: 1024 }).notNull(),
     /** The comic this was uploaded into: its members may see it whatever its privacy. */
     comicId: uuid('comic_id').references((): AnyPgColumn => comics.id, { onDelete: 'set null' }),
+    /** The generation job that made it: unique, so that a job's result is stored exactly once. */
+    jobId: uuid('job_id').references((): AnyPgColumn => jobs.id, { onDelete: 'set null' }),
     ...moderationColumns(),
     createdAt: createdAt(),
   },
   (t) => [
     index('idx_media_comic_id').on(t.comicId),
+    uniqueIndex('idx_media_job_id').on(t.jobId),
     moderationCheck('media_moderation_state', t.moderationState),
     check('media_privacy', sql`${t.privacy} in ('public', 'unlisted', 'private')`),
     check('media_file_size', sql`${t.fileSize} >= 0`),
@@ -214,6 +217,8 @@ export const comics = pgTable(
     publishedSnapshot: jsonb('published_snapshot').$type<PublishedSnapshot>(),
     /** Reads of the published comic, counted without storing who read. */
     readCount: bigint('read_count', { mode: 'number' }).notNull().default(0),
+    /** The comic's style lock: what every panel is drawn with unless its request says otherwise. */
+    styleLock: jsonb('style_lock').$type<ComicStyleLock>(),
     ...moderationColumns(),
     /**
      * Full-text search over the published snapshot: title and author (weight A), description (B), bubble text (C).
@@ -283,6 +288,36 @@ export const comicInvites = pgTable(
   ],
 );
 
+/** A comic's style lock (see `comics.style_lock`); every field is optional. */
+export interface ComicStyleLock {
+  stylePreset?: string;
+  negativePrompt?: string;
+  model?: string;
+}
+
+/** The character library of a comic, shared by its members: drawn into panels from their references. */
+export const comicCharacters = pgTable(
+  'comic_characters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    comicId: uuid('comic_id')
+      .notNull()
+      .references(() => comics.id, { onDelete: 'cascade' }),
+    name: varchar('name', { length: 80 }).notNull(),
+    description: text('description').notNull().default(''),
+    /** 1 to 4 media ids, in order: the first is the main reference. */
+    referenceMediaIds: uuid('reference_media_ids').array().notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // Scripts name characters: a name means one character within a comic, whatever its case.
+    uniqueIndex('idx_comic_characters_name').on(t.comicId, sql`lower(${t.name})`),
+    check('comic_characters_references', sql`cardinality(${t.referenceMediaIds}) between 1 and 4`),
+  ],
+);
+
 /** The encoded Yjs state of each comic, written by the collab-server. */
 export const comicDocuments = pgTable('comic_documents', {
   comicId: uuid('comic_id')
@@ -306,6 +341,8 @@ export const jobs = pgTable(
     parameters: jsonb('parameters').$type<Record<string, unknown>>().notNull(),
     targetComicId: uuid('target_comic_id').references(() => comics.id, { onDelete: 'set null' }),
     targetPanelId: varchar('target_panel_id', { length: 128 }),
+    /** Jobs queued together (a page drawn from a script) share a batch id. */
+    batchId: uuid('batch_id'),
     resultMediaId: uuid('result_media_id').references(() => media.id, { onDelete: 'set null' }),
     errorMessage: text('error_message'),
     /** Milliseconds spent running on the GPU. */
@@ -322,6 +359,7 @@ export const jobs = pgTable(
     index('idx_jobs_status').on(t.status),
     index('idx_jobs_type').on(t.type),
     index('idx_jobs_created_at').on(t.createdAt.desc()),
+    index('idx_jobs_batch_id').on(t.batchId).where(sql`${t.batchId} is not null`),
   ],
 );
 
@@ -416,7 +454,62 @@ export const moderatorNotes = pgTable(
   (t) => [index('idx_moderator_notes_target').on(t.targetType, t.targetId)],
 );
 
-/** What happened to a user's things (moderation), for them to read. */
+export type ComicVersionKind = 'auto' | 'named' | 'publish' | 'restore';
+
+/** A saved state of a comic's document: automatic while it changes, named by an editor, at publish, before a restore. */
+export const comicVersions = pgTable(
+  'comic_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    comicId: uuid('comic_id')
+      .notNull()
+      .references(() => comics.id, { onDelete: 'cascade' }),
+    kind: varchar('kind', { length: 16 }).$type<ComicVersionKind>().notNull(),
+    /** Given by an editor for a named version; null for automatic ones. */
+    name: varchar('name', { length: 120 }),
+    /** The whole document as one encoded Yjs update. */
+    state: bytea('state').notNull(),
+    summary: jsonb('summary').$type<ComicSummary>().notNull(),
+    /** Who changed the comic since the version before this one. */
+    contributorIds: uuid('contributor_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('comic_versions_kind', sql`${t.kind} in ('auto', 'named', 'publish', 'restore')`),
+    index('idx_comic_versions_comic').on(t.comicId, t.createdAt.desc()),
+  ],
+);
+
+/** Where a comment is pinned: to a shape (it follows the shape), or to a point on a page. */
+export type CommentAnchor = { shapeId: string } | { pageId: string; x: number; y: number };
+
+/** Comments on a comic's canvas: threads (a reply names its parent), resolved and reopened as a whole. */
+export const comments = pgTable(
+  'comments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    comicId: uuid('comic_id')
+      .notNull()
+      .references(() => comics.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    parentId: uuid('parent_id').references((): AnyPgColumn => comments.id, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    /** Null for a reply: it sits with its thread. */
+    anchor: jsonb('anchor').$type<CommentAnchor>(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+    editedAt: timestamp('edited_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('comments_thread', sql`(${t.parentId} is null) = (${t.anchor} is not null)`),
+    index('idx_comments_comic').on(t.comicId, t.createdAt),
+    index('idx_comments_parent').on(t.parentId),
+  ],
+);
+
+/** What happened that concerns a user (moderation, mentions, replies, invitations), for them to read. */
 export const notifications = pgTable(
   'notifications',
   {
