@@ -17,7 +17,7 @@ import {
 } from '@inkwell/workflows';
 import { documentNameOf } from './documents.ts';
 import type { Logger } from './logger.ts';
-import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, recordsOf, setPanelGeneration } from './model/index.ts';
+import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, letterPanel, recordsOf, setPanelGeneration } from './model/index.ts';
 
 /** A state never goes back: a late "queued" must not hide a "running", nor "running" an outcome. */
 const RANK: Record<PanelJobStatus, number> = { queued: 1, running: 2, failed: 3, cancelled: 3 };
@@ -97,6 +97,7 @@ export function createGeneration(deps: {
           jobId: edit.jobId,
         }).status;
       }
+      if (edit.kind === 'letter-panel') return letterPanel(doc, { panelId: edit.panelId, key: edit.jobId, lines: edit.lines }).status;
       const panel = recordsOf(doc).get(edit.panelId as ComicPanelShape['id']) as ComicPanelShape | undefined;
       if (panel?.type !== COMIC_PANEL) return 'panel-missing';
       const current = panel.props.generation;

@@ -2,7 +2,7 @@ import type { TLRecord } from '@tldraw/tlschema';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { bookmark, caption, docWith, imageAsset, page } from './model/fixtures.ts';
-import { JOBS_MAP, META_MAP, SCHEMA_KEY, recordsOf } from './model/index.ts';
+import { JOBS_MAP, LETTERED_MAP, META_MAP, SCHEMA_KEY, recordsOf } from './model/index.ts';
 import { InvalidRecordError } from './model/validation.ts';
 import { checkUpdate } from './update-check.ts';
 
@@ -69,6 +69,9 @@ describe('checkUpdate', () => {
     expect(() => checkUpdate(doc, clientUpdate(doc, (d) => recordsOf(d).set('shape:c2' as never, new Y.Map() as never)))).toThrow(/plain values/);
     expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(JOBS_MAP).set('job', { nonsense: true })))).toThrow(InvalidRecordError);
     expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(JOBS_MAP).set('job', { panelId: 'p', mediaId: 'm', shapeId: 's' })))).not.toThrow();
+    // A page script's lettering record, as a client that was given it hands it back after a server restart.
+    expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(LETTERED_MAP).set('job', { panelId: 'p', shapeIds: ['s'] })))).not.toThrow();
+    expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(LETTERED_MAP).set('job', { panelId: 'p' })))).toThrow(InvalidRecordError);
   });
 
   it('refuses changes that build on content the server does not have', () => {

@@ -6,7 +6,7 @@ import type { SerializedSchema } from '@tldraw/store';
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { InvalidRecordError, checkRecord, isReadableSchema } from './model/validation.ts';
-import { JOBS_MAP, META_MAP, RECORDS_MAP, SCHEMA_KEY, metaOf } from './model/index.ts';
+import { JOBS_MAP, LETTERED_MAP, META_MAP, RECORDS_MAP, SCHEMA_KEY, metaOf } from './model/index.ts';
 
 /**
  * Where an item of the update goes: a key of a root map; `gone` when it builds on garbage-collected
@@ -16,6 +16,7 @@ import { JOBS_MAP, META_MAP, RECORDS_MAP, SCHEMA_KEY, metaOf } from './model/ind
 type Place = { root: string; key: string } | 'gone' | 'elsewhere' | 'unknown';
 
 const insertedJob = z.object({ panelId: z.string(), mediaId: z.string(), shapeId: z.string() });
+const letteredPanel = z.object({ panelId: z.string(), shapeIds: z.array(z.string()) });
 
 /** Throws an InvalidRecordError naming the first thing in `update` that the comic document must not hold. */
 export function checkUpdate(doc: Y.Doc, update: Uint8Array): void {
@@ -34,6 +35,7 @@ export function checkUpdate(doc: Y.Doc, update: Uint8Array): void {
     const value: unknown = item.content.arr[0];
     if (place.root === RECORDS_MAP) records.push([place.key, value]);
     else if (place.root === META_MAP && place.key === SCHEMA_KEY && isReadableSchema(value)) written = value;
+    else if (place.root === LETTERED_MAP && letteredPanel.safeParse(value).success) continue;
     else if (place.root !== JOBS_MAP || !insertedJob.safeParse(value).success) {
       throw new InvalidRecordError(`${place.root}.${place.key}: not something a comic document holds`);
     }

@@ -13,6 +13,7 @@ export {
   isComicEditApplied,
   type PanelJobStatus,
   type PanelProgressMessage,
+  type PanelScriptLine,
   type GenerationJobData,
   type GenerationProgress,
   type GenerationResult,

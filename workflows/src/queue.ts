@@ -2,6 +2,7 @@
  * The queues between the API, the gpu-worker and the collab-server: names and payloads in one place,
  * shared by every producer and consumer.
  */
+import type { ScriptLine } from './page-script.ts';
 
 /** The API adds generation jobs; gpu-workers run them on ComfyUI. */
 export const GENERATION_QUEUE = 'generation';
@@ -48,12 +49,18 @@ export interface GenerationResult {
 
 export type PanelJobStatus = 'queued' | 'running' | 'failed' | 'cancelled';
 
+/** A line of a page script, as the panel's lettering. */
+export type PanelScriptLine = Omit<ScriptLine, 'line'>;
+
 export type ComicEditJobData =
   | { kind: 'insert-image'; jobId: string; comicId: string; panelId: string; mediaId: string; width: number; height: number }
-  | { kind: 'set-generation'; jobId: string; comicId: string; panelId: string; status: PanelJobStatus; message?: string };
+  | { kind: 'set-generation'; jobId: string; comicId: string; panelId: string; status: PanelJobStatus; message?: string }
+  /** A page script's dialogue and captions for the panel that `jobId` draws, written once as bubbles and captions. */
+  | { kind: 'letter-panel'; jobId: string; comicId: string; panelId: string; lines: PanelScriptLine[] };
 
 /** Adds a comic edit once: the same edit reported twice (a retried completion, say) is one job. */
 export function comicEditJobId(edit: ComicEditJobData): string {
+  if (edit.kind === 'letter-panel') return `letter-${edit.jobId}`;
   return edit.kind === 'insert-image' ? `insert-${edit.jobId}` : `generation-${edit.jobId}-${edit.status}`;
 }
 
