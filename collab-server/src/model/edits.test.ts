@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readRecords, recordsOf } from './doc.ts';
 import { insertImageIntoPanel, setPanelGeneration } from './edits.ts';
-import { bubble, docWith, page, panel } from './fixtures.ts';
+import { bubble, caption, docWith, page, panel, stackOf } from './fixtures.ts';
 import { createComicSchema } from './schema.ts';
 import type { ComicPanelShape } from './shapes.ts';
 
@@ -11,14 +11,19 @@ const mediaId = '11111111-2222-4333-8444-555555555555';
 const insertion = { panelId: 'shape:panel', mediaId, assetSrc: `/api/v1/media/${mediaId}/file`, width: 1024, height: 512, jobId: 'job-1' };
 
 function comic() {
-  return docWith([page('p1', 'Page 1', 'a1'), panel('panel', 'page:p1', 'a1', { x: 40, y: 40, w: 400, h: 400 }), bubble('b1', 'shape:panel', 'a5', 'Hi')]);
+  return docWith([
+    page('p1', 'Page 1', 'a1'),
+    panel('panel', 'page:p1', 'a1', { x: 40, y: 40, w: 400, h: 400 }),
+    bubble('b1', 'shape:panel', 'a5', 'Hi'),
+    caption('c1', 'shape:panel', 'a7', 'Later'),
+  ]);
 }
 
 const shapesIn = (doc: Y.Doc, type: string) => readRecords(doc).filter((r) => r.typeName === 'shape' && r.type === type);
 const panelIn = (doc: Y.Doc) => recordsOf(doc).get('shape:panel' as TLRecord['id']) as ComicPanelShape;
 
 describe('insertImageIntoPanel', () => {
-  it('fills the panel with the image, on top of its children, as valid records', () => {
+  it('fills the panel with the image, under its lettering, as valid records', () => {
     const doc = comic();
     setPanelGeneration(doc, 'shape:panel', { status: 'running', jobId: 'job-1', progress: 40 });
 
@@ -28,7 +33,7 @@ describe('insertImageIntoPanel', () => {
     expect(image).toMatchObject({ parentId: 'shape:panel', x: 0, y: 0, props: { w: 400, h: 400, assetId: 'asset:job-job-1' } });
     // A 2:1 image in a square panel: the middle half of its width shows.
     expect(image!.props.crop).toEqual({ topLeft: { x: 0.25, y: 0 }, bottomRight: { x: 0.75, y: 1 } });
-    expect(image!.index > 'a5').toBe(true);
+    expect(stackOf(readRecords(doc), 'shape:panel')).toEqual(['image', 'speech-bubble', 'caption']);
     expect(recordsOf(doc).get('asset:job-job-1' as TLRecord['id'])).toMatchObject({ props: { src: insertion.assetSrc, w: 1024, h: 512 } });
     expect(panelIn(doc).props.generation).toBeNull();
     const schema = createComicSchema();

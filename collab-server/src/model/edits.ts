@@ -1,10 +1,10 @@
 // Edits the server makes to a comic document: a generated image landing in its panel, and the panel's
 // generation state. Both are plain functions of a Y.Doc, so they run the same inside a Hocuspocus direct
 // connection, in a test, or anywhere else.
-import type { TLAssetId, TLImageAsset, TLImageShape, TLRecord, TLShapeCrop, TLShapeId } from '@tldraw/tlschema';
-import { type IndexKey, getIndexAbove } from '@tldraw/utils';
+import type { TLAssetId, TLImageAsset, TLImageShape, TLRecord, TLShape, TLShapeCrop, TLShapeId } from '@tldraw/tlschema';
 import type * as Y from 'yjs';
 import { migrateDoc, putRecords, recordsOf } from './doc.ts';
+import { artIndex } from './layers.ts';
 import { COMIC_PANEL, type ComicPanelShape, type PanelGeneration, panelGenerationValidator } from './shapes.ts';
 
 /** Jobs whose result is in the document, by job id: what makes a retried insertion a no-op. */
@@ -44,7 +44,8 @@ function panelOf(doc: Y.Doc, panelId: string): ComicPanelShape | undefined {
 
 /**
  * Puts a generated image into its panel, filling it (the panel clips, the image is cropped to the panel's
- * proportions and centred), on top of the panel's other children, and clears the panel's generation state.
+ * proportions and centred), on top of its pictures but under its lettering, and clears the panel's generation
+ * state.
  * Idempotent per job: a retried call, even after someone deleted the image, inserts nothing.
  */
 export function insertImageIntoPanel(doc: Y.Doc, input: ImageInsertion): InsertResult {
@@ -77,7 +78,7 @@ export function insertImageIntoPanel(doc: Y.Doc, input: ImageInsertion): InsertR
     x: 0,
     y: 0,
     rotation: 0,
-    index: getIndexAbove(topChildIndex(doc, panel.id)),
+    index: artIndex(childrenOf(doc, panel.id)),
     parentId: panel.id,
     isLocked: false,
     opacity: 1,
@@ -117,12 +118,8 @@ export function setPanelGeneration(doc: Y.Doc, panelId: string, generation: Pane
   return true;
 }
 
-function topChildIndex(doc: Y.Doc, parentId: string): IndexKey | undefined {
-  let top: IndexKey | undefined;
-  for (const record of recordsOf(doc).values()) {
-    if (record.typeName === 'shape' && record.parentId === parentId && (top === undefined || record.index > top)) top = record.index;
-  }
-  return top;
+function childrenOf(doc: Y.Doc, parentId: string): TLShape[] {
+  return [...recordsOf(doc).values()].filter((record): record is TLShape => record.typeName === 'shape' && record.parentId === parentId);
 }
 
 /** The crop that shows the middle of an image of one aspect ratio in a box of another, filling the box. */

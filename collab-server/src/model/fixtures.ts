@@ -1,5 +1,5 @@
 // Records for the model's tests: a page and the comic shapes on it, valid for the current schema.
-import { PageRecordType, type TLAssetId, type TLPageId, type TLParentId, type TLRecord, type TLShapeId, toRichText } from '@tldraw/tlschema';
+import { PageRecordType, type TLAssetId, type TLPageId, type TLParentId, type TLRecord, type TLShape, type TLShapeId, toRichText } from '@tldraw/tlschema';
 import type { IndexKey } from '@tldraw/utils';
 import * as Y from 'yjs';
 import { metaOf, putRecords, SCHEMA_KEY } from './doc.ts';
@@ -37,6 +37,14 @@ export function caption(id: string, parentId: string, index: string, text: strin
   return { ...shape(id, parentId, index, at.x, at.y), type: 'caption', props: { ...defaultCaptionProps(), richText: toRichText(text) } };
 }
 
+export function image(id: string, parentId: string, index: string, assetId = 'asset:a'): TLRecord {
+  return {
+    ...shape(id, parentId, index, 0, 0),
+    type: 'image',
+    props: { w: 100, h: 100, playing: true, url: '', assetId: assetId as TLAssetId, crop: null, flipX: false, flipY: false, altText: '' },
+  };
+}
+
 export function bookmark(id: string, parentId: string, index: string, url: string): TLRecord {
   return { ...shape(id, parentId, index, 0, 0), type: 'bookmark', props: { w: 300, h: 320, assetId: null, url } };
 }
@@ -57,4 +65,12 @@ export function docWith(records: TLRecord[]): Y.Doc {
   putRecords(doc, records);
   metaOf(doc).set(SCHEMA_KEY, comicSchema().serialize());
   return doc;
+}
+
+/** The types of a parent's children in stacking order, bottom first. */
+export function stackOf(records: Iterable<TLRecord>, parentId: string): string[] {
+  return [...records]
+    .filter((record): record is TLShape => record.typeName === 'shape' && record.parentId === parentId)
+    .sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
+    .map((shape) => shape.type);
 }
