@@ -232,12 +232,73 @@ test.describe('comics', () => {
     await a.context().setOffline(true);
     await expect(connection(a)).toHaveAttribute('data-connection', 'offline');
     await placeWithText(a, 'caption', shapes(a, 'comic-panel').nth(2), 'Written on the train', 'caption');
-    await expect(connection(a)).toHaveText(/Offline · your changes will sync/);
+    await expect(connection(a)).toHaveText(/^Offline · \d+ changes? waiting to be sent$/);
     await expect(shapes(b, 'caption')).toHaveCount(0);
 
     await a.context().setOffline(false);
     await expect(shapes(b, 'caption')).toContainText('Written on the train');
     await expect(connection(a)).toHaveText('Saved');
+    await b.context().close();
+  });
+
+  test('edits made offline survive a closed tab, and signing out forgets them', async ({ page: a, browser, baseURL }, testInfo) => {
+    test.skip(testInfo.project.name !== 'desktop', 'two browsers side by side: the desktop layout');
+    test.setTimeout(90_000);
+    const [accountA, accountB] = [newAccount('tam'), newAccount('ren')];
+    // Chromium's offline mode holds a closed tab's last websocket frames and sends them once back online:
+    // a lost connection loses them, so this one drops what A sends while `cut`.
+    let cut = false;
+    await a.context().routeWebSocket(/\/collab/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        if (!cut) server.send(message);
+      });
+    });
+    await register(a, accountA);
+    const b = await person(browser, baseURL, accountB);
+    const comicId = await createComic(a, 'Closed tab');
+    await a.getByRole('button', { name: '2 × 2 grid' }).click();
+    const sharing = a.getByRole('complementary', { name: 'Sharing' });
+    await sharing.getByLabel('Username').fill(accountB.username);
+    await sharing.getByRole('button', { name: 'Invite' }).click();
+    await expect(sharing.getByText(`${accountB.username} joined as editor.`)).toBeVisible();
+    await openComic(b, comicId, 4);
+
+    /** Draws a caption offline, then closes the tab before the connection returns. */
+    const drawOfflineAndClose = async (page: Page, text: string) => {
+      cut = true;
+      await page.context().setOffline(true);
+      await expect(connection(page)).toHaveAttribute('data-connection', 'offline');
+      await placeWithText(page, 'caption', shapes(page, 'comic-panel').nth(1), text, 'caption');
+      await expect(connection(page)).toHaveText(/^Offline · \d+ changes? waiting to be sent$/);
+      await page.close();
+      await page.context().setOffline(false);
+      cut = false;
+    };
+    await drawOfflineAndClose(a, 'Kept in the browser');
+    await expect(shapes(b, 'caption')).toHaveCount(0);
+
+    // Opening the comic again, online, sends what the closed tab kept.
+    const again = await a.context().newPage();
+    await openComic(again, comicId, 4);
+    await expect(shapes(b, 'caption')).toContainText('Kept in the browser');
+    await expect(connection(again)).toHaveText('Saved');
+
+    // Signing out drops what is still waiting: it never reaches the comic.
+    await drawOfflineAndClose(again, 'Dropped at sign-out');
+    const later = await a.context().newPage();
+    await later.goto('/');
+    await later.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await expect(later.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+    expect(await later.evaluate(async () => (await indexedDB.databases()).map((db) => db.name))).not.toContain('inkwell-offline-edits');
+    await later.goto('/login');
+    await later.getByLabel('Email or username').fill(accountA.username);
+    await later.getByLabel('Password').fill(accountA.password);
+    await later.getByRole('button', { name: 'Sign in' }).click();
+    await openComic(later, comicId, 4);
+    await expect(connection(later)).toHaveText('Saved');
+    await expect(shapes(later, 'caption')).toHaveCount(1);
+    await expect(shapes(b, 'caption')).toHaveCount(1);
     await b.context().close();
   });
 

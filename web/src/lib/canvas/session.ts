@@ -19,6 +19,7 @@ import { colorFor, createComicSchema } from '@inkwell/collab-server/model';
 import { createAssetStore } from './asset-store.ts';
 import { addTemplatePage, placeMedia } from './comic-actions.ts';
 import { type PanelProgress, PanelGenerations } from './generation.ts';
+import { OfflineEdits } from './offline-edits.ts';
 import { type PresenceBinding, bindPresence } from './presence.ts';
 import type { CanvasOptions, CanvasStatus } from './types.ts';
 import { type YjsStoreBinding, bindYjsStore } from './yjs-store.ts';
@@ -62,6 +63,12 @@ export class CanvasSession {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private readonly cleanups: (() => void)[] = [];
   private insert: CanvasOptions['insert'];
+  /** Local changes the server has not confirmed yet, kept in the browser until it does. */
+  private readonly offline: OfflineEdits;
+  /** The origin of changes replayed from an earlier visit: already queued, not to be queued again. */
+  private readonly replayed = Symbol('offline edits replayed');
+  /** Set while the changes of an earlier visit are read back, before the store is bound. */
+  private restoring = false;
 
   constructor(options: CanvasOptions) {
     this.options = options;
@@ -107,7 +114,19 @@ export class CanvasSession {
     on<{ state: boolean }>('synced', ({ state }) => {
       if (state) this.onSynced();
     });
-    on<{ number: number }>('unsyncedChanges', ({ number }) => this.update({ unsaved: number }));
+    this.offline = new OfflineEdits(options.user.id, options.comicId);
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      if (origin === this.provider || origin === this.replayed) return;
+      this.offline.add(update);
+      this.update({ unsaved: this.offline.count });
+    };
+    this.doc.on('update', onUpdate);
+    this.cleanups.push(() => this.doc.off('update', onUpdate));
+    // The server acknowledges a change only once it is stored: when none is left unacknowledged, every
+    // change queued so far is safe.
+    on<{ number: number }>('unsyncedChanges', ({ number }) => {
+      if (number === 0) void this.confirmOffline();
+    });
     on<{ event: { code?: number; reason?: string } }>('close', ({ event }) => {
       if (event.reason === 'session-ended') return this.onSessionEnded();
       if (event.code === MESSAGE_TOO_BIG) return this.onChangeRefused('Your last change is too large to send, so it was not saved.');
@@ -171,6 +190,32 @@ export class CanvasSession {
   }
 
   private onSynced() {
+    if (this.binding || this.restoring) return;
+    this.restoring = true;
+    void this.replayOffline().finally(() => this.bind());
+  }
+
+  /** Changes an earlier visit could not send (the tab was closed offline) go out now, if this person may still edit. */
+  private async replayOffline() {
+    const update = await this.offline.restore().catch(() => null);
+    if (!update) return;
+    if (this.mode.get() === 'readonly') {
+      this.options.onProblem('Send your offline changes', new Error('You may no longer edit this comic, so the changes you made offline were dropped.'));
+      await this.offline.confirmAll();
+      return;
+    }
+    Y.applyUpdate(this.doc, update, this.replayed);
+    // Nothing was new to the server (it had them all): nothing will be acknowledged either.
+    if (!this.provider.hasUnsyncedChanges) await this.confirmOffline();
+    else this.update({ unsaved: this.offline.count });
+  }
+
+  private async confirmOffline() {
+    await this.offline.confirmAll();
+    this.update({ unsaved: this.offline.count });
+  }
+
+  private bind() {
     if (this.binding) return;
     try {
       this.binding = bindYjsStore({
@@ -245,6 +290,8 @@ export class CanvasSession {
    */
   private onChangeRefused(message: string) {
     this.failForGood(`${message} Reload the page to continue from the saved comic.`);
+    // What builds on a refused change can never be stored: keeping it would only replay the refusal.
+    void this.confirmOffline();
     clearTimeout(this.retry);
     this.provider.disconnect();
   }
@@ -305,5 +352,6 @@ export class CanvasSession {
     this.binding?.dispose();
     this.provider.destroy();
     this.doc.destroy();
+    void this.offline.close();
   }
 }
