@@ -28,6 +28,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { adminOperationsRoutes } from './routes/admin-operations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { comicRoutes, inviteRoutes } from './routes/comics.ts';
+import { commentRoutes } from './routes/comments.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { galleryRoutes } from './routes/gallery.ts';
 import { jobRoutes, statusRoutes, workflowRoutes } from './routes/jobs.ts';
@@ -40,10 +41,12 @@ import { createAdminService } from './services/admin.ts';
 import { createAuditService } from './services/audit.ts';
 import { createCollabTokens } from './services/collab-tokens.ts';
 import { createComicService } from './services/comics.ts';
+import { createCommentService } from './services/comments.ts';
 import { createExportService } from './services/exports.ts';
 import { createGalleryService } from './services/gallery.ts';
 import { createJobService } from './services/jobs.ts';
 import { createMediaService } from './services/media.ts';
+import { createNotifier } from './services/notifications.ts';
 import { createModerationService } from './services/moderation.ts';
 import { createDataCipher } from './lib/encryption.ts';
 import { createOperationsService } from './services/operations.ts';
@@ -143,10 +146,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const accounts = createAccountService({ db, sessions, audit, mailer, throttle, publicUrl: config.publicUrl });
   const admin = createAdminService({ db, sessions, audit, accounts });
   const cookieJar = sessionCookie(config.secureCookies);
+  const notify = createNotifier(db);
   const comics = createComicService({
     db,
+    notify,
     publicUrl: config.publicUrl,
     publishAccessChange: async (change) => void (await redis.publish(names.comicAccess, JSON.stringify(change))),
+  });
+  const comments = createCommentService({
+    db,
+    comics,
+    notify,
+    announce: async (change) => {
+      try {
+        await redis.publish(names.comments, JSON.stringify(change));
+      } catch (err) {
+        // The comment is stored; open canvases see it when they next load the comments.
+        app.log.warn({ err }, 'could not announce a comment change to the collab-servers');
+      }
+    },
   });
   const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix, sessions });
   const storage = overrides.storage ?? createStorage(config.storage);
@@ -221,6 +239,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
   await app.register(adminOperationsRoutes, { prefix: '/api/v1/admin', operations });
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens, publishing, moderation });
+  await app.register(commentRoutes, { prefix: '/api/v1/comics', comments });
   await app.register(reportRoutes, { prefix: '/api/v1/reports', moderation });
   await app.register(notificationRoutes, { prefix: '/api/v1', moderation });
   await app.register(moderationAdminRoutes, { prefix: '/api/v1/admin', moderation });

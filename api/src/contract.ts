@@ -397,7 +397,9 @@ export const suspendBody = z
   .strict();
 export const appealBody = z.object({ actionId: uuid, message: z.string().trim().min(1, 'Write your appeal').max(5000) }).strict();
 export const markReadBody = z.object({ ids: z.array(uuid).max(100).optional() }).strict();
-export const notificationsQuery = z.object({ ...pageQuery }).strict();
+export const notificationsQuery = z
+  .object({ ...pageQuery, unread: z.enum(['true', 'false']).optional().describe('`true`: only unread ones (the count is the pagination total)') })
+  .strict();
 
 const moderationSnapshot = z.object({ state: moderationState, rule: z.string().nullable(), reason: z.string().nullable() });
 /** A moderator's view of a target: what it is, whose, and its state; a comic's preview is its published cover, never the editor. */
@@ -593,3 +595,59 @@ export const siteStatus = z.object({
   generationSimulated: z.boolean(),
 });
 export type SiteStatus = z.infer<typeof siteStatus>;
+
+// ---- comments on the canvas ------------------------------------------------------------------------------
+// Comment text is plain text: it is never read as HTML.
+
+/** tldraw record ids: `shape:…`, `page:…`. */
+const recordId = (kind: 'shape' | 'page') => z.string().regex(new RegExp(`^${kind}:[A-Za-z0-9_-]{1,64}$`), `Must be a ${kind} id (${kind}:…)`);
+/** Far beyond any page, yet finite. */
+const coordinate = z.number().min(-1_000_000).max(1_000_000);
+
+export const COMMENT_MAX_LENGTH = 4000;
+export const commentText = z
+  .string()
+  .trim()
+  .min(1, 'Write a comment')
+  .max(COMMENT_MAX_LENGTH, `A comment has at most ${COMMENT_MAX_LENGTH} characters`);
+
+/** Where a thread is pinned: to a shape (a panel, a bubble…), following it, or to a point on a page. */
+export const commentAnchor = z.union([
+  z.object({ shapeId: recordId('shape') }).strict(),
+  z.object({ pageId: recordId('page'), x: coordinate, y: coordinate }).strict(),
+]);
+export type CommentAnchor = z.infer<typeof commentAnchor>;
+
+/** A new thread names its anchor; a reply names the comment it answers (and sits in that one's thread). */
+export const createCommentBody = z
+  .object({ body: commentText, anchor: commentAnchor.optional(), parentId: uuid.optional() })
+  .strict()
+  .refine((b) => (b.anchor === undefined) !== (b.parentId === undefined), { message: 'A new thread gives an anchor, a reply a parentId (one of them)', path: ['anchor'] });
+
+/** `{ body }` edits one's own comment; `{ resolved }` resolves or reopens its whole thread. */
+export const updateCommentBody = z
+  .object({ body: commentText.optional(), resolved: z.boolean().optional() })
+  .strict()
+  .refine((b) => (b.body === undefined) !== (b.resolved === undefined), 'Give either body or resolved');
+
+export const commentParams = z.object({ id: uuid, commentId: uuid }).strict();
+
+export const commentItem = z.object({
+  id: z.string(),
+  /** Null when the account is gone. */
+  author: z.object({ id: z.string(), username: z.string() }).nullable(),
+  body: z.string(),
+  editedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type CommentItem = z.infer<typeof commentItem>;
+
+export const commentThread = commentItem.extend({
+  anchor: commentAnchor,
+  resolvedAt: z.string().nullable(),
+  /** Who resolved it (null when open, or when that account is gone). */
+  resolvedBy: z.string().nullable(),
+  /** Oldest first. */
+  replies: z.array(commentItem),
+});
+export type CommentThread = z.infer<typeof commentThread>;

@@ -35,6 +35,7 @@ beforeAll(async () => {
   const comic = (await as('POST', '/api/v1/comics', { title: 'Fuzzed' })).json().data;
   await as('POST', `/api/v1/comics/${comic.id}/members`, { username: member.username, role: 'viewer' });
   const invite = (await as('POST', `/api/v1/comics/${comic.id}/invites`, { role: 'viewer' })).json().data;
+  const thread = (await as('POST', `/api/v1/comics/${comic.id}/comments`, { body: 'Fuzzed', anchor: { shapeId: 'shape:fuzz' } })).json().data;
   const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
   const form = multipartFile(png, 'fixture.png');
   const media = (await t.app.inject({ method: 'POST', url: '/api/v1/media', payload: form.payload, headers: { ...form.headers, cookie: caller.cookie } })).json().data;
@@ -43,7 +44,7 @@ beforeAll(async () => {
 
   // Real things for the path to name, so that a request that got through would change something.
   const ids: [prefix: string, params: Record<string, string>][] = [
-    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id }],
+    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id }],
     ['/api/v1/auth/sessions/{id}', { id: otherSession }],
     ['/api/v1/admin/users/{id}', { id: member.id }],
     ['/api/v1/media/{id}', { id: media.id }],
@@ -51,7 +52,7 @@ beforeAll(async () => {
     ['/api/v1/profiles/{username}', { username: caller.username }],
   ];
   // The caller's own credentials: a sign-in that gets through succeeds, rather than recording a failed attempt.
-  const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer' };
+  const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer', anchor: { shapeId: 'shape:fuzz' } };
   valid = (op) => ({ pathParams: ids.find(([prefix]) => op.path.startsWith(prefix))?.[1] ?? { id: crypto.randomUUID(), type: 'comic', actionId: crypto.randomUUID() }, hints });
 });
 

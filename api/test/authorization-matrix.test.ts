@@ -103,8 +103,11 @@ const ownThingOf = (op: Operation) => OWN_THINGS.find(([prefix]) => op.path.star
 /** Routes whose `{id}` is a published comic: whoever may read gets in, so each case gets a fresh published one. */
 const readsPublished = (op: Operation) => op.path.startsWith('/api/v1/read/{id}');
 
-/** A private, unpublished comic of its own for each case: its viewer, editor, one more member and a share link. */
-async function freshComic(): Promise<Record<string, string>> {
+/**
+ * A private, unpublished comic of its own for each case: its viewer, editor, one more member, a share link and
+ * a comment thread, written by `author` (the member calling, for whom their own comment is theirs to edit or delete).
+ */
+async function freshComic(author: TestUser = owner): Promise<Record<string, string>> {
   const as = async (url: string, payload: object) => {
     const response = await t.app.inject({ method: 'POST', url, payload, headers: { cookie: owner.cookie } });
     if (response.statusCode !== 201) throw new Error(`fixture ${url}: ${response.body}`);
@@ -116,7 +119,9 @@ async function freshComic(): Promise<Record<string, string>> {
   }
   await as(`/api/v1/comics/${comic.id}/members`, { username: member.username, role: 'viewer' });
   const invite = await as(`/api/v1/comics/${comic.id}/invites`, { role: 'viewer' });
-  return { id: comic.id, userId: member.id, inviteId: invite.id };
+  const thread = await t.app.inject({ method: 'POST', url: `/api/v1/comics/${comic.id}/comments`, payload: { body: 'Matrix', anchor: { shapeId: 'shape:matrix' } }, headers: { cookie: author.cookie } });
+  if (thread.statusCode !== 201) throw new Error(`fixture comment: ${thread.body}`);
+  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id };
 }
 
 it('no route lets through a caller that its declaration refuses, and every declared caller gets in', { timeout: 60_000 }, async () => {
@@ -127,7 +132,16 @@ it('no route lets through a caller that its declaration refuses, and every decla
 
   for (const op of operations) {
     // Valid requests, so that what answers is the access check and not validation.
-    const hints: Hints = { username: outsider.username, title: 'Renamed', isActive: true, filename: 'renamed.png', role: 'viewer', until: new Date(Date.now() + 3_600_000).toISOString() };
+    const hints: Hints = {
+      username: outsider.username,
+      title: 'Renamed',
+      isActive: true,
+      filename: 'renamed.png',
+      role: 'viewer',
+      until: new Date(Date.now() + 3_600_000).toISOString(),
+      anchor: { shapeId: 'shape:matrix' },
+      resolved: true,
+    };
     const body = op.body && sampleObject(op.body, hints);
     const makeOwnThing = ownThingOf(op);
     const userMayCall = op.permission === 'public' || roleByName('user').permissions.includes(op.permission);
@@ -138,7 +152,7 @@ it('no route lets through a caller that its declaration refuses, and every decla
     const callers = op.comicRole ? [...CALLERS, ...MEMBERS] : makeOwnThing ? [...CALLERS, THING_OWNER] : CALLERS;
     for (const caller of callers) {
       const params = op.comicRole
-        ? await freshComic()
+        ? await freshComic(caller.comicRole ? users.get(caller.comicRole) : owner)
         : published
           ? { ...(await publishedComic(t, publisher)), image: 'cover' }
           : {

@@ -19,5 +19,5 @@ export {
   type GenerationResult,
   type PanelTarget,
 } from './queue.ts';
-export { type SessionInvalidation, parseMessage, redisNames, sessionInvalidation } from './redis-names.ts';
+export { type CommentChange, type SessionInvalidation, commentChange, parseMessage, redisNames, sessionInvalidation } from './redis-names.ts';
 export { checkRequirements, describeRequirements, inspectRequirements, type RequirementsReport, unrunnableWorkflows } from './requirements.ts';

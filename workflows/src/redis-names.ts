@@ -14,6 +14,8 @@ export function redisNames(prefix: string) {
     comicAccess: `${prefix}comic-access`,
     /** Pub/sub, API to API instances and collab-servers: a session ended, or a user's account changed. */
     sessionInvalidations: `${prefix}session-invalidations`,
+    /** Pub/sub, API to collab-servers: a comic's comments changed (a `CommentChange`), for everyone on it to hear. */
+    comments: `${prefix}comments`,
     /** Pub/sub, API to gpu-workers: the id of a job someone cancelled. */
     generationCancel: `${prefix}generation-cancel`,
   } as const;
@@ -26,6 +28,15 @@ export function redisNames(prefix: string) {
  */
 export const sessionInvalidation = z.object({ kind: z.enum(['user', 'session']), id: z.string().min(1) });
 export type SessionInvalidation = z.infer<typeof sessionInvalidation>;
+
+/** A message on `comments`: which comment of which comic changed, and how. Never its text. */
+export const commentChange = z.object({
+  comicId: z.uuid(),
+  event: z.enum(['created', 'updated', 'deleted']),
+  threadId: z.uuid(),
+  commentId: z.uuid(),
+});
+export type CommentChange = z.infer<typeof commentChange>;
 
 /** A pub/sub message read with its schema; undefined when it is not JSON or not one. */
 export function parseMessage<T>(schema: z.ZodType<T>, raw: string): T | undefined {

@@ -19,6 +19,9 @@ export const AUTH_ROUTE_LIMIT = { max: 10, timeWindow: 60_000, keyGenerator: (re
 /** Reports reach moderators' queue: a handful a minute per person is plenty, and floods are kept out. */
 export const REPORT_ROUTE_LIMIT = { max: 10, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `report:${request.auth?.user.id ?? request.ip}` };
 
+/** Comments notify people: a lively discussion fits in 30 a minute per person, a flood of mentions does not. */
+export const COMMENT_ROUTE_LIMIT = { max: 30, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `comment:${request.auth?.user.id ?? request.ip}` };
+
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, opts: { redis: Redis; prefix: string }) => {
     await app.register(rateLimit, {

@@ -6,6 +6,7 @@ import { AppError, conflict, forbidden, notFound } from '../errors.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
 import { publicationOf } from './publishing.ts';
+import type { Notify } from './notifications.ts';
 import type { Auth } from './sessions.ts';
 
 const { comicInvites, comicMembers, comics, users } = schema;
@@ -20,6 +21,8 @@ export interface ComicServiceDeps {
   db: Database;
   /** Tells every collab-server at once, so open connections close or turn read-only. */
   publishAccessChange(change: AccessChange): Promise<void>;
+  /** Tells someone they were added to a comic. */
+  notify: Notify;
   publicUrl: string;
 }
 
@@ -82,6 +85,12 @@ export function createComicService(deps: ComicServiceDeps) {
     // and are not told that there are changes.
     const published = publishedSnapshot && { title: publishedSnapshot.title, description: publishedSnapshot.description };
     return { ...detail, ...published, panels: publishedSnapshot?.summary ?? null, publication: publication && { ...publication, hasUnpublishedChanges: false } };
+  }
+
+  /** The new member's notification: which comic, their role, and who invited them. */
+  async function notifyInvited(userId: string, comicId: string, role: ComicRole, by: string | null) {
+    const [comic] = await db.select({ title: comics.title }).from(comics).where(eq(comics.id, comicId));
+    await deps.notify([userId], 'invitation', { comicId, comicTitle: comic?.title ?? null, role, by });
   }
 
   return {
@@ -170,6 +179,7 @@ export function createComicService(deps: ComicServiceDeps) {
         .returning({ addedAt: comicMembers.createdAt });
       if (inserted.length === 0) throw conflict('already_member', `${user.username} is already a member of this comic`);
       await publishAccessChange({ comicId, userId: user.id, role: input.role });
+      await notifyInvited(user.id, comicId, input.role, actor.user.username);
       return { userId: user.id, username: user.username, role: input.role, addedAt: inserted[0]!.addedAt };
     },
 
@@ -250,6 +260,8 @@ export function createComicService(deps: ComicServiceDeps) {
         .values({ comicId: invite.comicId, userId: actor.user.id, role: granted, invitedBy: invite.createdBy })
         .onConflictDoUpdate({ target: [comicMembers.comicId, comicMembers.userId], set: { role: granted } });
       await publishAccessChange({ comicId: invite.comicId, userId: actor.user.id, role: granted });
+      const [inviter] = invite.createdBy ? await db.select({ username: users.username }).from(users).where(eq(users.id, invite.createdBy)) : [];
+      await notifyInvited(actor.user.id, invite.comicId, granted, inviter?.username ?? null);
       return { comicId: invite.comicId, role: granted };
     },
 

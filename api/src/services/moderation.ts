@@ -548,8 +548,8 @@ export function createModerationService(deps: {
       };
     },
 
-    async notifications(actor: Auth, page: PageRequest) {
-      const mine = eq(notifications.userId, actor.user.id);
+    async notifications(actor: Auth, page: PageRequest & { unread?: 'true' | 'false' | undefined }) {
+      const mine = and(eq(notifications.userId, actor.user.id), page.unread === 'true' ? isNull(notifications.readAt) : undefined);
       const { items, total } = await paginate(
         page,
         ({ limit, offset }) => db.select().from(notifications).where(mine).orderBy(desc(notifications.createdAt)).limit(limit).offset(offset),
