@@ -13,6 +13,7 @@ import { acknowledgeWhenStored } from './acknowledgements.ts';
 import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
 import type { Config } from './config.ts';
 import { createAccessChanges } from './extensions/access-changes.ts';
+import { createCommentRelay } from './extensions/comment-relay.ts';
 import { type ConnectionContext, createAuth } from './extensions/auth.ts';
 import { createMetrics } from './extensions/metrics.ts';
 import { createPersistence } from './extensions/persistence.ts';
@@ -66,6 +67,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       metrics.extension,
       createPresence(),
       createUpdateGuard({ maxDocumentBytes: config.limits.documentBytes, logger }),
+      createCommentRelay({ createClient: connectRedis, channel: names.comments, logger }),
     ],
   });
 
