@@ -27,6 +27,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminOperationsRoutes } from './routes/admin-operations.ts';
 import { authRoutes } from './routes/auth.ts';
+import { characterRoutes } from './routes/characters.ts';
 import { comicRoutes, inviteRoutes } from './routes/comics.ts';
 import { commentRoutes } from './routes/comments.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -39,6 +40,7 @@ import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createAdminService } from './services/admin.ts';
 import { createAuditService } from './services/audit.ts';
+import { createCharacterService } from './services/characters.ts';
 import { createCollabTokens } from './services/collab-tokens.ts';
 import { createComicService } from './services/comics.ts';
 import { createCommentService } from './services/comments.ts';
@@ -214,7 +216,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   if (!config.dataKeys) app.log.warn('DATA_ENCRYPTION_KEY is not set: sensitive fields are encrypted with a throwaway key (npm start makes a lasting one)');
   const cipher = createDataCipher(config.dataKeys ?? { current: { id: 'ephemeral', key: randomBytes(32) }, old: [] });
   const moderation = createModerationService({ db, cipher, audit, comics, media, sessions });
-  const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics });
+  const characters = createCharacterService({ db, comics, media, audit });
+  const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics, characters });
 
   await app.register(errorHandler);
   // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).
@@ -239,6 +242,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(adminRoutes, { prefix: '/api/v1/admin', admin });
   await app.register(adminOperationsRoutes, { prefix: '/api/v1/admin', operations });
   await app.register(comicRoutes, { prefix: '/api/v1/comics', comics, collabTokens, publishing, moderation });
+  await app.register(characterRoutes, { prefix: '/api/v1/comics', characters });
   await app.register(commentRoutes, { prefix: '/api/v1/comics', comments });
   await app.register(reportRoutes, { prefix: '/api/v1/reports', moderation });
   await app.register(notificationRoutes, { prefix: '/api/v1', moderation });

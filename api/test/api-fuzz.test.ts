@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { schema } from '@inkwell/db';
 import { changedTables, dbState } from './db-state.ts';
 import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
 import { type ValidInput, malformedRequests, seededRandom } from './malformed-requests.ts';
@@ -39,12 +40,15 @@ beforeAll(async () => {
   const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
   const form = multipartFile(png, 'fixture.png');
   const media = (await t.app.inject({ method: 'POST', url: '/api/v1/media', payload: form.payload, headers: { ...form.headers, cookie: caller.cookie } })).json().data;
+  const character = (await as('POST', `/api/v1/comics/${comic.id}/characters`, { name: 'Fuzzed', referenceMediaIds: [media.id] })).json().data;
+  const jobValues = { userId: caller.id, type: 'comic', workflow: 'comic-panel', status: 'completed', progress: 100, parameters: {}, targetComicId: comic.id, targetPanelId: 'shape:p' };
+  const [panelJob] = await t.db.insert(schema.jobs).values(jobValues).returning({ id: schema.jobs.id });
   const otherSession = sessionIdOf(await login(t.app, caller.username, caller.password));
   const published = await publishedComic(t, caller);
 
   // Real things for the path to name, so that a request that got through would change something.
   const ids: [prefix: string, params: Record<string, string>][] = [
-    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id }],
+    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id, characterId: character.id, jobId: panelJob!.id }],
     ['/api/v1/auth/sessions/{id}', { id: otherSession }],
     ['/api/v1/admin/users/{id}', { id: member.id }],
     ['/api/v1/media/{id}', { id: media.id }],
@@ -52,7 +56,7 @@ beforeAll(async () => {
     ['/api/v1/profiles/{username}', { username: caller.username }],
   ];
   // The caller's own credentials: a sign-in that gets through succeeds, rather than recording a failed attempt.
-  const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer', anchor: { shapeId: 'shape:fuzz' } };
+  const hints = { username: outsider.username, title: 'Renamed', panelId: 'shape:panel', login: caller.username, password: caller.password, role: 'viewer', anchor: { shapeId: 'shape:fuzz' }, referenceMediaIds: [media.id], description: 'Hinted' };
   valid = (op) => ({ pathParams: ids.find(([prefix]) => op.path.startsWith(prefix))?.[1] ?? { id: crypto.randomUUID(), type: 'comic', actionId: crypto.randomUUID() }, hints });
 });
 

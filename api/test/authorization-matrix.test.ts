@@ -60,6 +60,8 @@ let owner: TestUser;
 let member: TestUser;
 let outsider: TestUser;
 let publisher: TestUser;
+/** A public picture of the owner's: any member may make it a character's reference. */
+let referencePicture: string;
 
 beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), 'inkwell-matrix-'));
@@ -71,6 +73,10 @@ beforeAll(async () => {
   member = await registerUser(t.app);
   outsider = await registerUser(t.app);
   publisher = await registerUser(t.app, 'creator', t.db);
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0a0' } }).png().toBuffer();
+  const picture = multipartFile(png, 'reference.png');
+  const uploaded = await t.app.inject({ method: 'POST', url: '/api/v1/media?privacy=public', payload: picture.payload, headers: { ...picture.headers, cookie: owner.cookie } });
+  referencePicture = uploaded.json().data.id;
 });
 afterAll(async () => {
   await t.close();
@@ -121,7 +127,16 @@ async function freshComic(author: TestUser = owner): Promise<Record<string, stri
   const invite = await as(`/api/v1/comics/${comic.id}/invites`, { role: 'viewer' });
   const thread = await t.app.inject({ method: 'POST', url: `/api/v1/comics/${comic.id}/comments`, payload: { body: 'Matrix', anchor: { shapeId: 'shape:matrix' } }, headers: { cookie: author.cookie } });
   if (thread.statusCode !== 201) throw new Error(`fixture comment: ${thread.body}`);
-  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id };
+  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id, ...(await characterAndJob(comic.id)) };
+}
+
+/** A character of the comic, and a job that drew one of its panels, for the routes about them. */
+async function characterAndJob(comicId: string): Promise<Record<string, string>> {
+  const response = await t.app.inject({ method: 'POST', url: `/api/v1/comics/${comicId}/characters`, payload: { name: 'Fixture', referenceMediaIds: [referencePicture] }, headers: { cookie: owner.cookie } });
+  if (response.statusCode !== 201) throw new Error(`fixture character: ${response.body}`);
+  const values = { userId: owner.id, type: 'comic', workflow: 'comic-panel', status: 'completed', progress: 100, parameters: {}, targetComicId: comicId, targetPanelId: 'shape:p' };
+  const [job] = await t.db.insert(schema.jobs).values(values).returning({ id: schema.jobs.id });
+  return { characterId: response.json().data.id, jobId: job!.id };
 }
 
 it('no route lets through a caller that its declaration refuses, and every declared caller gets in', { timeout: 60_000 }, async () => {
@@ -138,6 +153,8 @@ it('no route lets through a caller that its declaration refuses, and every decla
       isActive: true,
       filename: 'renamed.png',
       role: 'viewer',
+      referenceMediaIds: [referencePicture],
+      description: 'Hinted',
       until: new Date(Date.now() + 3_600_000).toISOString(),
       anchor: { shapeId: 'shape:matrix' },
       resolved: true,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import ipadapter from '../custom-nodes/ipadapter-plus.json' with { type: 'json' };
-import { WORKFLOWS, findWorkflow } from './catalogue.ts';
+import { WORKFLOWS, type WorkflowDefinition, findWorkflow } from './catalogue.ts';
 import { type ApiGraph, isLink } from './graph.ts';
 import { limitsFor } from './params.ts';
 import { publicCatalogue } from './public.ts';
@@ -73,10 +73,17 @@ const sample: Record<string, Record<string, unknown>> = {
   'img2img-sdxl': { prompt: 'as a watercolour', inputImage: MEDIA },
   'character-reference': { prompt: 'the keeper reading a letter', referenceImage: MEDIA },
   'comic-panel': { prompt: 'the keeper climbs the stairs', style: 'noir' },
+  'character-sheet': { prompt: 'a lighthouse keeper, grey beard, red coat' },
   'img2video-svd': { inputImage: MEDIA },
   'gif-svd': { inputImage: MEDIA },
   upscale: { inputImage: MEDIA },
 };
+
+/** What the worker would have uploaded: each image under a name of its own. */
+function uploadsFor(workflow: WorkflowDefinition, params: Record<string, unknown>): Record<string, string> {
+  const names = [...workflow.imageParams.filter((p) => params[p]), ...Object.keys(workflow.extraImages?.(params) ?? {})];
+  return Object.fromEntries(names.map((p) => [p, `inkwell-${p}.png`]));
+}
 
 describe('the workflow catalogue', () => {
   it('has a sample for every workflow (so each is rendered and checked below)', () => {
@@ -86,7 +93,7 @@ describe('the workflow catalogue', () => {
   for (const workflow of WORKFLOWS) {
     it(`${workflow.id}: renders a graph that ComfyUI's validation accepts, with every parameter in place`, () => {
       const params = workflow.params(limitsFor(2)).parse({ ...sample[workflow.id], seed: 424242 });
-      const uploads = Object.fromEntries(workflow.imageParams.filter((p) => params[p]).map((p) => [p, `inkwell-${p}.png`]));
+      const uploads = uploadsFor(workflow, params);
       const graph = renderGraph(workflow, params, uploads);
       expect(problems(graph)).toEqual([]);
       const output = workflow.output(params);
@@ -110,6 +117,48 @@ describe('the workflow catalogue', () => {
     expect(Object.values(withReference).some((n) => n.class_type === 'IPAdapterAdvanced')).toBe(true);
     expect(problems(withReference)).toEqual([]);
     expect(withReference[panel.output(params).node]!.class_type).toBe('SaveImage');
+  });
+
+  it('comic panels draw their characters: each one’s references batched into an IP-Adapter of its own, its description in the prompt', () => {
+    const panel = findWorkflow('comic-panel')!;
+    const input = { prompt: 'two friends on a bench', style: 'manga', characters: [MEDIA, MEDIA.replace('1', '2')], referenceImage: MEDIA };
+    const cast = [
+      { id: 'c1', name: 'Mara', description: 'tall woman, green scarf', referenceMediaIds: ['m1', 'm2'] },
+      { id: 'c2', name: 'Otto', description: 'small boy, round glasses', referenceMediaIds: ['m3'] },
+    ];
+    const params = { ...panel.params(limitsFor(2)).parse(input), cast };
+    expect(panel.extraImages!(params)).toEqual({ 'cast.0.0': 'm1', 'cast.0.1': 'm2', 'cast.1.0': 'm3' });
+    const uploads = uploadsFor(panel, params);
+    const graph = renderGraph(panel, params, uploads);
+    expect(problems(graph)).toEqual([]);
+    const nodes = Object.values(graph);
+    // Mara, Otto and the loose reference: three adapters, chained, the last one feeding the sampler.
+    const adapters = nodes.filter((n) => n.class_type === 'IPAdapterAdvanced');
+    expect(adapters).toHaveLength(3);
+    expect(nodes.filter((n) => n.class_type === 'ImageBatch')).toHaveLength(1);
+    const sampler = nodes.find((n) => n.class_type === 'KSampler')!;
+    expect(graph[(sampler.inputs.model as [string, number])[0]]!.class_type).toBe('IPAdapterAdvanced');
+    for (const name of Object.values(uploads)) expect(nodes.some((n) => n.class_type === 'LoadImage' && n.inputs.image === name)).toBe(true);
+    expect(adapters.every((n) => Math.abs((n.inputs.weight as number) - 0.8 / Math.sqrt(3)) < 1e-9)).toBe(true);
+    const positive = JSON.stringify(graph);
+    expect(positive).toContain('two friends on a bench, Mara, tall woman, green scarf; Otto, small boy, round glasses, manga panel');
+    expect(graph[panel.output(params).node]!.class_type).toBe('SaveImage');
+
+    expect(panel.params(limitsFor(2)).safeParse({ prompt: 'x', characters: [MEDIA, MEDIA] }).success).toBe(false);
+    const four = ['1', '2', '3', '4'].map((d) => MEDIA.replace('1', d));
+    expect(panel.params(limitsFor(2)).safeParse({ prompt: 'x', characters: four }).error!.issues[0]!.message).toMatch(/At most 3 characters/);
+  });
+
+  it('a character sheet draws the front view, then the side view keeping the front’s character, side by side', () => {
+    const sheet = findWorkflow('character-sheet')!;
+    const params = sheet.params(limitsFor(2)).parse({ prompt: 'a knight in blue armour', width: 1024, height: 768 });
+    const graph = renderGraph(sheet, params);
+    const text = (id: string) => graph[id]!.inputs.text as string;
+    expect(text('2')).toMatch(/front view.*a knight in blue armour.*plain white background/);
+    expect(text('3')).toMatch(/side view.*a knight in blue armour.*plain white background/);
+    expect(graph['5']!.inputs.width).toBe(512);
+    expect(graph['9']!.inputs.image).toEqual(['7', 0]);
+    expect(graph['12']).toMatchObject({ class_type: 'ImageStitch', inputs: { image1: ['7', 0], image2: ['11', 0], direction: 'right' } });
   });
 
   it('limits what a role may ask for', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import characterReference from '../graphs/character-reference.json' with { type: 'json' };
+import characterSheet from '../graphs/character-sheet.json' with { type: 'json' };
 import comicPanelReference from '../graphs/comic-panel-reference.json' with { type: 'json' };
 import comicPanel from '../graphs/comic-panel.json' with { type: 'json' };
 import gifSvd from '../graphs/gif-svd.json' with { type: 'json' };
@@ -8,6 +9,7 @@ import img2videoSvd from '../graphs/img2video-svd.json' with { type: 'json' };
 import txt2imgFlux from '../graphs/txt2img-flux.json' with { type: 'json' };
 import txt2imgSdxl from '../graphs/txt2img-sdxl.json' with { type: 'json' };
 import upscale from '../graphs/upscale.json' with { type: 'json' };
+import { type CastMember, MAX_CAST, castImages, castOf, castPrompt, withCast } from './cast.ts';
 import type { ApiGraph } from './graph.ts';
 import {
   COMIC_STYLES,
@@ -45,6 +47,8 @@ export interface WorkflowDefinition {
   params(limits: Limits): z.ZodObject;
   /** Parameters that name images in the media library; the worker uploads them to ComfyUI first. */
   imageParams: readonly string[];
+  /** Images the API added beyond the public parameters (a panel's characters' references): upload name → media id. */
+  extraImages?(params: Record<string, unknown>): Record<string, string>;
   /** The graph to run for these parameters (some workflows have a variant, e.g. with a reference image). */
   graph(params: Record<string, unknown>): ApiGraph;
   /** Every graph it may run: what a ComfyUI instance must be able to run for this workflow. */
@@ -114,6 +118,16 @@ const svdBindings = {
   seed: at('5', 'seed'),
   steps: at('5', 'steps'),
 } as const;
+
+/** The panel graph with characters: built on the plain one, whose checkpoint is node 1 and sampler node 5. */
+const panelWithCast = (p: Record<string, unknown>) => withCast(asGraph(comicPanel), p, { checkpoint: '1', sampler: '5' });
+/** The largest cast, for the check of what a ComfyUI must be able to run. */
+const SAMPLE_CAST: CastMember[] = Array.from({ length: MAX_CAST }, (_, m) => ({
+  id: `sample-${m}`,
+  name: `Sample ${m}`,
+  description: '',
+  referenceMediaIds: ['a', 'b', 'c', 'd'],
+}));
 
 const modelFile = (params: Record<string, unknown>) => ({ model: CHECKPOINTS[params.model as keyof typeof CHECKPOINTS] });
 const referenceWeight = z.number().min(0).max(1.5).default(0.8);
@@ -205,15 +219,21 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
   {
     id: 'comic-panel',
     name: 'Comic panel',
-    description: 'A panel in a comic style, optionally keeping a character from a reference image.',
+    description: "A panel in a comic style, with up to three characters of the comic's library, or a character from a reference image.",
     jobType: 'comic',
     permission: 'jobs:create',
     params: (l) =>
       z.object({
         prompt,
         style: comicStyle,
+        characters: z
+          .array(z.uuid({ error: 'Not a character of this comic' }))
+          .max(MAX_CAST, `At most ${MAX_CAST} characters in a panel`)
+          .refine((ids) => new Set(ids).size === ids.length, 'Each character once')
+          .optional(),
         referenceImage: mediaId.optional(),
         referenceWeight,
+        negativePrompt: negativePrompt.optional(),
         seed: seed.optional(),
         width: side(l, 1024),
         height: side(l, 768),
@@ -222,18 +242,74 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
         model: checkpoint,
       }),
     imageParams: ['referenceImage'],
-    graph: (p) => asGraph(p.referenceImage ? comicPanelReference : comicPanel),
-    graphs: [asGraph(comicPanel), asGraph(comicPanelReference)],
+    extraImages: castImages,
+    graph: (p) => (castOf(p).length ? panelWithCast(p).graph : asGraph(p.referenceImage ? comicPanelReference : comicPanel)),
+    graphs: [asGraph(comicPanel), asGraph(comicPanelReference), panelWithCast({ cast: SAMPLE_CAST, referenceImage: 'sample' }).graph],
     derive: (p) => {
       const style = COMIC_STYLES[p.style as keyof typeof COMIC_STYLES];
+      const cast = castOf(p);
+      const extra = typeof p.negativePrompt === 'string' && p.negativePrompt ? `, ${p.negativePrompt}` : '';
       return {
         ...modelFile(p),
-        prompt: `${p.prompt as string}, ${style.positive}`,
-        negativePrompt: `${style.negative}, ${DEFAULT_NEGATIVE}, speech bubble`,
+        prompt: [p.prompt as string, ...(cast.length ? [castPrompt(cast)] : []), style.positive].join(', '),
+        negativePrompt: `${style.negative}, ${DEFAULT_NEGATIVE}, letters, speech bubble${extra}`,
+        // Several IP-Adapters on one model add up: each gets a share, so the picture is not overcooked.
+        ...(cast.length && { castWeight: (p.referenceWeight as number) / Math.sqrt(cast.length + (p.referenceImage ? 1 : 0)) }),
       };
     },
-    bindings: (p) => (p.referenceImage ? referenceBindings : sdxlBindings),
-    output: (p) => ({ node: p.referenceImage ? '10' : '7', kind: 'image' }),
+    bindings: (p) => (castOf(p).length ? { ...sdxlBindings, ...panelWithCast(p).bindings } : p.referenceImage ? referenceBindings : sdxlBindings),
+    output: (p) => ({ node: p.referenceImage && !castOf(p).length ? '10' : '7', kind: 'image' }),
+  },
+  {
+    id: 'character-sheet',
+    name: 'Character sheet',
+    description: 'Draws a character from its description, from the front and from the side on a plain background: a reference for panels.',
+    jobType: 'image',
+    permission: 'jobs:create',
+    params: (l) =>
+      z.object({
+        prompt,
+        style: comicStyle,
+        width: side(l, 1024),
+        height: side(l, 768),
+        ...sdxlCommon(l, { steps: 25, guidance: 7 }),
+      }),
+    imageParams: [],
+    graph: () => asGraph(characterSheet),
+    graphs: [asGraph(characterSheet)],
+    derive: (p) => {
+      const style = COMIC_STYLES[p.style as keyof typeof COMIC_STYLES];
+      const sheet = (view: string) => `character design sheet, ${view}, full body, standing, ${p.prompt as string}, plain white background, ${style.positive}`;
+      return {
+        ...modelFile(p),
+        front: sheet('front view, facing the viewer'),
+        side: sheet('side view, profile'),
+        negativePrompt: `${p.negativePrompt as string}, ${style.negative}, scenery, busy background, several characters, cropped`,
+        // Each view is half of the sheet.
+        viewWidth: (p.width as number) / 2,
+      };
+    },
+    bindings: () => ({
+      model: at('1', 'ckpt_name'),
+      front: at('2', 'text'),
+      side: at('3', 'text'),
+      negativePrompt: at('4', 'text'),
+      viewWidth: at('5', 'width'),
+      height: at('5', 'height'),
+      seed: [
+        { node: '6', input: 'seed' },
+        { node: '10', input: 'seed' },
+      ],
+      steps: [
+        { node: '6', input: 'steps' },
+        { node: '10', input: 'steps' },
+      ],
+      guidance: [
+        { node: '6', input: 'cfg' },
+        { node: '10', input: 'cfg' },
+      ],
+    }),
+    output: () => ({ node: '13', kind: 'image' }),
   },
   {
     id: 'img2video-svd',

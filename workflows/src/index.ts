@@ -1,4 +1,5 @@
 export { JOB_TYPES, WORKFLOWS, findWorkflow, type Binding, type JobType, type WorkflowDefinition } from './catalogue.ts';
+export { type CastMember, MAX_CAST, castOf } from './cast.ts';
 export { type ApiGraph, type GraphNode, type InputValue, type Link, isLink } from './graph.ts';
 export { COMIC_STYLES, type ComicStyle, type Limits, limitsFor } from './params.ts';
 export { renderGraph } from './render.ts';

@@ -18,6 +18,7 @@ export type AuditAction =
   | 'user.super_admin_created'
   | 'comic.published'
   | 'comic.unpublished'
+  | `comic.${'character_created' | 'character_updated' | 'character_deleted' | 'style_lock_changed'}`
   | `moderation.${'hide' | 'remove' | 'restore' | 'dismiss' | 'warn' | 'undone'}`
   | 'user.suspended'
   | 'user.unsuspended'

@@ -11,12 +11,14 @@ import {
   comicEditJobId,
   type GenerationProgress,
   type PanelTarget,
+  type WorkflowDefinition,
   findWorkflow,
   limitsFor,
   redisNames,
 } from '@inkwell/workflows';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
+import type { CharacterService } from './characters.ts';
 import type { ComicService } from './comics.ts';
 import { type MediaService, presentMedia } from './media.ts';
 import type { Auth } from './sessions.ts';
@@ -79,6 +81,7 @@ export function createJobService(deps: {
   redisPrefix: string;
   media: Pick<MediaService, 'get'>;
   comics: Pick<ComicService, 'requireRole'>;
+  characters: Pick<CharacterService, 'withStyleLock' | 'cast'>;
 }) {
   const { db, queue, queueEvents } = deps;
 
@@ -139,6 +142,20 @@ export function createJobService(deps: {
     return true;
   }
 
+  /** A panel job aimed at a comic takes the comic's style lock for what its request leaves out. */
+  async function withStyleLock(actor: Auth, workflow: WorkflowDefinition, input: { params: Record<string, unknown>; target?: PanelTarget | undefined }) {
+    if (workflow.id !== 'comic-panel' || !input.target) return input.params;
+    return deps.characters.withStyleLock(actor, input.target.comicId, input.params);
+  }
+
+  /** The characters a panel job names, resolved from its comic's library: the job records what it drew. */
+  async function withCast(actor: Auth, params: Record<string, unknown>, target: PanelTarget | undefined) {
+    const ids = (params.characters as string[] | undefined) ?? [];
+    if (!ids.length) return;
+    if (!target) throw new AppError(400, 'validation_error', "Characters come from a comic's library", [{ path: 'params.characters', message: 'Draw them in a panel of the comic' }]);
+    params.cast = await deps.characters.cast(actor, target.comicId, ids);
+  }
+
   async function present(row: JobRow) {
     return presentJob(row, await resultOf(row), row.status === 'queued' ? await positionOf(row.id) : null);
   }
@@ -150,7 +167,7 @@ export function createJobService(deps: {
       if (!actor.user.permissions.has(workflow.permission)) {
         throw forbidden(`${workflow.name} is for creators: ask an admin for the creator role`);
       }
-      const parsed = workflow.params(limitsFor(actor.user.role.level)).safeParse(input.params);
+      const parsed = workflow.params(limitsFor(actor.user.role.level)).safeParse(await withStyleLock(actor, workflow, input));
       if (!parsed.success) {
         const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
         throw new AppError(400, 'validation_error', 'These settings cannot be used', details);
@@ -174,6 +191,7 @@ export function createJobService(deps: {
         }
         await deps.comics.requireRole(actor, input.target.comicId, 'editor');
       }
+      await withCast(actor, params, input.target);
 
       const quota = quotaFor(actor.user.role.level);
       const [[today], [active]] = await Promise.all([

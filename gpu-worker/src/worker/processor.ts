@@ -65,9 +65,9 @@ export function createGenerationProcessor(deps: {
 
   async function uploadInputs(instance: Instance, workflow: WorkflowDefinition, params: Record<string, unknown>) {
     const uploads: Record<string, string> = {};
-    for (const name of workflow.imageParams) {
-      const mediaId = params[name];
-      if (typeof mediaId === 'string') uploads[name] = await instance.client.uploadImage(await mediaBytes(mediaId), `inkwell-${mediaId}.png`);
+    const named = workflow.imageParams.flatMap((name) => (typeof params[name] === 'string' ? [[name, params[name]] as const] : []));
+    for (const [name, mediaId] of [...named, ...Object.entries(workflow.extraImages?.(params) ?? {})]) {
+      uploads[name] = await instance.client.uploadImage(await mediaBytes(mediaId), `inkwell-${mediaId}.png`);
     }
     return uploads;
   }

@@ -99,6 +99,8 @@ export function fieldsOf(workflow: WorkflowInfo): FieldSpec[] {
   const required = new Set(schema.required ?? []);
   const fields: FieldSpec[] = [];
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    // A list (a panel's characters) is chosen where it comes from, in the comic, not in a form of its own.
+    if (property.type === 'array') continue;
     const known = LABELS[name];
     const common: Common = { name, label: known?.label ?? humanize(name), hint: known?.hint, required: required.has(name) };
     if (workflow.imageParams.includes(name)) {
