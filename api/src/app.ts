@@ -36,6 +36,7 @@ import { jobRoutes, statusRoutes, workflowRoutes } from './routes/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { moderationAdminRoutes, notificationRoutes, reportRoutes } from './routes/moderation.ts';
 import { readRoutes } from './routes/read.ts';
+import { versionRoutes } from './routes/versions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { createAccountService } from './services/accounts.ts';
 import { createAdminService } from './services/admin.ts';
@@ -53,6 +54,7 @@ import { createModerationService } from './services/moderation.ts';
 import { createDataCipher } from './lib/encryption.ts';
 import { createOperationsService } from './services/operations.ts';
 import { createPublishingService } from './services/publishing.ts';
+import { createVersionService } from './services/versions.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { type Mailer, createOutboxMailer, createSmtpMailer } from './services/mail.ts';
 import { createSessionCache } from './services/session-cache.ts';
@@ -255,6 +257,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(statusRoutes, { prefix: '/api/v1/status', generationSimulated: config.generationSimulated });
   await app.register(workflowRoutes, { prefix: '/api/v1/workflows' });
   await app.register(jobRoutes, { prefix: '/api/v1/jobs', jobs: jobService });
+  const versions = createVersionService({ db, comics, jobs: jobService });
+  await app.register(versionRoutes, { prefix: '/api/v1/comics', versions });
 
   // Housekeeping: expired sessions are refused on use already; this keeps the table small.
   const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);
@@ -266,6 +270,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const orphanSweep = setInterval(failOrphans, ORPHAN_AGE_MS);
   orphanSweep.unref();
   app.addHook('onClose', async () => clearInterval(orphanSweep));
+  // Automatic versions thin out with age (services/versions.ts, prune).
+  const versionSweep = setInterval(() => void versions.prune().catch((err) => app.log.warn({ err }, 'version pruning failed')), 3_600_000);
+  versionSweep.unref();
+  app.addHook('onClose', async () => clearInterval(versionSweep));
 
   app.decorate('admin', admin);
   app.decorate('background', background);

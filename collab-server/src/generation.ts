@@ -17,6 +17,7 @@ import {
 } from '@inkwell/workflows';
 import { documentNameOf } from './documents.ts';
 import type { Logger } from './logger.ts';
+import type { Versions } from './versions.ts';
 import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, letterPanel, recordsOf, setPanelGeneration } from './model/index.ts';
 
 /** A state never goes back: a late "queued" must not hide a "running", nor "running" an outcome. */
@@ -29,6 +30,8 @@ export function createGeneration(deps: {
   hocuspocus: Hocuspocus;
   /** Resolves once every change the document has now is stored (the persistence extension's word). */
   whenStored(documentName: string): Promise<void>;
+  /** Applies restore-version edits (versions.ts). */
+  versions: Pick<Versions, 'restore'>;
   redisUrl: string;
   redisPrefix: string;
   logger: Logger;
@@ -86,6 +89,7 @@ export function createGeneration(deps: {
     // Whoever waits for the edit (the gpu-worker, before it marks a panel job completed) hears it is in the
     // panel as soon as it is, not once stored; durability stays with this job, completed only once stored.
     const applied = () => job.updateProgress(COMIC_EDIT_APPLIED);
+    if (edit.kind === 'restore-version') return deps.versions.restore(edit, (change) => withDocument(edit.comicId, change, applied));
     return withDocument(edit.comicId, (doc) => {
       if (edit.kind === 'insert-image') {
         return insertImageIntoPanel(doc, {

@@ -21,6 +21,7 @@ import { createPresence } from './extensions/presence.ts';
 import { createUpdateGuard } from './extensions/update-guard.ts';
 import { createGeneration } from './generation.ts';
 import { type Logger, createLogger } from './logger.ts';
+import { createVersions } from './versions.ts';
 
 const COLLAB_PATH = '/collab';
 
@@ -53,6 +54,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     retryBaseMs: config.store.retryBaseMs,
     retryMaxMs: config.store.retryMaxMs,
   });
+  const versions = createVersions({ db: database.db, logger });
   const accessChanges = createAccessChanges({ subscriber: connectRedis(), channels: names, logger });
   const hocuspocus = new Hocuspocus<ConnectionContext>({
     debounce: config.store.debounceMs,
@@ -68,12 +70,14 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       createPresence(),
       createUpdateGuard({ maxDocumentBytes: config.limits.documentBytes, logger }),
       createCommentRelay({ createClient: connectRedis, channel: names.comments, logger }),
+      versions.extension,
     ],
   });
 
   const generation = createGeneration({
     hocuspocus,
     whenStored: (name) => new Promise<void>((resolve) => persistence.whenStored(name, resolve)),
+    versions,
     redisUrl: config.redisUrl,
     redisPrefix: config.redisPrefix,
     logger,

@@ -56,10 +56,16 @@ export type ComicEditJobData =
   | { kind: 'insert-image'; jobId: string; comicId: string; panelId: string; mediaId: string; width: number; height: number }
   | { kind: 'set-generation'; jobId: string; comicId: string; panelId: string; status: PanelJobStatus; message?: string }
   /** A page script's dialogue and captions for the panel that `jobId` draws, written once as bubbles and captions. */
-  | { kind: 'letter-panel'; jobId: string; comicId: string; panelId: string; lines: PanelScriptLine[] };
+  | { kind: 'letter-panel'; jobId: string; comicId: string; panelId: string; lines: PanelScriptLine[] }
+  /**
+   * Makes the comic's records those of version `versionId`, after writing the live document into version
+   * `beforeId` (a 'restore' version the API made from the stored state): the state just before is kept.
+   */
+  | { kind: 'restore-version'; comicId: string; versionId: string; beforeId: string; userId: string };
 
 /** Adds a comic edit once: the same edit reported twice (a retried completion, say) is one job. */
 export function comicEditJobId(edit: ComicEditJobData): string {
+  if (edit.kind === 'restore-version') return `restore-${edit.beforeId}`;
   if (edit.kind === 'letter-panel') return `letter-${edit.jobId}`;
   return edit.kind === 'insert-image' ? `insert-${edit.jobId}` : `generation-${edit.jobId}-${edit.status}`;
 }

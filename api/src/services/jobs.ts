@@ -161,6 +161,9 @@ export function createJobService(deps: {
   }
 
   return {
+    /** Queues a server-side edit of a comic's document for the collab-servers (each edit once). */
+    editComic,
+
     async create(actor: Auth, input: { workflow: string; params: Record<string, unknown>; target?: PanelTarget | undefined }) {
       const workflow = findWorkflow(input.workflow);
       if (!workflow) throw new AppError(404, 'unknown_workflow', `There is no workflow called ${input.workflow}`);

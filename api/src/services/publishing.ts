@@ -17,6 +17,7 @@ import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { pageArea, renderPage, withMargin } from './page-render.ts';
 import type { Auth, ClientInfo } from './sessions.ts';
+import { snapshotVersion } from './versions.ts';
 
 const { comicMembers, comics, media, users } = schema;
 
@@ -205,6 +206,7 @@ export function createPublishingService(deps: {
         throw notFound('Comic');
       }
       if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
+      await snapshotVersion(db, comicId, 'publish', actor.user.id);
       const audited = { visibility: input.visibility, snapshotId, pages: pages.length };
       await deps.audit.record({ actorId: actor.user.id, action: 'comic.published', resourceType: 'comic', resourceId: comicId, newValues: audited, client });
       return publicationOf(published, publicUrl)!;
