@@ -153,6 +153,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const notify = createNotifier(db);
   const comics = createComicService({
     db,
+    audit,
     notify,
     publicUrl: config.publicUrl,
     publishAccessChange: async (change) => void (await redis.publish(names.comicAccess, JSON.stringify(change))),
@@ -172,7 +173,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const collabTokens = createCollabTokens({ redis, prefix: config.redisPrefix, sessions });
   const storage = overrides.storage ?? createStorage(config.storage);
-  const media = createMediaService({ db, storage, comics, clamd: config.clamd });
   const publishing = createPublishingService({
     db,
     storage,
@@ -186,6 +186,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const queueEvents = new QueueEvents(GENERATION_QUEUE, { connection: eventsConnection, prefix: names.bull });
   const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: names.bull });
+  const media = createMediaService({ db, storage, comics, comicEdits, audit, clamd: config.clamd });
   // Every client reports each failed reconnection during an outage: one warning a minute says enough.
   let lastRedisWarning = 0;
   const redisClients: { on(event: 'error', listener: (err: Error) => void): unknown }[] = [redis, eventsConnection, queue, queueEvents, comicEdits];

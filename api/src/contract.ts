@@ -512,12 +512,33 @@ export const updateMediaBody = z
   .object({ privacy: privacy.optional(), filename: z.string().trim().min(1).max(255).optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'Nothing to change');
-export const mediaQuery = z.object({ ...pageQuery }).strict();
+export const MEDIA_KINDS = ['image', 'video', 'gif'] as const;
+export const mediaKind = z.enum(MEDIA_KINDS);
+export type MediaKind = z.infer<typeof mediaKind>;
+export const MEDIA_SORTS = ['newest', 'oldest', 'name', 'size'] as const;
+export type MediaSort = (typeof MEDIA_SORTS)[number];
+export const mediaQuery = z
+  .object({
+    ...pageQuery,
+    /** Words of the name, or of the prompt that made it. */
+    q: z.string().trim().max(200).optional(),
+    kind: mediaKind.optional(),
+    /** Uploaded into, or generated for, this comic. */
+    comicId: uuid.optional(),
+    privacy: privacy.optional(),
+    sort: z.enum(MEDIA_SORTS).default('newest'),
+  })
+  .strict();
+export type MediaQuery = z.input<typeof mediaQuery>;
 
 export const mediaItem = z.object({
   id: z.string(),
   filename: z.string(),
   mimeType: z.string(),
+  /** A still image, a short clip or a GIF: what made it, else what it is. */
+  kind: mediaKind,
+  /** The prompt of a generated picture; null for an upload. */
+  prompt: z.string().nullable(),
   fileSize: z.number(),
   privacy,
   width: z.number().nullable(),
@@ -529,6 +550,16 @@ export const mediaItem = z.object({
   createdAt: z.string(),
 });
 export type MediaItem = z.infer<typeof mediaItem>;
+
+/** The comics whose pages show a picture: those the caller is a member of by title, the others counted. */
+export const mediaUsage = z.object({
+  comics: z.array(z.object({ id: z.string(), title: z.string() })),
+  otherComics: z.number(),
+});
+export type MediaUsage = z.infer<typeof mediaUsage>;
+
+/** "Use in a comic" (the panel is a `panelTarget`): the picture the panel shows, the comic's own copy. */
+export const placedMedia = z.object({ mediaId: z.string(), comicId: z.string(), panelId: z.string() });
 
 // ---- generation -------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RoleName, roleByName, schema } from '@inkwell/db';
@@ -60,6 +61,8 @@ let owner: TestUser;
 let member: TestUser;
 let outsider: TestUser;
 let publisher: TestUser;
+let ownersComicId: string;
+const OWNERS_PANEL = 'shape:panel1';
 /** A public picture of the owner's: any member may make it a character's reference. */
 let referencePicture: string;
 
@@ -73,6 +76,12 @@ beforeAll(async () => {
   member = await registerUser(t.app);
   outsider = await registerUser(t.app);
   publisher = await registerUser(t.app, 'creator', t.db);
+  // A comic of the owner of things, with one panel, for the route that puts their picture in a comic's panel.
+  const thingOwner = users.get(THING_OWNER.name)!;
+  const comic = await t.app.inject({ method: 'POST', url: '/api/v1/comics', payload: { title: 'Own things' }, headers: { cookie: thingOwner.cookie } });
+  ownersComicId = comic.json().data.id;
+  const panel = { id: OWNERS_PANEL, x: 0, y: 0, w: 100, h: 100, images: [], text: [], art: [], lettering: [] };
+  await t.db.update(schema.comics).set({ panels: { pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [panel] }] } }).where(eq(schema.comics.id, ownersComicId));
   const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0a0' } }).png().toBuffer();
   const picture = multipartFile(png, 'reference.png');
   const uploaded = await t.app.inject({ method: 'POST', url: '/api/v1/media?privacy=public', payload: picture.payload, headers: { ...picture.headers, cookie: owner.cookie } });
@@ -158,6 +167,8 @@ it('no route lets through a caller that its declaration refuses, and every decla
       until: new Date(Date.now() + 3_600_000).toISOString(),
       anchor: { shapeId: 'shape:matrix' },
       resolved: true,
+      comicId: ownersComicId,
+      panelId: OWNERS_PANEL,
     };
     const body = op.body && sampleObject(op.body, hints);
     const makeOwnThing = ownThingOf(op);

@@ -1,8 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { and, desc, eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '@inkwell/db';
+import { COMIC_EDITS_QUEUE, type ComicEditJobData, redisNames } from '@inkwell/workflows';
 import { type TestApp, type TestUser, createTestApp, multipartFile, registerUser } from './helper.ts';
 
 let t: TestApp;
@@ -126,5 +131,148 @@ describe('who sees what', () => {
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/media/${item.id}`, headers: { cookie: alice.cookie } })).statusCode).toBe(200);
     expect((await get(alice, item.url)).statusCode).toBe(404);
     expect(await countStoredFiles()).toBe(before - 2);
+  });
+});
+
+describe('the media library', () => {
+  let carol: TestUser;
+  const ids: Record<string, string> = {};
+  const names = (response: { json(): { data: { filename: string }[] } }) => response.json().data.map((m) => m.filename);
+  const list = (user: TestUser, query: string) => get(user, `/api/v1/media?${query}`);
+  const send = (user: TestUser, method: 'PATCH' | 'POST', url: string, payload: object) =>
+    t.app.inject({ method, url, payload, headers: { cookie: user.cookie } });
+
+  beforeAll(async () => {
+    carol = await registerUser(t.app);
+    const still = (size: number) => sharp({ create: { width: size, height: size, channels: 3, background: '#884422' } }).png().toBuffer();
+    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).gif().toBuffer();
+    ids.small = (await upload(carol, await still(8), 'small-moon.png')).json().data.id;
+    ids.large = (await upload(carol, await sharp({ create: { width: 64, height: 64, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer(), 'Big sun.png')).json().data.id;
+    ids.gif = (await upload(carol, gif, 'wave.gif')).json().data.id;
+    // A generated clip, as the gpu-worker stores it: its workflow and prompt in the metadata.
+    const [clip] = await t.db
+      .insert(schema.media)
+      .values({
+        userId: carol.id,
+        filename: 'clip.webp',
+        originalFilename: 'img2video-svd-7.webp',
+        mimeType: 'image/webp',
+        fileSize: 10,
+        storagePath: 'media/none.webp',
+        metadata: { workflow: 'img2video-svd', prompt: 'A lighthouse in a storm, 50% rain', width: 64, height: 64 },
+      })
+      .returning({ id: schema.media.id });
+    ids.clip = clip!.id;
+  });
+
+  it('finds my pictures by name or prompt, by kind and privacy, sorted as asked, and only mine', async () => {
+    await upload(alice, await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer(), 'small-moon-of-alice.png');
+    expect(names(await list(carol, 'q=MOON'))).toEqual(['small-moon.png']);
+    expect(names(await list(carol, 'q=lighthouse'))).toEqual(['img2video-svd-7.webp']);
+    // A % is a character like any other, not a wildcard.
+    expect(names(await list(carol, `q=${encodeURIComponent('50%')}`))).toEqual(['img2video-svd-7.webp']);
+    expect(names(await list(carol, `q=${encodeURIComponent('%')}`))).toEqual(['img2video-svd-7.webp']);
+
+    const byKind = async (kind: string) => (await list(carol, `kind=${kind}`)).json().data.map((m: { id: string; kind: string }) => [m.id, m.kind]);
+    expect(await byKind('gif')).toEqual([[ids.gif, 'gif']]);
+    expect(await byKind('video')).toEqual([[ids.clip, 'video']]);
+    expect((await byKind('image')).map(([id]: string[]) => id).sort()).toEqual([ids.small, ids.large].sort());
+    const clip = (await list(carol, 'kind=video')).json().data[0];
+    expect(clip.prompt).toBe('A lighthouse in a storm, 50% rain');
+
+    expect(names(await list(carol, 'sort=name'))).toEqual(['Big sun.png', 'img2video-svd-7.webp', 'small-moon.png', 'wave.gif']);
+    expect(names(await list(carol, 'sort=oldest'))).toEqual(['small-moon.png', 'Big sun.png', 'wave.gif', 'img2video-svd-7.webp']);
+    expect(names(await list(carol, 'sort=newest'))).toEqual(['img2video-svd-7.webp', 'wave.gif', 'Big sun.png', 'small-moon.png']);
+    const bySize = (await list(carol, 'sort=size')).json().data.map((m: { fileSize: number }) => m.fileSize);
+    expect(bySize).toEqual([...bySize].sort((a, b) => b - a));
+
+    const page = await list(carol, 'sort=name&limit=2&page=2');
+    expect(names(page)).toEqual(['small-moon.png', 'wave.gif']);
+    expect(page.json().pagination).toEqual({ page: 2, limit: 2, total: 4 });
+
+    await send(carol, 'PATCH', `/api/v1/media/${ids.gif}`, { privacy: 'unlisted' });
+    expect(names(await list(carol, 'privacy=unlisted'))).toEqual(['wave.gif']);
+    expect((await list(bob, 'q=moon')).json().data).toEqual([]);
+  });
+
+  it('filters by comic, and refuses a bad query with 400, changing nothing', async () => {
+    const comic = (await send(carol, 'POST', '/api/v1/comics', { title: 'Night shift' })).json().data;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'black' } }).png().toBuffer();
+    const inComic = (await upload(carol, png, 'night.png', `?comicId=${comic.id}`)).json().data;
+    expect((await list(carol, `comicId=${comic.id}`)).json().data.map((m: { id: string }) => m.id)).toEqual([inComic.id]);
+
+    for (const query of ['kind=pdf', 'sort=random', 'privacy=secret', 'comicId=nope', 'limit=1000', `q=${'x'.repeat(201)}`, 'owner=someone']) {
+      const response = await list(carol, query);
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json()).toMatchObject({ success: false, error: { code: 'validation_error' } });
+    }
+  });
+
+  it('renames and changes privacy, each in the audit log with the name and the value before and after', async () => {
+    const renamed = await send(carol, 'PATCH', `/api/v1/media/${ids.small}`, { filename: 'Crescent moon.png' });
+    expect(renamed.json().data.filename).toBe('Crescent moon.png');
+    await send(carol, 'PATCH', `/api/v1/media/${ids.small}`, { privacy: 'public' });
+    const entries = await t.db
+      .select()
+      .from(schema.auditLogs)
+      .where(and(eq(schema.auditLogs.resourceId, ids.small!), eq(schema.auditLogs.userId, carol.id)))
+      .orderBy(desc(schema.auditLogs.createdAt));
+    expect(entries.map((e) => [e.action, e.oldValues, e.newValues])).toEqual([
+      ['media.privacy_changed', { name: 'Crescent moon.png', privacy: 'private' }, { privacy: 'public' }],
+      ['media.renamed', { name: 'small-moon.png' }, { name: 'Crescent moon.png' }],
+      ['media.uploaded', null, { name: 'small-moon.png', privacy: 'private' }],
+    ]);
+    // Someone else's picture is not theirs to rename.
+    expect((await send(bob, 'PATCH', `/api/v1/media/${ids.small}`, { filename: 'mine now.png' })).statusCode).toBe(404);
+  });
+
+  it('names the comics that show a picture before it is deleted, and counts those I am not in', async () => {
+    const summaryWith = (mediaId: string) => ({ pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [{ id: 'shape:p1', x: 0, y: 0, w: 10, h: 10, images: [mediaId], text: [], art: [], lettering: [] }] }] });
+    const mine = (await send(carol, 'POST', '/api/v1/comics', { title: 'Moon diary' })).json().data;
+    const theirs = (await send(bob, 'POST', '/api/v1/comics', { title: 'Bob’s secret comic' })).json().data;
+    const unused = (await send(carol, 'POST', '/api/v1/comics', { title: 'Unrelated' })).json().data;
+    await t.db.update(schema.comics).set({ panels: summaryWith(ids.large!) }).where(eq(schema.comics.id, mine.id));
+    await t.db.update(schema.comics).set({ panels: summaryWith(ids.large!) }).where(eq(schema.comics.id, theirs.id));
+    // Placed a moment ago: in the document, not yet in its summary.
+    const state = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(`/api/v1/media/${ids.gif}/file`), Buffer.from([0])]);
+    await t.db.insert(schema.comicDocuments).values({ comicId: unused.id, state });
+
+    const usage = await get(carol, `/api/v1/media/${ids.large}/usage`);
+    expect(usage.json().data).toEqual({ comics: [{ id: mine.id, title: 'Moon diary' }], otherComics: 1 });
+    expect((await get(carol, `/api/v1/media/${ids.gif}/usage`)).json().data).toEqual({ comics: [{ id: unused.id, title: 'Unrelated' }], otherComics: 0 });
+    expect((await get(carol, `/api/v1/media/${ids.small}/usage`)).json().data).toEqual({ comics: [], otherComics: 0 });
+    expect((await get(bob, `/api/v1/media/${ids.large}/usage`)).statusCode).toBe(404);
+  });
+
+  it('uses a picture in a comic: a copy of the comic’s own goes to the chosen panel through a server-side edit', async () => {
+    const comic = (await send(carol, 'POST', '/api/v1/comics', { title: 'Placed' })).json().data;
+    const panels = { pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [{ id: 'shape:first', x: 0, y: 0, w: 400, h: 300, images: [], text: [], art: [], lettering: [] }] }] };
+    await t.db.update(schema.comics).set({ panels }).where(eq(schema.comics.id, comic.id));
+    const place = (user: TestUser, mediaId: string, panelId: string) => send(user, 'POST', `/api/v1/media/${mediaId}/place`, { comicId: comic.id, panelId });
+
+    expect((await place(carol, ids.large!, 'shape:gone')).json().error.code).toBe('panel_missing');
+    // Not their picture; not their comic.
+    expect((await place(bob, ids.large!, 'shape:first')).statusCode).toBe(404);
+    const bobs = (await upload(bob, await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer(), 'b.png')).json().data;
+    expect((await place(bob, bobs.id, 'shape:first')).statusCode).toBe(404);
+
+    const placed = await place(carol, ids.large!, 'shape:first');
+    expect(placed.statusCode).toBe(202);
+    const { mediaId } = placed.json().data;
+    expect(mediaId).not.toBe(ids.large);
+    const copy = (await get(carol, `/api/v1/media/${mediaId}`)).json().data;
+    expect(copy).toMatchObject({ comicId: comic.id, privacy: 'private', filename: 'Big sun.png', width: 64, height: 64 });
+
+    const connection = new Redis(t.config.redisUrl, { maxRetriesPerRequest: null });
+    const edits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection, prefix: redisNames(t.config.redisPrefix).bull });
+    try {
+      const queued = (await edits.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed'])).filter((job) => job.data.comicId === comic.id);
+      expect(queued.map((job) => job.data)).toEqual([
+        { kind: 'insert-image', jobId: expect.any(String), comicId: comic.id, panelId: 'shape:first', mediaId, width: 64, height: 64 },
+      ]);
+    } finally {
+      await edits.close();
+      connection.disconnect();
+    }
   });
 });

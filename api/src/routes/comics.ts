@@ -56,7 +56,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/',
     { config: { permission: 'comics:create' }, schema: { tags, summary: 'Create a comic', body: createComicBody, response: { 201: ok(comicSummary) } } },
-    async (request, reply) => reply.status(201).send({ success: true as const, data: dates(await comics.create(requireAuth(request), request.body)) }),
+    async (request, reply) => reply.status(201).send({ success: true as const, data: dates(await comics.create(requireAuth(request), request.body, request.client)) }),
   );
 
   app.get(
@@ -76,14 +76,14 @@ export const comicRoutes: FastifyPluginAsyncZod<{
       config: { permission: 'comics:create', comicRole: 'editor' },
       schema: { tags, summary: 'Rename, describe (editors) or change privacy (owner)', params: uuidParams, body: updateComicBody, response: { 200: ok(comicDetail) } },
     },
-    async (request) => ({ success: true as const, data: dates(await comics.update(requireAuth(request), request.params.id, request.body)) }),
+    async (request) => ({ success: true as const, data: dates(await comics.update(requireAuth(request), request.params.id, request.body, request.client)) }),
   );
 
   app.delete(
     '/:id',
     { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Delete a comic (owner)', params: uuidParams, response: { 200: empty } } },
     async (request) => {
-      const { publishedSnapshot } = await comics.remove(requireAuth(request), request.params.id);
+      const { publishedSnapshot } = await comics.remove(requireAuth(request), request.params.id, request.client);
       if (publishedSnapshot) await publishing.discard(publishedSnapshot);
       return { success: true as const, data: {} };
     },
@@ -136,7 +136,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{
       schema: { tags, summary: 'Invite someone by username (owner)', params: uuidParams, body: addMemberBody, response: { 201: ok(comicMember) } },
     },
     async (request, reply) =>
-      reply.status(201).send({ success: true as const, data: dates(await comics.addMember(requireAuth(request), request.params.id, request.body)) }),
+      reply.status(201).send({ success: true as const, data: dates(await comics.addMember(requireAuth(request), request.params.id, request.body, request.client)) }),
   );
 
   app.patch(
@@ -147,7 +147,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => ({
       success: true as const,
-      data: dates(await comics.updateMember(requireAuth(request), request.params.id, request.params.userId, request.body.role)),
+      data: dates(await comics.updateMember(requireAuth(request), request.params.id, request.params.userId, request.body.role, request.client)),
     }),
   );
 
@@ -155,7 +155,7 @@ export const comicRoutes: FastifyPluginAsyncZod<{
     '/:id/members/:userId',
     { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Remove a member (owner), or leave (yourself)', params: memberParams, response: { 200: empty } } },
     async (request) => {
-      await comics.removeMember(requireAuth(request), request.params.id, request.params.userId);
+      await comics.removeMember(requireAuth(request), request.params.id, request.params.userId, request.client);
       return { success: true as const, data: {} };
     },
   );
@@ -173,14 +173,14 @@ export const comicRoutes: FastifyPluginAsyncZod<{
       schema: { tags, summary: 'Create a share link that grants a role (owner)', params: uuidParams, body: createInviteBody, response: { 201: ok(comicInvite) } },
     },
     async (request, reply) =>
-      reply.status(201).send({ success: true as const, data: dates(await comics.createInvite(requireAuth(request), request.params.id, request.body)) }),
+      reply.status(201).send({ success: true as const, data: dates(await comics.createInvite(requireAuth(request), request.params.id, request.body, request.client)) }),
   );
 
   app.delete(
     '/:id/invites/:inviteId',
     { config: { permission: 'comics:create', comicRole: 'owner' }, schema: { tags, summary: 'Revoke a share link (owner)', params: inviteParams, response: { 200: empty } } },
     async (request) => {
-      await comics.revokeInvite(requireAuth(request), request.params.id, request.params.inviteId);
+      await comics.revokeInvite(requireAuth(request), request.params.id, request.params.inviteId, request.client);
       return { success: true as const, data: {} };
     },
   );
@@ -223,6 +223,6 @@ export const inviteRoutes: FastifyPluginAsyncZod<{ comics: ComicService }> = asy
       config: { permission: 'comics:create' },
       schema: { tags, summary: 'Join a comic through a share link', body: acceptInviteBody, response: { 200: ok(z.object({ comicId: z.string(), role: z.string() })) } },
     },
-    async (request) => ({ success: true as const, data: await comics.acceptInvite(requireAuth(request), request.body.token) }),
+    async (request) => ({ success: true as const, data: await comics.acceptInvite(requireAuth(request), request.body.token, request.client) }),
   );
 };

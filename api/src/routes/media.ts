@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { mediaItem, mediaQuery, ok, okPage, updateMediaBody, uploadMediaQuery, uuidParams } from '../contract.ts';
+import { mediaItem, mediaQuery, mediaUsage, ok, okPage, panelTarget, placedMedia, updateMediaBody, uploadMediaQuery, uuidParams } from '../contract.ts';
 import { AppError, badRequest } from '../errors.ts';
 import { formatBytes } from '../lib/format-bytes.ts';
 import { PRIVATE_CACHE, PUBLIC_CACHE, RESTRICTED_CACHE } from '../lib/moderation.ts';
@@ -22,7 +22,8 @@ async function readUpload(request: FastifyRequest, maxUploadBytes: number): Prom
     return { bytes: await file.toBuffer(), filename: file.filename };
   } catch (err) {
     if ((err as Partial<FastifyError>).code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new AppError(413, 'payload_too_large', `The file is over the ${formatBytes(maxUploadBytes)} limit`);
+      const limit = formatBytes(maxUploadBytes);
+      throw new AppError(413, 'payload_too_large', `The file is over the ${limit} limit`, { limit });
     }
     if (err instanceof AppError || (err as Partial<FastifyError>).statusCode) throw err;
     throw badRequest('malformed_multipart', 'The multipart body is malformed');
@@ -48,18 +49,42 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
       if (!request.isMultipart()) throw badRequest('not_multipart', 'Send the image as multipart/form-data in a field named file');
       const { bytes, filename } = await readUpload(request, maxUploadBytes);
       if (bytes.length === 0) throw badRequest('empty_file', 'The file is empty');
-      const item = await media.upload(auth, { bytes, filename, ...request.query });
+      const item = await media.upload(auth, { bytes, filename, ...request.query }, request.client);
       return reply.status(201).send({ success: true as const, data: item });
     },
   );
 
   app.get(
     '/',
-    { config: { permission: 'media:upload' }, schema: { tags, summary: 'My media, newest first', querystring: mediaQuery, response: { 200: okPage(mediaItem) } } },
+    {
+      config: { permission: 'media:upload' },
+      schema: { tags, summary: 'My media (uploads and generations): search by name or prompt, filter by kind, comic and privacy, sort', querystring: mediaQuery, response: { 200: okPage(mediaItem) } },
+    },
     async (request) => {
       const { items, total } = await media.list(requireAuth(request), request.query);
-      return { success: true as const, data: items, pagination: { ...request.query, total } };
+      return { success: true as const, data: items, pagination: { page: request.query.page, limit: request.query.limit, total } };
     },
+  );
+
+  app.get(
+    '/:id/usage',
+    { config: { permission: 'media:upload' }, schema: { tags, summary: 'The comics that show this picture (owner): what deleting it would break', params: uuidParams, response: { 200: ok(mediaUsage) } } },
+    async (request) => ({ success: true as const, data: await media.usage(requireAuth(request), request.params.id) }),
+  );
+
+  app.post(
+    '/:id/place',
+    {
+      config: { permission: 'media:upload' },
+      schema: {
+        tags,
+        summary: 'Use in a comic (owner, and an editor of the comic): fit the picture into a panel, under its lettering, for every collaborator',
+        params: uuidParams,
+        body: panelTarget,
+        response: { 202: ok(placedMedia) },
+      },
+    },
+    async (request, reply) => reply.status(202).send({ success: true as const, data: await media.place(requireAuth(request), request.params.id, request.body) }),
   );
 
   app.get(
@@ -90,14 +115,14 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
   app.patch(
     '/:id',
     { config: { permission: 'media:upload' }, schema: { tags, summary: 'Rename or change privacy (owner)', params: uuidParams, body: updateMediaBody, response: { 200: ok(mediaItem) } } },
-    async (request) => ({ success: true as const, data: await media.update(requireAuth(request), request.params.id, request.body) }),
+    async (request) => ({ success: true as const, data: await media.update(requireAuth(request), request.params.id, request.body, request.client) }),
   );
 
   app.delete(
     '/:id',
     { config: { permission: 'media:upload' }, schema: { tags, summary: 'Delete (owner)', params: uuidParams, response: { 200: ok(z.object({})) } } },
     async (request) => {
-      await media.remove(requireAuth(request), request.params.id);
+      await media.remove(requireAuth(request), request.params.id, request.client);
       return { success: true as const, data: {} };
     },
   );

@@ -2,6 +2,7 @@ import { count, desc, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Database, RoleName } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import { badRequest, forbidden, notFound } from '../errors.ts';
+import { escapeLike } from '../lib/like.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { AccountService } from './accounts.ts';
 import type { AuditService } from './audit.ts';
@@ -198,10 +199,6 @@ export function createAdminService(deps: {
       return 'created';
     },
   };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export type AdminService = ReturnType<typeof createAdminService>;

@@ -19,6 +19,10 @@ export type AuditAction =
   | 'comic.published'
   | 'comic.unpublished'
   | `comic.${'character_created' | 'character_updated' | 'character_deleted' | 'style_lock_changed'}`
+  | `comic.${'created' | 'renamed' | 'description_changed' | 'deleted'}`
+  | `comic.${'member_added' | 'member_role_changed' | 'member_removed' | 'member_left'}`
+  | `comic.${'invite_created' | 'invite_revoked' | 'invite_accepted'}`
+  | `media.${'uploaded' | 'renamed' | 'privacy_changed' | 'deleted'}`
   | `moderation.${'hide' | 'remove' | 'restore' | 'dismiss' | 'warn' | 'undone'}`
   | 'user.suspended'
   | 'user.unsuspended'
@@ -27,6 +31,10 @@ export type AuditAction =
   | 'queue.failed_retried'
   | 'queue.completed_cleaned';
 
+/**
+ * One entry. Values name what they are about (a comic's title, a picture's name, a member's username), never
+ * only ids, and a change gives the value before (`oldValues`) and after (`newValues`).
+ */
 export interface AuditEvent {
   actorId: string | null;
   action: AuditAction;

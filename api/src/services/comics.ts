@@ -7,9 +7,12 @@ import { type PageRequest, paginate } from '../lib/pagination.ts';
 import { issueToken, parseToken, secretMatches } from '../lib/tokens.ts';
 import { publicationOf } from './publishing.ts';
 import type { Notify } from './notifications.ts';
-import type { Auth } from './sessions.ts';
+import type { AuditAction, AuditService } from './audit.ts';
+import type { Auth, ClientInfo } from './sessions.ts';
 
 const { comicInvites, comicMembers, comics, users } = schema;
+
+type ComicAuditAction = Extract<AuditAction, `comic.${string}`>;
 
 /** Who may do more on a comic: each role may do all that the ones below it may. */
 export const COMIC_ROLE_RANK: Record<ComicRole, number> = { viewer: 1, editor: 2, owner: 3 };
@@ -21,6 +24,8 @@ export interface ComicServiceDeps {
   db: Database;
   /** Tells every collab-server at once, so open connections close or turn read-only. */
   publishAccessChange(change: AccessChange): Promise<void>;
+  /** Comic events are audited with the comic's title and people's names, before and after. */
+  audit: Pick<AuditService, 'record'>;
   /** Tells someone they were added to a comic. */
   notify: Notify;
   publicUrl: string;
@@ -93,6 +98,30 @@ export function createComicService(deps: ComicServiceDeps) {
     await deps.notify([userId], 'invitation', { comicId, comicTitle: comic?.title ?? null, role, by });
   }
 
+  async function titleOf(comicId: string): Promise<string | null> {
+    const [comic] = await db.select({ title: comics.title }).from(comics).where(eq(comics.id, comicId));
+    return comic?.title ?? null;
+  }
+
+  async function usernameOf(userId: string): Promise<string | null> {
+    const [user] = await db.select({ username: users.username }).from(users).where(eq(users.id, userId));
+    return user?.username ?? null;
+  }
+
+  /** One comic event in the audit log: the comic is named in both values, so the entry reads on its own. */
+  async function audited(actor: Auth, action: ComicAuditAction, comicId: string, change: { before?: object; after?: object }, client?: ClientInfo) {
+    const comic = await titleOf(comicId);
+    await deps.audit.record({
+      actorId: actor.user.id,
+      action,
+      resourceType: 'comic',
+      resourceId: comicId,
+      oldValues: change.before && { comic, ...change.before },
+      newValues: change.after && { comic, ...change.after },
+      client,
+    });
+  }
+
   return {
     requireRole,
     roleOf,
@@ -113,8 +142,8 @@ export function createComicService(deps: ComicServiceDeps) {
       );
     },
 
-    async create(actor: Auth, input: { title: string; description?: string | undefined }) {
-      return db.transaction(async (tx) => {
+    async create(actor: Auth, input: { title: string; description?: string | undefined }, client?: ClientInfo) {
+      const created = await db.transaction(async (tx) => {
         const [comic] = await tx
           .insert(comics)
           .values({ userId: actor.user.id, title: input.title, description: input.description ?? null })
@@ -122,6 +151,8 @@ export function createComicService(deps: ComicServiceDeps) {
         await tx.insert(comicMembers).values({ comicId: comic!.id, userId: actor.user.id, role: 'owner' });
         return { ...comic!, myRole: 'owner' as const };
       });
+      await audited(actor, 'comic.created', created.id, { after: {} }, client);
+      return created;
     },
 
     /** A comic for its members and moderators; a published, non-private, not hidden one for anyone. */
@@ -133,8 +164,9 @@ export function createComicService(deps: ComicServiceDeps) {
     },
 
     /** Editors may retitle and describe; who may read the comic is decided by publishing it (the owner). */
-    async update(actor: Auth, comicId: string, change: { title?: string | undefined; description?: string | null | undefined }) {
+    async update(actor: Auth, comicId: string, change: { title?: string | undefined; description?: string | null | undefined }, client?: ClientInfo) {
       await requireRole(actor, comicId, 'editor');
+      const [before] = await db.select({ title: comics.title, description: comics.description }).from(comics).where(eq(comics.id, comicId));
       await db
         .update(comics)
         .set({
@@ -143,14 +175,23 @@ export function createComicService(deps: ComicServiceDeps) {
           updatedAt: new Date(),
         })
         .where(eq(comics.id, comicId));
+      if (before && change.title !== undefined && change.title !== before.title) {
+        await deps.audit.record({ actorId: actor.user.id, action: 'comic.renamed', resourceType: 'comic', resourceId: comicId, oldValues: { title: before.title }, newValues: { title: change.title }, client });
+      }
+      if (before && change.description !== undefined && change.description !== before.description) {
+        await audited(actor, 'comic.description_changed', comicId, { before: { description: before.description }, after: { description: change.description } }, client);
+      }
       return { ...(await findComic(comicId, true)), myRole: await roleOf(actor.user.id, comicId) };
     },
 
     /** Deletes the comic; what it had published is returned, for its images to be removed too. */
-    async remove(actor: Auth, comicId: string) {
+    async remove(actor: Auth, comicId: string, client?: ClientInfo) {
       await requireRole(actor, comicId, 'owner');
-      const [removed] = await db.delete(comics).where(eq(comics.id, comicId)).returning({ publishedSnapshot: comics.publishedSnapshot });
+      const [removed] = await db.delete(comics).where(eq(comics.id, comicId)).returning({ title: comics.title, privacy: comics.privacy, publishedSnapshot: comics.publishedSnapshot });
       await publishAccessChange({ comicId, deleted: true });
+      if (removed) {
+        await deps.audit.record({ actorId: actor.user.id, action: 'comic.deleted', resourceType: 'comic', resourceId: comicId, oldValues: { comic: removed.title, privacy: removed.privacy }, client });
+      }
       return { publishedSnapshot: removed?.publishedSnapshot ?? null };
     },
 
@@ -165,7 +206,7 @@ export function createComicService(deps: ComicServiceDeps) {
       return rows;
     },
 
-    async addMember(actor: Auth, comicId: string, input: { username: string; role: 'editor' | 'viewer' }) {
+    async addMember(actor: Auth, comicId: string, input: { username: string; role: 'editor' | 'viewer' }, client?: ClientInfo) {
       await requireRole(actor, comicId, 'owner');
       const [user] = await db
         .select({ id: users.id, username: users.username })
@@ -179,12 +220,14 @@ export function createComicService(deps: ComicServiceDeps) {
         .returning({ addedAt: comicMembers.createdAt });
       if (inserted.length === 0) throw conflict('already_member', `${user.username} is already a member of this comic`);
       await publishAccessChange({ comicId, userId: user.id, role: input.role });
+      await audited(actor, 'comic.member_added', comicId, { after: { username: user.username, role: input.role } }, client);
       await notifyInvited(user.id, comicId, input.role, actor.user.username);
       return { userId: user.id, username: user.username, role: input.role, addedAt: inserted[0]!.addedAt };
     },
 
-    async updateMember(actor: Auth, comicId: string, userId: string, role: 'editor' | 'viewer') {
+    async updateMember(actor: Auth, comicId: string, userId: string, role: 'editor' | 'viewer', client?: ClientInfo) {
       await requireRole(actor, comicId, 'owner');
+      const before = await roleOf(userId, comicId);
       const updated = await db
         .update(comicMembers)
         .set({ role })
@@ -192,12 +235,13 @@ export function createComicService(deps: ComicServiceDeps) {
         .returning({ userId: comicMembers.userId, addedAt: comicMembers.createdAt });
       if (updated.length === 0) throw notFound('Member');
       await publishAccessChange({ comicId, userId, role });
-      const [user] = await db.select({ username: users.username }).from(users).where(eq(users.id, userId));
-      return { userId, username: user!.username, role, addedAt: updated[0]!.addedAt };
+      const username = await usernameOf(userId);
+      if (before !== role) await audited(actor, 'comic.member_role_changed', comicId, { before: { username, role: before }, after: { username, role } }, client);
+      return { userId, username: username!, role, addedAt: updated[0]!.addedAt };
     },
 
     /** The owner removes a member, or a member leaves. The owner cannot leave their own comic. */
-    async removeMember(actor: Auth, comicId: string, userId: string): Promise<void> {
+    async removeMember(actor: Auth, comicId: string, userId: string, client?: ClientInfo): Promise<void> {
       const leaving = userId === actor.user.id;
       const role = await requireRole(actor, comicId, leaving ? 'viewer' : 'owner');
       if (leaving && role === 'owner') {
@@ -206,12 +250,14 @@ export function createComicService(deps: ComicServiceDeps) {
       const deleted = await db
         .delete(comicMembers)
         .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId), ne(comicMembers.role, 'owner')))
-        .returning({ userId: comicMembers.userId });
+        .returning({ userId: comicMembers.userId, role: comicMembers.role });
       if (deleted.length === 0) throw notFound('Member');
       await publishAccessChange({ comicId, userId, role: null });
+      const change = { before: { username: await usernameOf(userId), role: deleted[0]!.role } };
+      await audited(actor, leaving ? 'comic.member_left' : 'comic.member_removed', comicId, change, client);
     },
 
-    async createInvite(actor: Auth, comicId: string, input: { role: 'editor' | 'viewer'; expiresInDays: number }) {
+    async createInvite(actor: Auth, comicId: string, input: { role: 'editor' | 'viewer'; expiresInDays: number }, client?: ClientInfo) {
       await requireRole(actor, comicId, 'owner');
       const { id, token, secretHash } = issueToken();
       const expiresAt = new Date(Date.now() + input.expiresInDays * 86_400_000);
@@ -219,6 +265,7 @@ export function createComicService(deps: ComicServiceDeps) {
         .insert(comicInvites)
         .values({ id, comicId, role: input.role, secretHash, createdBy: actor.user.id, expiresAt })
         .returning({ id: comicInvites.id, role: comicInvites.role, expiresAt: comicInvites.expiresAt, createdAt: comicInvites.createdAt });
+      await audited(actor, 'comic.invite_created', comicId, { after: { role: input.role, expiresAt: expiresAt.toISOString() } }, client);
       return { ...invite!, url: `${deps.publicUrl}/invite/${token}` };
     },
 
@@ -232,18 +279,19 @@ export function createComicService(deps: ComicServiceDeps) {
       return rows;
     },
 
-    async revokeInvite(actor: Auth, comicId: string, inviteId: string): Promise<void> {
+    async revokeInvite(actor: Auth, comicId: string, inviteId: string, client?: ClientInfo): Promise<void> {
       await requireRole(actor, comicId, 'owner');
       const revoked = await db
         .update(comicInvites)
         .set({ revokedAt: new Date() })
         .where(and(eq(comicInvites.id, inviteId), eq(comicInvites.comicId, comicId), isNull(comicInvites.revokedAt)))
-        .returning({ id: comicInvites.id });
+        .returning({ id: comicInvites.id, role: comicInvites.role });
       if (revoked.length === 0) throw notFound('Invite');
+      await audited(actor, 'comic.invite_revoked', comicId, { before: { role: revoked[0]!.role } }, client);
     },
 
     /** Joins the comic a share link points to; someone already there keeps the higher of the two roles. */
-    async acceptInvite(actor: Auth, token: string): Promise<{ comicId: string; role: ComicRole }> {
+    async acceptInvite(actor: Auth, token: string, client?: ClientInfo): Promise<{ comicId: string; role: ComicRole }> {
       const invalid = new AppError(400, 'invalid_token', 'This invite link is invalid, revoked or expired');
       const parsed = parseToken(token);
       if (!parsed) throw invalid;
@@ -260,6 +308,8 @@ export function createComicService(deps: ComicServiceDeps) {
         .values({ comicId: invite.comicId, userId: actor.user.id, role: granted, invitedBy: invite.createdBy })
         .onConflictDoUpdate({ target: [comicMembers.comicId, comicMembers.userId], set: { role: granted } });
       await publishAccessChange({ comicId: invite.comicId, userId: actor.user.id, role: granted });
+      const change = { before: current ? { username: actor.user.username, role: current } : undefined, after: { username: actor.user.username, role: granted } };
+      await audited(actor, 'comic.invite_accepted', invite.comicId, change, client);
       const [inviter] = invite.createdBy ? await db.select({ username: users.username }).from(users).where(eq(users.id, invite.createdBy)) : [];
       await notifyInvited(actor.user.id, invite.comicId, granted, inviter?.username ?? null);
       return { comicId: invite.comicId, role: granted };

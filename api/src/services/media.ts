@@ -1,18 +1,62 @@
-import { and, count, desc, eq } from 'drizzle-orm';
+import { buffer } from 'node:stream/consumers';
+import { type SQL, and, asc, count, desc, eq, ilike, inArray, like, not, or, sql } from 'drizzle-orm';
+import type { Queue } from 'bullmq';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 import type { Database, Privacy } from '@inkwell/db';
 import { schema } from '@inkwell/db';
+import { COMIC_EDIT_OPTIONS, type ComicEditJobData, type JobType, WORKFLOWS, comicEditJobId, findWorkflow } from '@inkwell/workflows';
+import type { MediaKind, MediaSort } from '../contract.ts';
 import { AppError, badRequest, notFound } from '../errors.ts';
 import { scanWithClamd } from '../lib/clamav.ts';
+import { normalizeSummary } from '../lib/comic-summary.ts';
+import { escapeLike } from '../lib/like.ts';
 import { seesModerated } from '../lib/moderation.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { ObjectStorage } from '@inkwell/storage';
+import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { MAX_PIXELS, createMediaStore, thumbnailKey } from '@inkwell/storage/media-store';
-import type { Auth } from './sessions.ts';
+import type { Auth, ClientInfo } from './sessions.ts';
 
-const { comics, media } = schema;
+const { comicDocuments, comicMembers, comics, media } = schema;
+
+/** The workflows whose results are clips, and GIFs: what makes a generated picture one or the other. */
+const workflowsOf = (type: JobType) => WORKFLOWS.filter((w) => w.jobType === type).map((w) => w.id);
+const VIDEO_WORKFLOWS = workflowsOf('video');
+const GIF_WORKFLOWS = workflowsOf('gif');
+
+/** A GIF by its type or its workflow, a clip likewise, else a still image. */
+function kindOf(mimeType: string, workflow: unknown): MediaKind {
+  const type = typeof workflow === 'string' ? findWorkflow(workflow)?.jobType : undefined;
+  if (mimeType === 'image/gif' || type === 'gif') return 'gif';
+  if (mimeType.startsWith('video/') || type === 'video') return 'video';
+  return 'image';
+}
+
+/** The same rule as `kindOf`, as a condition on the media table. */
+function kindIs(kind: MediaKind): SQL {
+  // An upload names no workflow: '' rather than null, so that "not a GIF" is true of it, not unknown.
+  const workflow = sql`coalesce(${media.metadata}->>'workflow', '')`;
+  const gif = or(eq(media.mimeType, 'image/gif'), inArray(workflow, GIF_WORKFLOWS))!;
+  const clip = or(like(media.mimeType, 'video/%'), inArray(workflow, VIDEO_WORKFLOWS))!;
+  return kind === 'gif' ? gif : kind === 'video' ? and(not(gif), clip)! : not(or(gif, clip)!);
+}
+
+const ORDER: Record<MediaSort, SQL[]> = {
+  newest: [desc(media.createdAt), desc(media.id)],
+  oldest: [asc(media.createdAt), asc(media.id)],
+  name: [sql`lower(${media.originalFilename})`, desc(media.createdAt)],
+  size: [desc(media.fileSize), desc(media.createdAt)],
+};
+
+export interface MediaListQuery extends PageRequest {
+  q?: string | undefined;
+  kind?: MediaKind | undefined;
+  comicId?: string | undefined;
+  privacy?: Privacy | undefined;
+  sort: MediaSort;
+}
 
 
 /** What may be uploaded, decided from the bytes: the extension we store it under, and whether it can move. */
@@ -26,11 +70,13 @@ const IMAGE_TYPES: Record<string, { ext: string; animated: boolean }> = {
 type MediaRow = typeof media.$inferSelect;
 
 export function presentMedia(row: MediaRow) {
-  const size = row.metadata as { width?: number; height?: number };
+  const size = row.metadata as { width?: number; height?: number; workflow?: unknown; prompt?: unknown };
   return {
     id: row.id,
     filename: row.originalFilename,
     mimeType: row.mimeType,
+    kind: kindOf(row.mimeType, size.workflow),
+    prompt: typeof size.prompt === 'string' ? size.prompt : null,
     fileSize: row.fileSize,
     privacy: row.privacy,
     width: size.width ?? null,
@@ -47,6 +93,9 @@ export function createMediaService(deps: {
   db: Database;
   storage: ObjectStorage;
   comics: Pick<ComicService, 'requireRole' | 'roleOf'>;
+  /** Where "use in a comic" sends its picture: the collab-servers put it in the panel. */
+  comicEdits: Pick<Queue<ComicEditJobData>, 'add'>;
+  audit: Pick<AuditService, 'record'>;
   clamd?: { host: string; port: number } | undefined;
 }) {
   const { db, storage } = deps;
@@ -89,8 +138,28 @@ export function createMediaService(deps: {
     return row;
   }
 
+  /** The comic's own copy of a picture (bytes, thumbnail and row), private to its owner and the comic's members. */
+  async function copyInto(row: MediaRow, comicId: string): Promise<MediaRow> {
+    const object = await storage.get(row.storagePath);
+    if (!object) throw notFound('Media file');
+    // Not the job: the copy is no job's result.
+    const { width, height, jobId: _job, ...metadata } = row.metadata as { width?: number | null; height?: number | null; jobId?: unknown };
+    return store.save({
+      userId: row.userId,
+      bytes: await buffer(object.body),
+      mimeType: row.mimeType,
+      ext: row.storagePath.split('.').pop() ?? 'png',
+      width: width ?? null,
+      height: height ?? null,
+      filename: row.originalFilename,
+      privacy: 'private',
+      comicId,
+      metadata: { ...metadata, copiedFrom: row.id },
+    });
+  }
+
   return {
-    async upload(actor: Auth, input: { bytes: Buffer; filename: string; privacy: Privacy; comicId?: string | undefined }) {
+    async upload(actor: Auth, input: { bytes: Buffer; filename: string; privacy: Privacy; comicId?: string | undefined }, client?: ClientInfo) {
       if (input.comicId) await deps.comics.requireRole(actor, input.comicId, 'editor');
       const detected = await fileTypeFromBuffer(input.bytes);
       const type = detected && IMAGE_TYPES[detected.mime];
@@ -113,17 +182,82 @@ export function createMediaService(deps: {
         privacy: input.privacy,
         comicId: input.comicId ?? null,
       });
+      await deps.audit.record({ actorId: actor.user.id, action: 'media.uploaded', resourceType: 'media', resourceId: row.id, newValues: { name: row.originalFilename, privacy: row.privacy }, client });
       return presentMedia(row);
     },
 
-    async list(actor: Auth, page: PageRequest) {
-      const mine = eq(media.userId, actor.user.id);
+    /** My media, found by words of its name or prompt, by kind, comic and privacy, in the order asked. */
+    async list(actor: Auth, query: MediaListQuery) {
+      const words = query.q ? `%${escapeLike(query.q)}%` : undefined;
+      const where = and(
+        eq(media.userId, actor.user.id),
+        words ? or(ilike(media.originalFilename, words), ilike(sql`${media.metadata}->>'prompt'`, words)) : undefined,
+        query.kind ? kindIs(query.kind) : undefined,
+        query.comicId ? eq(media.comicId, query.comicId) : undefined,
+        query.privacy ? eq(media.privacy, query.privacy) : undefined,
+      );
       const { items, total } = await paginate(
-        page,
-        ({ limit, offset }) => db.select().from(media).where(mine).orderBy(desc(media.createdAt)).limit(limit).offset(offset),
-        db.select({ total: count() }).from(media).where(mine),
+        query,
+        ({ limit, offset }) => db.select().from(media).where(where).orderBy(...ORDER[query.sort]).limit(limit).offset(offset),
+        db.select({ total: count() }).from(media).where(where),
       );
       return { items: items.map(presentMedia), total };
+    },
+
+    /**
+     * The comics that show one of my pictures: in their live pages (the summary, or the document not yet
+     * summarised) or their published ones. Comics I am not a member of are counted, not named.
+     */
+    async usage(actor: Auth, id: string) {
+      const row = await findOwned(actor, id);
+      const text = `%${row.id}%`;
+      const rows = await db
+        .select({
+          id: comics.id,
+          title: comics.title,
+          member: sql<boolean>`exists (select 1 from ${comicMembers} where ${comicMembers.comicId} = ${comics.id} and ${comicMembers.userId} = ${actor.user.id})`,
+        })
+        .from(comics)
+        .leftJoin(comicDocuments, eq(comicDocuments.comicId, comics.id))
+        .where(
+          or(
+            like(sql`${comics.panels}::text`, text),
+            like(sql`${comics.publishedSnapshot}::text`, text),
+            // A Yjs update keeps strings as UTF-8: the picture's URL in the document holds its id as is.
+            sql`position(${Buffer.from(row.id)}::bytea in ${comicDocuments.state}) > 0`,
+          ),
+        )
+        .orderBy(comics.title);
+      const named = rows.filter((r) => r.member);
+      return { comics: named.map(({ id: comicId, title }) => ({ id: comicId, title })), otherComics: rows.length - named.length };
+    },
+
+    /**
+     * "Use in a comic": fits one of my pictures into a panel, under its lettering, through the same server-side
+     * edit as a generated picture, so it lands for everyone even when nobody has the comic open. A picture from
+     * elsewhere is copied into the comic first, so that every member may see it.
+     */
+    async place(actor: Auth, id: string, target: { comicId: string; panelId: string }) {
+      const row = await findOwned(actor, id);
+      await deps.comics.requireRole(actor, target.comicId, 'editor');
+      const [comic] = await db.select({ panels: comics.panels }).from(comics).where(eq(comics.id, target.comicId));
+      const panels = normalizeSummary(comic?.panels).pages.flatMap((page) => page.panels);
+      if (!panels.some((panel) => panel.id === target.panelId)) {
+        throw new AppError(409, 'panel_missing', 'That panel is not in the comic any more: choose another');
+      }
+      const picture = row.comicId === target.comicId ? row : await copyInto(row, target.comicId);
+      const size = picture.metadata as { width?: number; height?: number };
+      // Each placement is an edit of its own (placing the same picture twice gives two).
+      const edit: ComicEditJobData = {
+        kind: 'insert-image',
+        jobId: crypto.randomUUID(),
+        ...target,
+        mediaId: picture.id,
+        width: size.width ?? 1024,
+        height: size.height ?? 1024,
+      };
+      await deps.comicEdits.add(edit.kind, edit, { jobId: comicEditJobId(edit), ...COMIC_EDIT_OPTIONS });
+      return { mediaId: picture.id, ...target };
     },
 
     async get(actor: Auth | null, id: string) {
@@ -146,8 +280,8 @@ export function createMediaService(deps: {
       };
     },
 
-    async update(actor: Auth, id: string, change: { privacy?: Privacy | undefined; filename?: string | undefined }) {
-      await findOwned(actor, id);
+    async update(actor: Auth, id: string, change: { privacy?: Privacy | undefined; filename?: string | undefined }, client?: ClientInfo) {
+      const before = await findOwned(actor, id);
       const [row] = await db
         .update(media)
         .set({
@@ -156,11 +290,20 @@ export function createMediaService(deps: {
         })
         .where(eq(media.id, id))
         .returning();
+      const audited = { actorId: actor.user.id, resourceType: 'media', resourceId: id, client };
+      if (row!.originalFilename !== before.originalFilename) {
+        await deps.audit.record({ ...audited, action: 'media.renamed', oldValues: { name: before.originalFilename }, newValues: { name: row!.originalFilename } });
+      }
+      if (row!.privacy !== before.privacy) {
+        await deps.audit.record({ ...audited, action: 'media.privacy_changed', oldValues: { name: row!.originalFilename, privacy: before.privacy }, newValues: { privacy: row!.privacy } });
+      }
       return presentMedia(row!);
     },
 
-    async remove(actor: Auth, id: string): Promise<void> {
-      await store.remove(await findOwned(actor, id));
+    async remove(actor: Auth, id: string, client?: ClientInfo): Promise<void> {
+      const row = await findOwned(actor, id);
+      await store.remove(row);
+      await deps.audit.record({ actorId: actor.user.id, action: 'media.deleted', resourceType: 'media', resourceId: id, oldValues: { name: row.originalFilename, privacy: row.privacy }, client });
     },
   };
 }

@@ -207,8 +207,9 @@ export function createPublishingService(deps: {
       }
       if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
       await snapshotVersion(db, comicId, 'publish', actor.user.id);
-      const audited = { visibility: input.visibility, snapshotId, pages: pages.length };
-      await deps.audit.record({ actorId: actor.user.id, action: 'comic.published', resourceType: 'comic', resourceId: comicId, newValues: audited, client });
+      const audited = { comic: comic.title, privacy: input.visibility, snapshotId, pages: pages.length };
+      const before = { comic: comic.title, privacy: comic.privacy };
+      await deps.audit.record({ actorId: actor.user.id, action: 'comic.published', resourceType: 'comic', resourceId: comicId, oldValues: before, newValues: audited, client });
       return publicationOf(published, publicUrl)!;
     },
 
@@ -234,14 +235,14 @@ export function createPublishingService(deps: {
 
     async unpublish(actor: Auth, comicId: string, client: ClientInfo): Promise<void> {
       await deps.comics.requireRole(actor, comicId, 'owner');
-      const [before] = await db.select({ snapshot: comics.publishedSnapshot }).from(comics).where(eq(comics.id, comicId));
+      const [before] = await db.select({ snapshot: comics.publishedSnapshot, title: comics.title, privacy: comics.privacy }).from(comics).where(eq(comics.id, comicId));
       if (!before?.snapshot) return;
       await db
         .update(comics)
         .set({ isPublished: false, privacy: 'private', publishedAt: null, publishedFrom: null, publishedSnapshot: null })
         .where(eq(comics.id, comicId));
       await removeImages(before.snapshot);
-      await deps.audit.record({ actorId: actor.user.id, action: 'comic.unpublished', resourceType: 'comic', resourceId: comicId, oldValues: { snapshotId: before.snapshot.id }, client });
+      await deps.audit.record({ actorId: actor.user.id, action: 'comic.unpublished', resourceType: 'comic', resourceId: comicId, oldValues: { comic: before.title, privacy: before.privacy, snapshotId: before.snapshot.id }, newValues: { comic: before.title, privacy: 'private' }, client });
     },
 
     /** The published comic as the reader shows it: boxes as fractions of their page image, text as text. */
