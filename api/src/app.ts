@@ -35,6 +35,7 @@ import { galleryRoutes } from './routes/gallery.ts';
 import { jobRoutes, statusRoutes, workflowRoutes } from './routes/jobs.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { moderationAdminRoutes, notificationRoutes, reportRoutes } from './routes/moderation.ts';
+import { pageScriptRoutes } from './routes/page-scripts.ts';
 import { readRoutes } from './routes/read.ts';
 import { versionRoutes } from './routes/versions.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -53,6 +54,7 @@ import { createNotifier } from './services/notifications.ts';
 import { createModerationService } from './services/moderation.ts';
 import { createDataCipher } from './lib/encryption.ts';
 import { createOperationsService } from './services/operations.ts';
+import { createPageScriptService } from './services/page-scripts.ts';
 import { createPublishingService } from './services/publishing.ts';
 import { createVersionService } from './services/versions.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
@@ -258,6 +260,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(statusRoutes, { prefix: '/api/v1/status', generationSimulated: config.generationSimulated });
   await app.register(workflowRoutes, { prefix: '/api/v1/workflows' });
   await app.register(jobRoutes, { prefix: '/api/v1/jobs', jobs: jobService });
+  await app.register(pageScriptRoutes, { prefix: '/api/v1/comics', pageScripts: createPageScriptService({ db, comics, jobs: jobService }) });
   const versions = createVersionService({ db, comics, jobs: jobService });
   await app.register(versionRoutes, { prefix: '/api/v1/comics', versions });
 

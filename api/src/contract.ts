@@ -3,6 +3,7 @@
  * (a typed client). Everything the web needs to know about the API's JSON lives here.
  */
 import { z } from 'zod';
+import { PAGE_SCRIPT_LIMITS } from '@inkwell/workflows/page-script';
 
 export const ROLE_NAMES = ['guest', 'user', 'creator', 'admin', 'super_admin'] as const;
 export const roleName = z.enum(ROLE_NAMES);
@@ -682,3 +683,27 @@ export const commentThread = commentItem.extend({
   replies: z.array(commentItem),
 });
 export type CommentThread = z.infer<typeof commentThread>;
+
+// ---- page scripts ------------------------------------------------------------------------------------------
+
+export { PAGE_SCRIPT_FORMAT, PAGE_SCRIPT_LIMITS, type ScriptError, parsePageScript, pictureSize } from '@inkwell/workflows/page-script';
+
+/** A tldraw page id, as the comic's summary lists it. */
+export const pageScriptParams = z.object({ id: uuid, pageId: z.string().regex(/^page:[\w-]{1,64}$/, 'Not a page id') }).strict();
+
+export const pageScriptBody = z
+  .object({
+    script: z.string().max(PAGE_SCRIPT_LIMITS.script, `A script has at most ${PAGE_SCRIPT_LIMITS.script} characters`),
+    /** The panel workflow; each block's description is its prompt and the panel's proportions its size. */
+    workflow: z.string().min(1).max(64).default('comic-panel'),
+    /** Settings shared by every panel (style, steps…), as `POST /jobs` takes them. */
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const pageScriptBatch = z.object({
+  batchId: z.string(),
+  /** One job per block, in the order of the page's panels. */
+  jobs: z.array(jobItem),
+});
+export type PageScriptBatch = z.infer<typeof pageScriptBatch>;

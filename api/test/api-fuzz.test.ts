@@ -48,7 +48,7 @@ beforeAll(async () => {
 
   // Real things for the path to name, so that a request that got through would change something.
   const ids: [prefix: string, params: Record<string, string>][] = [
-    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id, characterId: character.id, jobId: panelJob!.id }],
+    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id, characterId: character.id, jobId: panelJob!.id, pageId: 'page:one' }],
     ['/api/v1/auth/sessions/{id}', { id: otherSession }],
     ['/api/v1/admin/users/{id}', { id: member.id }],
     ['/api/v1/media/{id}', { id: media.id }],

@@ -136,14 +136,19 @@ async function freshComic(author: TestUser = owner): Promise<Record<string, stri
   const invite = await as(`/api/v1/comics/${comic.id}/invites`, { role: 'viewer' });
   const thread = await t.app.inject({ method: 'POST', url: `/api/v1/comics/${comic.id}/comments`, payload: { body: 'Matrix', anchor: { shapeId: 'shape:matrix' } }, headers: { cookie: author.cookie } });
   if (thread.statusCode !== 201) throw new Error(`fixture comment: ${thread.body}`);
-  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id, ...(await characterAndJob(comic.id)) };
+  // One page of one panel, stored, for the page script route.
+  const panel = { id: 'shape:p', x: 0, y: 0, w: 100, h: 100, images: [], text: [], art: [], lettering: [] };
+  await t.db.update(schema.comics).set({ panels: { pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [panel] }] } }).where(eq(schema.comics.id, comic.id));
+  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id, pageId: 'page:1', ...(await characterAndJob(comic.id)) };
 }
 
 /** A character of the comic, and a job that drew one of its panels, for the routes about them. */
 async function characterAndJob(comicId: string): Promise<Record<string, string>> {
   const response = await t.app.inject({ method: 'POST', url: `/api/v1/comics/${comicId}/characters`, payload: { name: 'Fixture', referenceMediaIds: [referencePicture] }, headers: { cookie: owner.cookie } });
   if (response.statusCode !== 201) throw new Error(`fixture character: ${response.body}`);
-  const values = { userId: owner.id, type: 'comic', workflow: 'comic-panel', status: 'completed', progress: 100, parameters: {}, targetComicId: comicId, targetPanelId: 'shape:p' };
+  // Made days ago: hundreds of these must not use up the owner's generations of today (the page script route queues).
+  const createdAt = new Date(Date.now() - 3 * 24 * 3600_000);
+  const values = { userId: owner.id, type: 'comic', workflow: 'comic-panel', status: 'completed', progress: 100, parameters: {}, targetComicId: comicId, targetPanelId: 'shape:p', createdAt };
   const [job] = await t.db.insert(schema.jobs).values(values).returning({ id: schema.jobs.id });
   return { characterId: response.json().data.id, jobId: job!.id };
 }
@@ -169,6 +174,7 @@ it('no route lets through a caller that its declaration refuses, and every decla
       resolved: true,
       comicId: ownersComicId,
       panelId: OWNERS_PANEL,
+      script: 'PANEL 1\nRain on the glass.',
     };
     const body = op.body && sampleObject(op.body, hints);
     const makeOwnThing = ownThingOf(op);

@@ -177,3 +177,10 @@ function charactersOf(block: { description: string; lettering: ScriptLine[] }, c
   const speaking = block.lettering.flatMap((l) => characters.filter((c) => c.name === l.speaker));
   return [...new Set([...seen, ...speaking].map((c) => c.id))].slice(0, PAGE_SCRIPT_LIMITS.charactersPerPanel);
 }
+
+const side = (value: number) => Math.min(1024, Math.max(256, Math.round(value / 64) * 64));
+
+/** The picture's size for a panel `w`×`h`: its proportions, the longer side 1024, both sides multiples of 64. */
+export function pictureSize(w: number, h: number): { width: number; height: number } {
+  return w >= h ? { width: 1024, height: side((1024 * h) / w) } : { width: side((1024 * w) / h), height: 1024 };
+}

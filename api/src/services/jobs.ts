@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { and, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Queue, QueueEvents } from 'bullmq';
@@ -51,7 +52,7 @@ function presentJob(row: JobRow, result: MediaRow | null, queuePosition: number 
     status: row.status as 'queued' | 'running' | 'completed' | 'failed' | 'cancelled',
     progress: row.progress,
     params: row.parameters,
-    target: row.targetComicId && row.targetPanelId ? { comicId: row.targetComicId, panelId: row.targetPanelId } : null,
+    target: targetOf(row),
     result: result ? presentMedia(result) : null,
     error: row.errorMessage,
     queuePosition,
@@ -63,6 +64,15 @@ function presentJob(row: JobRow, result: MediaRow | null, queuePosition: number 
 }
 
 export type PresentedJob = ReturnType<typeof presentJob>;
+
+export interface JobRequest {
+  workflow: string;
+  params: Record<string, unknown>;
+  target?: PanelTarget | undefined;
+}
+
+const targetOf = (row: JobRow): PanelTarget | null =>
+  row.targetComicId && row.targetPanelId ? { comicId: row.targetComicId, panelId: row.targetPanelId } : null;
 
 /** What happens to one job, as the queue reports it; the events route turns these into server-sent events. */
 export type JobSignal =
@@ -156,6 +166,109 @@ export function createJobService(deps: {
     params.cast = await deps.characters.cast(actor, target.comicId, ids);
   }
 
+  /** A request checked against the catalogue and the caller's rights: its workflow, with the parameters to run. */
+  async function prepare(actor: Auth, input: JobRequest) {
+    const workflow = findWorkflow(input.workflow);
+    if (!workflow) throw new AppError(404, 'unknown_workflow', `There is no workflow called ${input.workflow}`);
+    if (!actor.user.permissions.has(workflow.permission)) {
+      throw forbidden(`${workflow.name} is for creators: ask an admin for the creator role`);
+    }
+    const parsed = workflow.params(limitsFor(actor.user.role.level)).safeParse(await withStyleLock(actor, workflow, input));
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
+      throw new AppError(400, 'validation_error', 'These settings cannot be used', details);
+    }
+    const params: Record<string, unknown> = { ...parsed.data };
+    // The seed is decided now and kept, so that a result can be made again.
+    params.seed ??= Math.floor(Math.random() * 2 ** 32);
+
+    for (const name of workflow.imageParams) {
+      const id = params[name];
+      if (typeof id !== 'string') continue;
+      // Only pictures the caller may see can be fed to the GPU.
+      const item = await deps.media.get(actor, id).catch(() => {
+        throw new AppError(400, 'validation_error', 'This image cannot be used', [{ path: `params.${name}`, message: 'No such image in your media' }]);
+      });
+      if (!item.mimeType.startsWith('image/')) throw new AppError(400, 'validation_error', 'Not an image', [{ path: `params.${name}`, message: 'Not an image' }]);
+    }
+    if (input.target) {
+      if (workflow.jobType !== 'comic' && workflow.jobType !== 'image') {
+        throw new AppError(400, 'validation_error', 'Only pictures can go into a panel', [{ path: 'target', message: 'Choose an image workflow' }]);
+      }
+      await deps.comics.requireRole(actor, input.target.comicId, 'editor');
+    }
+    await withCast(actor, params, input.target);
+    return { workflow, params, target: input.target ?? null };
+  }
+
+  /**
+   * Refuses `adding` more generations past the caller's quota. A batch (a page of panels) may pass the number
+   * waiting at once when nothing else of theirs is waiting: the page is drawn, the next one waits for it.
+   */
+  async function checkQuota(actor: Auth, adding: number) {
+    const quota = quotaFor(actor.user.role.level);
+    const [[today], [active]] = await Promise.all([
+      db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), gt(jobs.createdAt, sql`now() - interval '1 day'`))),
+      db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), inArray(jobs.status, ['queued', 'running']))),
+    ]);
+    const used = today?.n ?? 0;
+    if (used + adding > quota.perDay) {
+      const left = Math.max(0, quota.perDay - used);
+      throw new AppError(429, 'quota_exceeded', adding === 1 || left === 0 ? `You have used today's ${quota.perDay} generations; more tomorrow` : `Only ${left} of today's ${quota.perDay} generations are left, and this needs ${adding}`);
+    }
+    const waiting = active?.n ?? 0;
+    if (waiting > 0 && waiting + adding > quota.active) {
+      throw new AppError(
+        429,
+        'too_many_active_jobs',
+        adding === 1 ? `You already have ${quota.active} generations waiting or running: wait for one to finish` : `You have ${waiting} generations waiting or running: wait for them to finish before drawing ${adding} more`,
+      );
+    }
+  }
+
+  type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+  /** Writes the rows and queues them, all or none, then shows each on its panel. */
+  async function enqueue(actor: Auth, requests: Prepared[], batchId: string | null): Promise<JobRow[]> {
+    const values = requests.map(({ workflow, params, target }) => ({
+      id: randomUUID(),
+      userId: actor.user.id,
+      type: workflow.jobType,
+      workflow: workflow.id,
+      parameters: params,
+      targetComicId: target?.comicId ?? null,
+      targetPanelId: target?.panelId ?? null,
+      batchId,
+    }));
+    const inserted = new Map((await db.insert(jobs).values(values).returning()).map((row) => [row.id, row]));
+    const ordered = values.map((value) => inserted.get(value.id)!);
+    // The rows and the queue entries exist together or not at all: a row with no entry stays queued for ever.
+    await queue
+      .addBulk(
+        ordered.map((row) => ({
+          name: row.workflow,
+          data: { jobId: row.id, userId: actor.user.id, workflow: row.workflow, params: row.parameters as Record<string, unknown>, target: targetOf(row) },
+          opts: {
+            jobId: row.id,
+            priority: priorityFor(actor.user.role.level),
+            attempts: ATTEMPTS,
+            backoff: { type: 'exponential', delay: 2000 },
+            removeOnComplete: { age: 24 * 3600 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })),
+      )
+      .catch(async () => {
+        await db.delete(jobs).where(inArray(jobs.id, ordered.map((row) => row.id)));
+        throw new AppError(503, 'queue_unavailable', 'Generations cannot be queued right now: try again in a moment');
+      });
+    for (const row of ordered) {
+      const target = targetOf(row);
+      if (target) await editComic({ kind: 'set-generation', jobId: row.id, ...target, status: 'queued' });
+    }
+    return ordered;
+  }
+
   async function present(row: JobRow) {
     return presentJob(row, await resultOf(row), row.status === 'queued' ? await positionOf(row.id) : null);
   }
@@ -164,79 +277,21 @@ export function createJobService(deps: {
     /** Queues a server-side edit of a comic's document for the collab-servers (each edit once). */
     editComic,
 
-    async create(actor: Auth, input: { workflow: string; params: Record<string, unknown>; target?: PanelTarget | undefined }) {
-      const workflow = findWorkflow(input.workflow);
-      if (!workflow) throw new AppError(404, 'unknown_workflow', `There is no workflow called ${input.workflow}`);
-      if (!actor.user.permissions.has(workflow.permission)) {
-        throw forbidden(`${workflow.name} is for creators: ask an admin for the creator role`);
-      }
-      const parsed = workflow.params(limitsFor(actor.user.role.level)).safeParse(await withStyleLock(actor, workflow, input));
-      if (!parsed.success) {
-        const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
-        throw new AppError(400, 'validation_error', 'These settings cannot be used', details);
-      }
-      const params: Record<string, unknown> = { ...parsed.data };
-      // The seed is decided now and kept, so that a result can be made again.
-      params.seed ??= Math.floor(Math.random() * 2 ** 32);
-
-      for (const name of workflow.imageParams) {
-        const id = params[name];
-        if (typeof id !== 'string') continue;
-        // Only pictures the caller may see can be fed to the GPU.
-        const item = await deps.media.get(actor, id).catch(() => {
-          throw new AppError(400, 'validation_error', 'This image cannot be used', [{ path: `params.${name}`, message: 'No such image in your media' }]);
-        });
-        if (!item.mimeType.startsWith('image/')) throw new AppError(400, 'validation_error', 'Not an image', [{ path: `params.${name}`, message: 'Not an image' }]);
-      }
-      if (input.target) {
-        if (workflow.jobType !== 'comic' && workflow.jobType !== 'image') {
-          throw new AppError(400, 'validation_error', 'Only pictures can go into a panel', [{ path: 'target', message: 'Choose an image workflow' }]);
-        }
-        await deps.comics.requireRole(actor, input.target.comicId, 'editor');
-      }
-      await withCast(actor, params, input.target);
-
-      const quota = quotaFor(actor.user.role.level);
-      const [[today], [active]] = await Promise.all([
-        db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), gt(jobs.createdAt, sql`now() - interval '1 day'`))),
-        db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), inArray(jobs.status, ['queued', 'running']))),
-      ]);
-      if ((today?.n ?? 0) >= quota.perDay) {
-        throw new AppError(429, 'quota_exceeded', `You have used today's ${quota.perDay} generations; more tomorrow`);
-      }
-      if ((active?.n ?? 0) >= quota.active) {
-        throw new AppError(429, 'too_many_active_jobs', `You already have ${quota.active} generations waiting or running: wait for one to finish`);
-      }
-
-      const [row] = await db
-        .insert(jobs)
-        .values({
-          userId: actor.user.id,
-          type: workflow.jobType,
-          workflow: workflow.id,
-          parameters: params,
-          targetComicId: input.target?.comicId ?? null,
-          targetPanelId: input.target?.panelId ?? null,
-        })
-        .returning();
-      // The row and the queue entry exist together or not at all: a row with no entry stays queued for ever.
-      await queue.add(
-        workflow.id,
-        { jobId: row!.id, userId: actor.user.id, workflow: workflow.id, params, target: input.target ?? null },
-        {
-          jobId: row!.id,
-          priority: priorityFor(actor.user.role.level),
-          attempts: ATTEMPTS,
-          backoff: { type: 'exponential', delay: 2000 },
-          removeOnComplete: { age: 24 * 3600 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
-      ).catch(async () => {
-        await db.delete(jobs).where(eq(jobs.id, row!.id));
-        throw new AppError(503, 'queue_unavailable', 'Generations cannot be queued right now: try again in a moment');
-      });
-      if (input.target) await editComic({ kind: 'set-generation', jobId: row!.id, ...input.target, status: 'queued' });
+    async create(actor: Auth, input: JobRequest) {
+      const request = await prepare(actor, input);
+      await checkQuota(actor, 1);
+      const [row] = await enqueue(actor, [request], null);
       return present(row!);
+    },
+
+    /** Several jobs queued together as one batch (a page of panels from a script), all or none. */
+    async createBatch(actor: Auth, inputs: JobRequest[]) {
+      const requests: Prepared[] = [];
+      for (const input of inputs) requests.push(await prepare(actor, input));
+      await checkQuota(actor, requests.length);
+      const batchId = randomUUID();
+      const rows = await enqueue(actor, requests, batchId);
+      return { batchId, jobs: await Promise.all(rows.map(present)) };
     },
 
     /** Fails queued rows older than `olderThanMs` that have no queue entry: nothing would ever run them. */

@@ -3,6 +3,7 @@
 // progress and preview frames arrive as stateless messages to everyone on the comic, and only the latest per
 // panel is kept. The panel's shape util and the island's generate form read these atoms.
 import { atom } from 'tldraw';
+import { pictureSize } from '@inkwell/api/contract';
 import type { ComicPanelShape } from '@inkwell/collab-server/model';
 import { studioApi } from '#lib/studio/api.ts';
 
@@ -25,13 +26,6 @@ export interface PanelProgress {
   percent: number;
   /** A data:image/jpeg URL of the picture so far. */
   preview?: string;
-}
-
-const side = (value: number) => Math.min(1024, Math.max(256, Math.round(value / 64) * 64));
-
-/** The picture's size for a panel: its proportions, the longer side 1024, both sides multiples of 64. */
-export function pictureSize(w: number, h: number): { width: number; height: number } {
-  return w >= h ? { width: 1024, height: side((1024 * h) / w) } : { width: side((1024 * w) / h), height: 1024 };
 }
 
 export class PanelGenerations {
