@@ -530,7 +530,7 @@ export const mediaQuery = z
     sort: z.enum(MEDIA_SORTS).default('newest'),
   })
   .strict();
-export type MediaQuery = z.input<typeof mediaQuery>;
+export type MediaQuery = z.infer<typeof mediaQuery>;
 
 export const mediaItem = z.object({
   id: z.string(),
@@ -576,7 +576,15 @@ export const createJobBody = z
     target: panelTarget.optional(),
   })
   .strict();
-export const jobsQuery = z.object({ ...pageQuery, status: jobStatus.optional() }).strict();
+export const jobsQuery = z
+  .object({
+    ...pageQuery,
+    status: jobStatus.optional(),
+    type: z.enum(['image', 'video', 'gif', 'comic']).optional(),
+    /** Words of the prompt. */
+    q: z.string().trim().max(200).optional(),
+  })
+  .strict();
 
 export const jobItem = z.object({
   id: z.string(),

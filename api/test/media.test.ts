@@ -276,3 +276,39 @@ describe('the media library', () => {
     }
   });
 });
+
+describe('the studio’s generations', () => {
+  it('are found by prompt and type, and an ended one is deleted with its picture; a running one must be cancelled first', async () => {
+    const dana = await registerUser(t.app);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'teal' } }).png().toBuffer();
+    const picture = (await upload(dana, png, 'result.png')).json().data;
+    const job = (values: { type: string; status: string; prompt: string; resultMediaId?: string }) => ({
+      userId: dana.id,
+      type: values.type,
+      workflow: values.type === 'gif' ? 'gif-svd' : 'txt2img-sdxl',
+      status: values.status,
+      parameters: { prompt: values.prompt },
+      resultMediaId: values.resultMediaId ?? null,
+    });
+    const [done, running, gif] = await t.db
+      .insert(schema.jobs)
+      .values([
+        job({ type: 'image', status: 'completed', prompt: 'A red fox_in snow', resultMediaId: picture.id }),
+        job({ type: 'image', status: 'running', prompt: 'A fox at night' }),
+        job({ type: 'gif', status: 'failed', prompt: 'Waves' }),
+      ])
+      .returning({ id: schema.jobs.id });
+    const ids = async (query: string) => (await get(dana, `/api/v1/jobs?${query}`)).json().data.map((j: { id: string }) => j.id).sort();
+    expect(await ids('q=FOX')).toEqual([done!.id, running!.id].sort());
+    expect(await ids('q=fox_in')).toEqual([done!.id]);
+    expect(await ids('type=gif')).toEqual([gif!.id]);
+    expect((await get(dana, '/api/v1/jobs?type=pdf')).statusCode).toBe(400);
+
+    const remove = (user: TestUser, id: string) => t.app.inject({ method: 'DELETE', url: `/api/v1/jobs/${id}`, headers: { cookie: user.cookie } });
+    expect((await remove(bob, done!.id)).statusCode).toBe(404);
+    expect((await remove(dana, running!.id)).json().error.code).toBe('still_running');
+    expect((await remove(dana, done!.id)).statusCode).toBe(200);
+    expect(await ids('')).toEqual([running!.id, gif!.id].sort());
+    expect((await get(dana, picture.url)).statusCode).toBe(404);
+  });
+});

@@ -59,6 +59,15 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
     async (request) => ({ success: true as const, data: await jobs.get(requireAuth(request), request.params.id) }),
   );
 
+  app.delete(
+    '/:id',
+    { config: { permission: 'jobs:create' }, schema: { tags, summary: 'Delete one of my generations that has ended, and its picture', params: uuidParams, response: { 200: ok(z.object({})) } } },
+    async (request) => {
+      await jobs.remove(requireAuth(request), request.params.id, request.client);
+      return { success: true as const, data: {} };
+    },
+  );
+
   app.post(
     '/:id/cancel',
     {

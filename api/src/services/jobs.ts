@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { and, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, ilike, inArray, lt, sql } from 'drizzle-orm';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Database } from '@inkwell/db';
@@ -18,11 +18,12 @@ import {
   redisNames,
 } from '@inkwell/workflows';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
+import { escapeLike } from '../lib/like.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { CharacterService } from './characters.ts';
 import type { ComicService } from './comics.ts';
 import { type MediaService, presentMedia } from './media.ts';
-import type { Auth } from './sessions.ts';
+import type { Auth, ClientInfo } from './sessions.ts';
 
 const { jobs, media } = schema;
 
@@ -89,7 +90,7 @@ export function createJobService(deps: {
   /** Publishes cancellations to the gpu-workers. */
   redis: Redis;
   redisPrefix: string;
-  media: Pick<MediaService, 'get'>;
+  media: Pick<MediaService, 'get' | 'remove'>;
   comics: Pick<ComicService, 'requireRole'>;
   characters: Pick<CharacterService, 'withStyleLock' | 'cast'>;
 }) {
@@ -306,8 +307,14 @@ export function createJobService(deps: {
       return failed;
     },
 
-    async list(actor: Auth, query: PageRequest & { status?: string | undefined }) {
-      const where = and(eq(jobs.userId, actor.user.id), query.status ? eq(jobs.status, query.status) : undefined);
+    /** My generations, newest first: by state, by type, and by words of their prompt. */
+    async list(actor: Auth, query: PageRequest & { status?: string | undefined; type?: string | undefined; q?: string | undefined }) {
+      const where = and(
+        eq(jobs.userId, actor.user.id),
+        query.status ? eq(jobs.status, query.status) : undefined,
+        query.type ? eq(jobs.type, query.type) : undefined,
+        query.q ? ilike(sql`${jobs.parameters}->>'prompt'`, `%${escapeLike(query.q)}%`) : undefined,
+      );
       const { items, total } = await paginate(
         query,
         ({ limit, offset }) => db.select().from(jobs).where(where).orderBy(desc(jobs.createdAt)).limit(limit).offset(offset),
@@ -318,6 +325,14 @@ export function createJobService(deps: {
 
     async get(actor: Auth, id: string) {
       return present(await findOwn(actor, id));
+    },
+
+    /** Deletes one of my generations that has ended, with its picture (which comics may show: the caller was told). */
+    async remove(actor: Auth, id: string, client?: ClientInfo): Promise<void> {
+      const row = await findOwn(actor, id);
+      if (!(TERMINAL as readonly string[]).includes(row.status)) throw conflict('still_running', 'Cancel this generation before deleting it');
+      if (row.resultMediaId) await deps.media.remove(actor, row.resultMediaId, client);
+      await db.delete(jobs).where(eq(jobs.id, id));
     },
 
     /** A queued job is taken off the queue; a running one is interrupted by the worker that runs it. */

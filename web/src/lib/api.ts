@@ -61,13 +61,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: FieldErrors;
+  /** The error's `details` as the API sent them (the field errors above are read from them). */
+  readonly details: unknown;
 
-  constructor(status: number, code: string, message: string, fields: FieldErrors = {}) {
+  constructor(status: number, code: string, message: string, fields: FieldErrors = {}, details?: unknown) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = fields;
+    this.details = details;
   }
 }
 
@@ -133,6 +136,7 @@ export function createRequester(fetchFn: typeof fetch = fetch) {
       error?.code ?? 'http_error',
       error?.message ?? `The server answered ${response.status} ${response.statusText}`.trim(),
       fieldErrors(error?.details),
+      error?.details,
     );
   }
 

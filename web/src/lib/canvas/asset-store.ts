@@ -2,16 +2,17 @@
 // referenced from the document by URL (`/api/v1/media/<id>/file`); the bytes never go into Yjs.
 import type { TLAssetStore } from 'tldraw';
 import { api } from '#lib/api.ts';
+import { reportUploadError } from '#lib/upload-errors.ts';
 
-export function createAssetStore(comicId: string, onProblem: (context: string, error: unknown) => void): TLAssetStore {
+export function createAssetStore(comicId: string): TLAssetStore {
   return {
     async upload(_asset, file) {
       try {
         const item = await api.media.upload(file, { comicId, filename: file.name });
         return { src: item.url, meta: { mediaId: item.id } };
       } catch (error) {
-        // tldraw says the upload failed; the API says why (too big, not an image…).
-        onProblem(`Upload ${file.name}`, error);
+        // tldraw says the upload failed; the API says why (too big, not an image, the virus scan).
+        reportUploadError(error, file.name);
         throw error;
       }
     },

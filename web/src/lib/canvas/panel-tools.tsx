@@ -6,6 +6,7 @@ import type { ComicPanelShape } from '@inkwell/collab-server/model';
 import { type FormEvent, useEffect, useState } from 'react';
 import { type Editor, type TLImageShape, useEditor, useValue } from 'tldraw';
 import { type MediaItem, studioApi } from '#lib/studio/api.ts';
+import { ACCEPTED_IMAGE_TYPES, uploadErrorMessage } from '#lib/upload-errors.ts';
 import { panelOfSelection } from './comic-actions.ts';
 import { COMIC_STYLES, type ComicStyle, type PanelGenerations } from './generation.ts';
 
@@ -98,7 +99,7 @@ function GenerateForm({ panel, generations }: { panel: ComicPanelShape; generati
       setMedia((items) => [item, ...items]);
       setReference(item.id);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : 'The picture could not be uploaded.');
+      setError(uploadErrorMessage(failure, file.name));
     }
   }
 
@@ -169,7 +170,7 @@ function GenerateForm({ panel, generations }: { panel: ComicPanelShape; generati
         ))}
         <label className="inkwell-generate__upload">
           Upload
-          <input type="file" accept="image/*" onChange={(event) => void upload(event.target.files?.[0])} />
+          <input type="file" accept={ACCEPTED_IMAGE_TYPES} onChange={(event) => void upload(event.target.files?.[0])} />
         </label>
       </fieldset>
       {error ? <p className="inkwell-generate__error" role="alert">{error}</p> : null}

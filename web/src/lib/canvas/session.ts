@@ -89,7 +89,7 @@ export class CanvasSession {
 
     this.store = createTLStore({
       schema: createComicSchema(),
-      assets: createAssetStore(options.comicId, options.onProblem),
+      assets: createAssetStore(options.comicId),
       users: { currentUser: this.user },
       collaboration: { status: this.online, mode: this.mode },
     });
