@@ -1,7 +1,19 @@
 // Collaboration benchmark: Inkwell's collab-server (Hocuspocus, with auth, Postgres persistence and the
-// Redis extension) against y-websocket's reference server, in the same run, on this machine's loopback.
+// Redis extension), reached through the one-origin front server as browsers reach it, against y-websocket's
+// reference server, in the same run, on this machine's loopback. The clients of the latency figures run in
+// worker threads (collab-clients.ts), and the generator's own CPU is printed beside each figure.
+//   BENCH_SECONDS        length of each load (default 5)
+//   BENCH_COLLAB_PARTS   latency,comics,rate,memory,sync (default all)
+//   BENCH_CLIENTS        client counts of the latency figures (default 2,10,50)
+//   BENCH_COMICS         comics of the many-comics figure (default 500)
+//   BENCH_WORKERS        generator threads (default: the cores, 2 to 4)
+//   BENCH_BASELINE_CHECK=1  also measures y-websocket with every client in one thread, the way this bench
+//                        did before, to see whether the generator layout moves the baseline
+//   BENCH_PROFILE=<dir>  runs the collab-server and the front server with --cpu-prof into <dir>
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { TLRecord } from '@tldraw/tlschema';
 import WebSocket from 'ws';
@@ -10,13 +22,19 @@ import * as Y from 'yjs';
 import { createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
 import { caption } from '../collab-server/src/model/fixtures.ts';
 import { recordsOf } from '../collab-server/src/model/index.ts';
+import type { Command, PeerSpec, Reply } from './collab-clients.ts';
 import { fmt, percentile, startServer, stopServer } from './lib.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_bench';
 const API = 'http://127.0.0.1:4612';
 const COLLAB = 'ws://127.0.0.1:4613/collab';
 const YWS = 'ws://127.0.0.1:4614';
+const FRONT = 'ws://127.0.0.1:4615/collab';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const PARTS = new Set((process.env.BENCH_COLLAB_PARTS ?? 'latency,comics,rate,memory,sync').split(','));
+const CLIENTS = (process.env.BENCH_CLIENTS ?? '2,10,50').split(',').map(Number);
+const COMICS = Number(process.env.BENCH_COMICS ?? 500);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(4, Math.max(2, availableParallelism())));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Session {
@@ -73,26 +91,124 @@ function referencePeer(room: string): Peer {
 const stamped = (id: string, sentAt: number): TLRecord => ({ ...caption(id, 'page:bench', 'a1', ''), meta: { sentAt } });
 const sentAtOf = (record: TLRecord | undefined) => record?.meta.sentAt as number;
 
-/** N peers on one document, each writing 10 updates a second; latency from a write to each other peer applying it. */
-async function latency(makePeer: () => Peer, clients: number): Promise<{ p50: number; p99: number; delivered: number; expected: number }> {
-  const peers = Array.from({ length: clients }, makePeer);
-  await Promise.all(peers.map((p) => p.synced));
-  const samples: number[] = [];
-  peers.forEach((peer, i) => {
-    recordsOf(peer.doc).observe((event) => {
-      const now = performance.now();
-      for (const key of event.keysChanged) if (key !== `shape:c${i}` && !event.transaction.local) samples.push(now - sentAtOf(recordsOf(peer.doc).get(key as never)));
+/** The load generator: clients spread over worker threads; reports what they measured and the CPU it used. */
+class LoadGenerator {
+  private readonly workers: Worker[];
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+  }
+
+  static start(threads: number): LoadGenerator {
+    return new LoadGenerator(Array.from({ length: threads }, () => new Worker(new URL('./collab-clients.ts', import.meta.url))));
+  }
+
+  private ask(worker: Worker, command: Command): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const failed = (error: Error) => (worker.off('message', answered), reject(error));
+      const answered = (reply: Reply) => (worker.off('error', failed), resolve(reply));
+      worker.once('message', answered).once('error', failed).postMessage(command);
     });
-  });
-  const writers = peers.map((peer, i) => setInterval(() => recordsOf(peer.doc).set(`shape:c${i}` as never, stamped(`c${i}`, performance.now())), 100));
-  await sleep(SECONDS * 1000);
-  writers.forEach(clearInterval);
-  await sleep(500);
-  peers.forEach((p) => p.close());
-  samples.sort((a, b) => a - b);
-  const expected = clients * (clients - 1) * SECONDS * 10;
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), delivered: samples.length, expected };
+  }
+
+  private all(command: (index: number) => Command): Promise<Reply[]> {
+    return Promise.all(this.workers.map((worker, i) => this.ask(worker, command(i))));
+  }
+
+  /** Connects every client (round robin over the threads), in batches so that the servers are not flooded. */
+  async open(peers: PeerSpec[]): Promise<void> {
+    const batch = 100 * this.workers.length;
+    for (let start = 0; start < peers.length; start += batch) {
+      const slice = peers.slice(start, start + batch);
+      await this.all((i) => ({ type: 'open', peers: slice.filter((_, n) => n % this.workers.length === i) }));
+    }
+  }
+
+  /** Every client writes `perSecond` updates a second for `seconds`; then waits (up to 5 s) for every update to arrive. */
+  async run(perSecond: number, seconds: number) {
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    this.workers.forEach((worker) => worker.postMessage({ type: 'write', perSecond } satisfies Command));
+    await sleep(seconds * 1000);
+    const stopped = await this.all(() => ({ type: 'stop' }));
+    const sent: Record<string, Record<number, number>> = {};
+    for (const reply of stopped) {
+      if (reply.type !== 'stopped') throw new Error(`unexpected ${reply.type}`);
+      for (const one of reply.sent) (sent[one.doc] ??= {})[one.index] = one.sent;
+    }
+    const drained = (await this.all(() => ({ type: 'drain', sent, deadlineMs: 5000 }))).filter((r) => r.type === 'drained');
+    const wall = performance.now() - start;
+    const cpu = process.cpuUsage(cpuBefore);
+    let expected = 0;
+    for (const writers of Object.values(sent)) {
+      const counts = Object.values(writers);
+      const total = counts.reduce((a, b) => a + b, 0);
+      expected += counts.reduce((sum, count) => sum + (total - count), 0);
+    }
+    const samples = drained.flatMap((r) => [...r.samples]).sort((a, b) => a - b);
+    return {
+      p50: percentile(samples, 50),
+      p99: percentile(samples, 99),
+      delivered: drained.reduce((sum, r) => sum + r.delivered, 0),
+      expected,
+      updates: Object.values(sent).flatMap((writers) => Object.values(writers)).reduce((a, b) => a + b, 0),
+      /** The whole generator's CPU, as a share of one core, and its busiest thread's. */
+      cpu: (cpu.user + cpu.system) / 1000 / wall,
+      busiestThread: Math.max(...drained.map((r) => r.cpuMs)) / wall,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve).postMessage({ type: 'close' } satisfies Command))));
+  }
 }
+
+type Run = Awaited<ReturnType<LoadGenerator['run']>>;
+
+/** `clients` on one document, each writing 10 updates a second, in `threads` generator threads; `servers` are the processes whose CPU counts. */
+async function oneDocument(threads: number, clients: number, servers: number[], peer: (index: number) => PeerSpec) {
+  const generator = LoadGenerator.start(threads);
+  try {
+    await generator.open(Array.from({ length: clients }, (_, i) => peer(i + 1)));
+    const cpuBefore = await Promise.all(servers.map(cpuSecondsOf));
+    const run = await generator.run(10, SECONDS);
+    const cpu = (await Promise.all(servers.map(cpuSecondsOf))).map((after, i) => after - cpuBefore[i]!);
+    // Server CPU for each update that reached a client, in microseconds.
+    return { ...run, serverCpuPerDelivery: cpu.map((seconds) => (seconds * 1e6) / run.delivered) };
+  } finally {
+    await generator.close();
+  }
+}
+
+/** CPU seconds a process has used (user and system), from /proc. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `comics` documents with three clients each writing 2 updates a second: latency, server CPU per 1,000 updates/s, memory per document. */
+async function manyDocuments(pid: number, peers: PeerSpec[]) {
+  const generator = LoadGenerator.start(WORKERS);
+  try {
+    const rssBefore = await rssOf(pid);
+    await generator.open(peers);
+    // A first second to warm up (JIT, first stores), not measured.
+    await generator.run(2, 1);
+    const cpuBefore = await cpuSecondsOf(pid);
+    const start = performance.now();
+    const run = await generator.run(2, SECONDS * 2);
+    const cpu = (await cpuSecondsOf(pid)) - cpuBefore;
+    const seconds = (performance.now() - start) / 1000;
+    const documents = new Set(peers.map((p) => p.doc)).size;
+    return { ...run, cpuPerThousand: cpu / seconds / (run.updates / seconds / 1000), memoryPerDocument: ((await rssOf(pid)) - rssBefore) / documents };
+  } finally {
+    await generator.close();
+  }
+}
+
+const percent = (share: number) => `${fmt(share * 100, 0)}%`;
+const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
+const generatorCpu = (run: Run) => `generator ${percent(run.cpu)} of a core, busiest thread ${percent(run.busiestThread)}`;
 
 /** The highest rate one writer can keep up for two seconds with a reader seeing every update within 250 ms. */
 async function sustainedRate(makePeer: () => Peer): Promise<number> {
@@ -167,63 +283,105 @@ export async function benchCollab(): Promise<string[]> {
   // Every y-websocket client adds an exit listener; hundreds of them are expected here.
   process.setMaxListeners(0);
   await migrateDatabase(DATABASE_URL);
-  const env = { DATABASE_URL, LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL, LOG_LEVEL: 'warn', REDIS_PREFIX: `inkwell-bench:${randomBytes(4).toString('hex')}:` };
+  const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
   const api = await startServer('api/src/main.ts', { ...env, API_PORT: '4612', RATE_LIMIT_DISABLED: 'true' }, `${API}/readyz`);
-  const collab = await startServer('collab-server/src/main.ts', { ...env, COLLAB_PORT: '4613', API_INTERNAL_URL: API }, 'http://127.0.0.1:4613/readyz');
+  const collab = await startServer('collab-server/src/main.ts', { ...env, ...profile, COLLAB_PORT: '4613', API_INTERNAL_URL: API }, 'http://127.0.0.1:4613/readyz');
+  const front = await startServer(
+    'bench/servers/front.ts',
+    { ...profile, PORT: '4615', API_INTERNAL_URL: API, COLLAB_INTERNAL_URL: 'http://127.0.0.1:4613' },
+    'http://127.0.0.1:4615/healthz',
+  );
   const reference = await startServer('node_modules/y-websocket/bin/server.cjs', { HOST: '127.0.0.1', PORT: '4614' }, 'http://127.0.0.1:4614/');
   const database = createDatabaseClient(DATABASE_URL, { max: 2 });
   try {
     const user = await signUp();
-    const lines = ['Collaboration: Inkwell collab-server vs y-websocket@2 reference server (same machine, same run)'];
+    const lines = [
+      'Collaboration: Inkwell through the front server (/collab, as browsers connect) vs y-websocket@2 reference server (same machine, same run)',
+      `  load generator: ${WORKERS} worker threads; its CPU is shown as a share of one core`,
+    ];
 
-    for (const clients of [2, 10, 50]) {
-      const comic = await user.comic();
-      const ours = await latency(() => inkwellPeer(comic), clients);
-      const room = `room-${randomBytes(4).toString('hex')}`;
-      const theirs = await latency(() => referencePeer(room), clients);
+    if (PARTS.has('latency')) {
+      for (const clients of CLIENTS) {
+        const comic = await user.comic();
+        const room = `room-${randomBytes(4).toString('hex')}`;
+        const ours = await oneDocument(WORKERS, clients, [collab.pid!, front.pid!], (index) => ({ kind: 'inkwell', url: FRONT, doc: `comic:${comic.id}`, token: comic.token, index }));
+        const theirs = await oneDocument(WORKERS, clients, [reference.pid!], (index) => ({ kind: 'reference', url: YWS, doc: room, index }));
+        const ratio = ours.p99 / theirs.p99;
+        lines.push(
+          `  ${String(clients).padStart(2)} clients x 10 updates/s, update-to-remote-apply p99 ${fmt(ours.p99)} ms (p50 ${fmt(ours.p50)}), ` +
+            `baseline y-websocket p99 ${fmt(theirs.p99)} ms (p50 ${fmt(theirs.p50)}), ratio ${fmt(ratio, 2)}, target <= 1.00: ${verdict(ratio <= 1)}` +
+            (clients === 50 ? `; target p99 <= 5 ms: ${verdict(ours.p99 <= 5)}` : ''),
+          `      delivered ${ours.delivered}/${ours.expected} (y-websocket ${theirs.delivered}/${theirs.expected}); ${generatorCpu(ours)} (y-websocket run: ${percent(theirs.cpu)})`,
+          `      server CPU per delivered update: collab-server ${fmt(ours.serverCpuPerDelivery[0]!)} µs + front server ${fmt(ours.serverCpuPerDelivery[1]!)} µs, ` +
+            `y-websocket ${fmt(theirs.serverCpuPerDelivery[0]!)} µs`,
+        );
+        if (process.env.BENCH_BASELINE_CHECK) {
+          const oneThread = await oneDocument(1, clients, [reference.pid!], (index) => ({ kind: 'reference', url: YWS, doc: `check-${room}`, index }));
+          lines.push(`      baseline check: y-websocket with every client in one thread p99 ${fmt(oneThread.p99)} ms (p50 ${fmt(oneThread.p50)}), ${generatorCpu(oneThread)}`);
+        }
+      }
+    }
+
+    if (PARTS.has('comics')) {
+      const comics: Array<{ id: string; token: string }> = [];
+      for (let n = 0; n < COMICS; n += 25) comics.push(...(await Promise.all(Array.from({ length: Math.min(25, COMICS - n) }, () => user.comic()))));
+      const peersOf = (spec: (comic: number) => Omit<PeerSpec, 'index'>) => comics.flatMap((_, n) => [1, 2, 3].map((index) => ({ ...spec(n), index })));
+      const ours = await manyDocuments(collab.pid!, peersOf((n) => ({ kind: 'inkwell', url: COLLAB, doc: `comic:${comics[n]!.id}`, token: comics[n]!.token })));
+      const tag = randomBytes(3).toString('hex');
+      const theirs = await manyDocuments(reference.pid!, peersOf((n) => ({ kind: 'reference', url: YWS, doc: `many-${tag}-${n}` })));
       lines.push(
-        `  ${String(clients).padStart(2)} clients x 10 updates/s   update-to-remote-apply p50 ${fmt(ours.p50)} ms p99 ${fmt(ours.p99)} ms ` +
-          `(y-websocket p50 ${fmt(theirs.p50)} p99 ${fmt(theirs.p99)}; p99 ratio ${fmt(ours.p99 / theirs.p99, 2)}) ` +
-          `delivered ${ours.delivered}/${ours.expected} vs ${theirs.delivered}/${theirs.expected}`,
+        `  ${COMICS} comics x 3 clients x 2 updates/s on one collab-server: p99 ${fmt(ours.p99)} ms (p50 ${fmt(ours.p50)}), ` +
+          `baseline y-websocket p99 ${fmt(theirs.p99)} ms, ratio ${fmt(ours.p99 / theirs.p99, 2)}, target p99 <= 20 ms: ${verdict(ours.p99 <= 20)}`,
+        `      delivered ${ours.delivered}/${ours.expected} (y-websocket ${theirs.delivered}/${theirs.expected}); ${generatorCpu(ours)}`,
+        `      server CPU per 1,000 updates/s ${percent(ours.cpuPerThousand)} of a core, baseline y-websocket ${percent(theirs.cpuPerThousand)}, ratio ${fmt(ours.cpuPerThousand / theirs.cpuPerThousand, 2)} (reported, no target)`,
+        `      memory per open comic ${fmt(ours.memoryPerDocument / 1024, 0)} KB, baseline y-websocket ${fmt(theirs.memoryPerDocument / 1024, 0)} KB, ` +
+          `ratio ${fmt(ours.memoryPerDocument / theirs.memoryPerDocument, 2)} (reported, no target)`,
       );
     }
 
-    const rateComic = await user.comic();
-    const oursRate = await sustainedRate(() => inkwellPeer(rateComic));
-    const rateRoom = `rate-${randomBytes(4).toString('hex')}`;
-    const theirsRate = await sustainedRate(() => referencePeer(rateRoom));
-    lines.push(`  sustained updates/s, one writer (server on one core)   ${oursRate} (y-websocket ${theirsRate}) (target >= 2000)`);
+    if (PARTS.has('rate')) {
+      const rateComic = await user.comic();
+      const oursRate = await sustainedRate(() => inkwellPeer(rateComic));
+      const rateRoom = `rate-${randomBytes(4).toString('hex')}`;
+      const theirsRate = await sustainedRate(() => referencePeer(rateRoom));
+      lines.push(`  sustained updates/s, one writer (server on one core)   ${oursRate} (y-websocket ${theirsRate}) (target >= 2000)`);
+    }
 
-    const docs = 200;
-    const comics = await Promise.all(Array.from({ length: docs }, () => user.comic()));
-    const oursMemory = await memoryPerDocument(collab.pid!, async (n) => inkwellPeer(comics[n]!), docs);
-    const theirsMemory = await memoryPerDocument(reference.pid!, async (n) => referencePeer(`idle-${n}-${randomBytes(3).toString('hex')}`), docs);
-    lines.push(
-      `  memory per idle open document (with its one connection)   ${fmt(oursMemory / 1024)} KB (y-websocket ${fmt(theirsMemory / 1024)} KB) (target <= 100 KB)`,
-    );
+    if (PARTS.has('memory')) {
+      const docs = 200;
+      const comics = await Promise.all(Array.from({ length: docs }, () => user.comic()));
+      const oursMemory = await memoryPerDocument(collab.pid!, async (n) => inkwellPeer(comics[n]!), docs);
+      const theirsMemory = await memoryPerDocument(reference.pid!, async (n) => referencePeer(`idle-${n}-${randomBytes(3).toString('hex')}`), docs);
+      lines.push(
+        `  memory per idle open document (with its one connection)   ${fmt(oursMemory / 1024)} KB (y-websocket ${fmt(theirsMemory / 1024)} KB) (target <= 100 KB)`,
+      );
+    }
 
-    const state = bigDocument();
-    const big = await user.comic();
-    await database.db.insert(schema.comicDocuments).values({ comicId: big.id, state: Buffer.from(state) });
-    const cold = await timeToSync(() => inkwellPeer(big));
-    const holder = inkwellPeer(big);
-    await holder.synced;
-    const warm = await timeToSync(() => inkwellPeer(big));
-    holder.close();
-    const refRoom = `big-${randomBytes(4).toString('hex')}`;
-    const seed = referencePeer(refRoom);
-    await seed.synced;
-    Y.applyUpdate(seed.doc, state);
-    await sleep(2000);
-    const reference10 = await timeToSync(() => referencePeer(refRoom));
-    seed.close();
-    lines.push(
-      `  new client syncs a ${fmt(state.length / 1e6)} MB document   loaded from Postgres ${fmt(cold, 0)} ms, already open ${fmt(warm, 0)} ms ` +
-        `(y-websocket, in memory: ${fmt(reference10, 0)} ms) (target <= 1000 ms)`,
-    );
+    if (PARTS.has('sync')) {
+      const state = bigDocument();
+      const big = await user.comic();
+      await database.db.insert(schema.comicDocuments).values({ comicId: big.id, state: Buffer.from(state) });
+      const cold = await timeToSync(() => inkwellPeer(big));
+      const holder = inkwellPeer(big);
+      await holder.synced;
+      const warm = await timeToSync(() => inkwellPeer(big));
+      holder.close();
+      const refRoom = `big-${randomBytes(4).toString('hex')}`;
+      const seed = referencePeer(refRoom);
+      await seed.synced;
+      Y.applyUpdate(seed.doc, state);
+      await sleep(2000);
+      const reference10 = await timeToSync(() => referencePeer(refRoom));
+      seed.close();
+      lines.push(
+        `  new client syncs a ${fmt(state.length / 1e6)} MB document   loaded from Postgres ${fmt(cold, 0)} ms, already open ${fmt(warm, 0)} ms ` +
+          `(y-websocket, in memory: ${fmt(reference10, 0)} ms) (target <= 1000 ms)`,
+      );
+    }
     return lines;
   } finally {
     await database.close();
-    await Promise.all([stopServer(api), stopServer(collab), stopServer(reference)]);
+    await Promise.all([stopServer(api), stopServer(collab), stopServer(front), stopServer(reference)]);
   }
 }

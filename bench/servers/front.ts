@@ -1,0 +1,12 @@
+// The one-origin front server (web/front-server.ts) as the site runs it, with a stand-in for the built app:
+// the collaboration bench connects its clients through it, as browsers do.
+import { createFrontServer } from '../../web/front-server.ts';
+
+const front = createFrontServer({
+  app: (_req, res) => res.end('app'),
+  apiTarget: process.env.API_INTERNAL_URL ?? 'http://127.0.0.1:4000',
+  collabTarget: process.env.COLLAB_INTERNAL_URL ?? 'http://127.0.0.1:4100',
+  mediaMaxMb: 20,
+});
+front.server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
+process.on('SIGTERM', () => void front.close().then(() => process.exit(0)));
