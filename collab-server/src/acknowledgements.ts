@@ -1,10 +1,12 @@
 // Hocuspocus answers every document update a client sends with a SyncStatus message, "applied" or not;
 // the provider counts its unsynced changes down with the "applied" ones. Holding those answers until the
 // change is stored makes the client's "everything is saved" true: see the persistence extension.
+import type { Writable } from 'node:stream';
 import type { WebSocketLike } from '@hocuspocus/server';
 import { WebSocket } from 'ws';
 
 const SYNC_STATUS = 8;
+const utf8 = new TextDecoder();
 
 /**
  * The document a message acknowledges as applied, or null for any other message. The message is
@@ -15,7 +17,7 @@ export function acknowledgedDocument(message: Uint8Array): string | null {
   const [length, start] = readVarUint(message, 0);
   const [type, next] = readVarUint(message, start + length);
   if (type !== SYNC_STATUS || readVarUint(message, next)[0] !== 1) return null;
-  const address = new TextDecoder().decode(message.subarray(start, start + length));
+  const address = utf8.decode(message.subarray(start, start + length));
   return address.split('\0')[0]!;
 }
 
@@ -29,8 +31,25 @@ function readVarUint(bytes: Uint8Array, position: number): [value: number, next:
   return [Number.NaN, bytes.length];
 }
 
-/** The socket Hocuspocus writes to: acknowledgements wait for `whenStored`, everything else goes out at once. */
-export function acknowledgeWhenStored(ws: WebSocket, whenStored: (documentName: string, release: () => void) => void): WebSocketLike {
+/**
+ * The socket Hocuspocus writes to: acknowledgements wait for `whenStored`, everything else goes out at once.
+ * A store releases every acknowledgement it covers together (one per update since the last store, hundreds
+ * on a busy comic): they are written to `socket` (the websocket's TCP socket) corked, in one write.
+ */
+export function acknowledgeWhenStored(ws: WebSocket, socket: Writable, whenStored: (documentName: string, release: () => void) => void): WebSocketLike {
+  let corked = false;
+  const acknowledge = (data: Uint8Array) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    ws.send(data);
+  };
   return {
     get readyState() {
       return ws.readyState;
@@ -39,9 +58,7 @@ export function acknowledgeWhenStored(ws: WebSocket, whenStored: (documentName: 
     send(data) {
       const documentName = data instanceof Uint8Array ? acknowledgedDocument(data) : null;
       if (documentName === null) return ws.send(data as Uint8Array);
-      whenStored(documentName, () => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(data);
-      });
+      whenStored(documentName, () => acknowledge(data as Uint8Array));
     },
   };
 }

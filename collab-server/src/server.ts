@@ -2,7 +2,6 @@
 // /readyz and /metrics on the same port. `createCollabServer` is what main.ts and the tests start.
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis as RedisSync } from '@hocuspocus/extension-redis';
 import { Hocuspocus } from '@hocuspocus/server';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -18,9 +17,11 @@ import { type ConnectionContext, createAuth } from './extensions/auth.ts';
 import { createMetrics } from './extensions/metrics.ts';
 import { createPersistence } from './extensions/persistence.ts';
 import { createPresence } from './extensions/presence.ts';
+import { RedisSync } from './extensions/redis-sync.ts';
 import { createUpdateGuard } from './extensions/update-guard.ts';
 import { createGeneration } from './generation.ts';
 import { type Logger, createLogger } from './logger.ts';
+import { createSummaries } from './summaries.ts';
 import { createVersions } from './versions.ts';
 
 const COLLAB_PATH = '/collab';
@@ -47,8 +48,10 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
   const redis = connectRedis();
   const names = redisNames(config.redisPrefix);
   const metrics = createMetrics();
+  const summaries = createSummaries();
   const persistence = createPersistence({
     store: overrides.store ?? createComicDocumentStore(database.db),
+    summaries,
     metrics,
     logger,
     retryBaseMs: config.store.retryBaseMs,
@@ -111,7 +114,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, persistence.whenStored), toFetchRequest(request));
+      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence.whenStored), toFetchRequest(request));
       clients.set(ws, client);
       ws.on('message', (data: Buffer) => client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
       ws.on('close', (code, reason) => {
@@ -175,6 +178,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     const unstored = persistence.unstored();
     if (unstored.length > 0) logger.error('shut down with changes not stored', { documents: unstored });
     await hocuspocus.hooks('onDestroy', { instance: hocuspocus });
+    await summaries.close();
     await accessChanges.close();
     await redis.quit().catch(() => redis.disconnect());
     await database.close();

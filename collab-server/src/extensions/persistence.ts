@@ -21,8 +21,7 @@ import * as Y from 'yjs';
 import type { ComicDocumentStore, DocumentWrite } from '../comic-store.ts';
 import { comicIdOf } from '../documents.ts';
 import type { Logger } from '../logger.ts';
-import { readRecords, summarizeComic } from '../model/index.ts';
-import { comicThumbnail } from '../thumbnail.ts';
+import type { Summaries } from '../summaries.ts';
 import type { Metrics } from './metrics.ts';
 
 /** What this extension applies from Postgres: already stored, so it is no change and needs no store. */
@@ -49,6 +48,8 @@ interface Tracked {
 
 export interface PersistenceOptions {
   store: ComicDocumentStore;
+  /** Derives what `comics` shows of a document (its summary and thumbnail), off the event loop. */
+  summaries: Pick<Summaries, 'derive'>;
   metrics: Pick<Metrics, 'storeDuration' | 'storeFailures'>;
   logger: Logger;
   retryBaseMs: number;
@@ -93,11 +94,11 @@ export function createPersistence(options: PersistenceOptions): Persistence {
     for (const waiter of ready) waiter.release();
   }
 
-  function snapshot(entry: Tracked): DocumentWrite {
+  /** The state is encoded at once (the changes counted so far are in it); the summary follows from it. */
+  async function snapshot(entry: Tracked): Promise<DocumentWrite> {
     const state = Y.encodeStateAsUpdate(entry.document);
     try {
-      const panels = summarizeComic(readRecords(entry.document));
-      return { state, derived: { panels, thumbnailUrl: comicThumbnail(panels) } };
+      return { state, derived: await options.summaries.derive(state) };
     } catch (error) {
       // A document this code cannot read (written by a newer canvas) is still stored; its summary waits.
       logger.warn('summary not derived', { document: entry.name, error: String(error) });
@@ -107,7 +108,7 @@ export function createPersistence(options: PersistenceOptions): Persistence {
 
   async function save(entry: Tracked): Promise<void> {
     for (let merges = 0; ; merges++) {
-      const result = await store.save(entry.comicId, snapshot(entry), entry.version);
+      const result = await store.save(entry.comicId, await snapshot(entry), entry.version);
       if (result.status === 'saved') {
         entry.version = result.version;
         return;

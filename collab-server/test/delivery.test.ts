@@ -1,0 +1,146 @@
+// What the fan-out must keep however it is batched: edits arrive in the order they were made, on one
+// instance and across two; an edit is acknowledged only once stored; and two instances catch up on what
+// Redis lost while one of them was disconnected from it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
+import { RedisSync } from '../src/extensions/redis-sync.ts';
+import { recordsOf } from '../src/model/index.ts';
+import { type Client, type Collab, type User, addMember, connect, database, note, synced, useStack, waitFor } from './helper.ts';
+
+const stack = useStack({ collab: false });
+let one: Collab;
+let two: Collab;
+let owner: User;
+let editor: User;
+
+beforeAll(async () => {
+  // Stores come late, so edits can only have travelled through Redis, not through Postgres.
+  const config = { store: { debounceMs: 2000, maxDebounceMs: 4000, retryBaseMs: 50, retryMaxMs: 200 } };
+  [one, two] = [await stack.startCollab(config), await stack.startCollab(config)];
+  [owner, editor] = [await stack.signUp(), await stack.signUp()];
+});
+
+type Caption = { props: { richText: { content: Array<{ content?: Array<{ text: string }> }> } } };
+/** The number a caption written by `note()` says (0 when it is not there). */
+const textOf = (client: Client, key: string) => Number((client.records.get(key as never) as Caption | undefined)?.props.richText.content[0]?.content?.[0]?.text ?? 0);
+
+/** Each value a client sees `key` take, in the order it sees them. */
+function watch(client: Client, key: string): number[] {
+  const seen: number[] = [];
+  client.records.observe((event) => {
+    if (event.keysChanged.has(key)) seen.push(textOf(client, key));
+  });
+  return seen;
+}
+
+async function sharedComic(): Promise<string> {
+  const comicId = await stack.newComic(owner);
+  await addMember(stack.api, owner, comicId, editor, 'editor');
+  return comicId;
+}
+
+describe('order', () => {
+  it('every client sees a writer’s edits in the order they were made, and a reply never before what it answers', async () => {
+    const comicId = await sharedComic();
+    const writer = connect(one.url, comicId, { cookie: owner.cookie });
+    const replier = connect(two.url, comicId, { cookie: editor.cookie });
+    const watchers = [connect(one.url, comicId, { cookie: owner.cookie }), connect(two.url, comicId, { cookie: editor.cookie })];
+    await Promise.all([writer, replier, ...watchers].map(synced));
+
+    // The replier answers each value it sees with the same value under another key.
+    replier.records.observe((event) => {
+      if (event.keysChanged.has('shape:counter')) replier.records.set('shape:reply', note('reply', String(textOf(replier, 'shape:counter'))));
+    });
+    const counters = [replier, ...watchers].map((client) => watch(client, 'shape:counter'));
+    const early: string[] = [];
+    watchers.forEach((client, n) =>
+      client.records.observe((event) => {
+        const reply = textOf(client, 'shape:reply');
+        if (event.keysChanged.has('shape:reply') && reply > textOf(client, 'shape:counter')) early.push(`watcher ${n} saw reply ${reply} first`);
+      }),
+    );
+
+    const last = 60;
+    for (let i = 1; i <= last; i++) {
+      writer.records.set('shape:counter', note('counter', String(i)));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(() => watchers.every((client) => textOf(client, 'shape:reply') === last), 'the last reply to reach everyone');
+    for (const seen of counters) {
+      expect(seen.at(-1)).toBe(last);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      expect(new Set(seen).size).toBe(seen.length);
+    }
+    expect(early).toEqual([]);
+    for (const client of [writer, replier, ...watchers]) client.close();
+  });
+});
+
+describe('acknowledgements', () => {
+  it('come only for edits that are stored, however many are released at once', async () => {
+    const real = createComicDocumentStore(database.db);
+    let storedKeys = new Set<string>();
+    const store: ComicDocumentStore = {
+      load: (comicId) => real.load(comicId),
+      async save(comicId, write, expected) {
+        const result = await real.save(comicId, write, expected);
+        const doc = new Y.Doc();
+        Y.applyUpdate(doc, write.state);
+        if (result.status === 'saved') storedKeys = new Set(recordsOf(doc).keys());
+        return result;
+      },
+    };
+    const collab = await stack.startCollab({ store: { debounceMs: 100, maxDebounceMs: 300, retryBaseMs: 50, retryMaxMs: 200 } }, { store });
+    const comicId = await sharedComic();
+    const clients = [connect(collab.url, comicId, { cookie: owner.cookie }), connect(collab.url, comicId, { cookie: editor.cookie })];
+    await Promise.all(clients.map(synced));
+
+    const problems: string[] = [];
+    const written = clients.map(() => [] as string[]);
+    clients.forEach((client, n) =>
+      client.provider.on('unsyncedChanges', ({ number }: { number: number }) => {
+        // Acknowledgements come in the order of the edits: the first `written - number` are acknowledged.
+        const acknowledged = written[n]!.slice(0, written[n]!.length - number);
+        const missing = acknowledged.filter((key) => !storedKeys.has(key));
+        if (missing.length > 0) problems.push(`client ${n}: ${missing.join(', ')} acknowledged, not stored`);
+      }),
+    );
+    for (let i = 0; i < 40; i++) {
+      clients.forEach((client, n) => {
+        const key = `shape:c${n}-${i}`;
+        written[n]!.push(key);
+        client.records.set(key as never, note(`c${n}-${i}`, `edit ${i}`));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await waitFor(() => clients.every((client) => !client.provider.hasUnsyncedChanges), 'every edit to be acknowledged');
+    expect(problems).toEqual([]);
+    expect(written.flat().every((key) => storedKeys.has(key))).toBe(true);
+    for (const client of clients) client.close();
+  });
+});
+
+describe('Redis', () => {
+  it('an instance that lost its Redis subscription catches up on what it missed once reconnected', async () => {
+    const comicId = await sharedComic();
+    const here = connect(one.url, comicId, { cookie: owner.cookie });
+    const there = connect(two.url, comicId, { cookie: editor.cookie });
+    await Promise.all([synced(here), synced(there)]);
+    here.records.set('shape:before', note('before', 'both see this'));
+    await waitFor(() => there.records.has('shape:before'), 'an edit to travel through Redis');
+
+    const sync = two.server.hocuspocus.configuration.extensions.find((extension) => extension instanceof RedisSync)!;
+    await sync.sub.disconnect();
+    await waitFor(() => sync.sub.status === 'end', 'the subscriber to be disconnected');
+    here.records.set('shape:missed', note('missed', 'published while the other instance was not listening'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(there.records.has('shape:missed')).toBe(false);
+
+    await sync.sub.connect();
+    await waitFor(() => there.records.has('shape:missed'), 'the other instance to catch up');
+    expect(here.records.toJSON()).toEqual(there.records.toJSON());
+    here.close();
+    there.close();
+  });
+});
