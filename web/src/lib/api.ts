@@ -50,6 +50,7 @@ import type {
   suspendBody,
   suspension,
 } from '@inkwell/api/contract';
+import type { CommentAnchor, CommentThread } from '@inkwell/api/contract';
 import type { ComfyInstance, FailedJob, QueueAction, QueueActionResult, QueueTile, SystemOverview } from '@inkwell/api/operations-contract';
 import type { z } from 'zod';
 
@@ -224,6 +225,17 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       publish: (id: string, body: z.input<typeof publishBody>) => data<Publication>('POST', `${comic(id)}/publish`, body),
       unpublish: (id: string) => data<unknown>('POST', `${comic(id)}/unpublish`),
     },
+    /** Comments on a comic's canvas: threads with their replies. */
+    comments: {
+      list: (comicId: string) => data<CommentThread[]>('GET', `${comic(comicId)}/comments`),
+      /** A new thread at an anchor; the answer is the thread. */
+      start: (comicId: string, body: string, anchor: CommentAnchor) => data<CommentThread>('POST', `${comic(comicId)}/comments`, { body, anchor }),
+      reply: (comicId: string, parentId: string, body: string) => data<CommentThread>('POST', `${comic(comicId)}/comments`, { body, parentId }),
+      /** Edits one's own comment (`body`), or resolves or reopens its thread (`resolved`); the answer is the thread. */
+      update: (comicId: string, commentId: string, change: { body: string } | { resolved: boolean }) =>
+        data<CommentThread>('PATCH', `${comic(comicId)}/comments/${encodeURIComponent(commentId)}`, change),
+      remove: (comicId: string, commentId: string) => data<unknown>('DELETE', `${comic(comicId)}/comments/${encodeURIComponent(commentId)}`),
+    },
     read: {
       /** A published comic as readers see it; 404 unless it is published and public or unlisted. */
       comic: (id: string) => data<ReaderComic>('GET', `read/${encodeURIComponent(id)}`),
@@ -253,7 +265,7 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       addNote: (type: string, id: string, body: string) =>
         data<unknown>('POST', `admin/targets/${encodeURIComponent(type)}/${encodeURIComponent(id)}/notes`, { body }),
       /** What happened to the caller's things (moderation, suspension), newest first. */
-      notifications: (params: PageQuery) => page<NotificationItem>('notifications', { ...params }),
+      notifications: (params: PageQuery & { unread?: boolean }) => page<NotificationItem>('notifications', { ...params, unread: params.unread ? 'true' : undefined }),
       markRead: (ids?: string[]) => data<{ marked: number }>('POST', 'notifications/read', { ids }),
       /** The owner's one appeal against an action on their comic or picture. */
       appeal: (body: z.input<typeof appealBody>) => data<z.infer<typeof appealItem>>('POST', 'appeals', body),

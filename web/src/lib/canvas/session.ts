@@ -309,6 +309,7 @@ export class CanvasSession {
       return;
     }
     if (message.type === 'generation-progress') this.generations.onProgress(message as PanelProgress);
+    if (message.type === 'comments') this.options.comments?.onChanged();
     if (message.type === 'update-refused') this.onChangeRefused(`Your last change was not saved: ${String((message as { message?: unknown }).message)}.`);
     if (message.type !== 'access' || typeof message.role !== 'string') return;
     this.role = message.role as ComicRole;

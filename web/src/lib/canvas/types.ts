@@ -1,6 +1,7 @@
 // What the Svelte page and the React island say to each other. Plain data and functions only: nothing here
 // may import React or tldraw, so that the page can use these types without loading the canvas.
 import type { ComicRole } from '@inkwell/api/contract';
+import type { CommentHooks } from '../comments/types.ts';
 
 /**
  * The live connection as a person should read it: `connecting` before the first answer, `connected`,
@@ -55,6 +56,8 @@ export interface CanvasOptions {
   onProblem(context: string, error: unknown): void;
   /** A picture of the person's media to place on the canvas once it is ready (if they may edit), then `done`. */
   insert?: { mediaId: string; done(): void };
+  /** Comment pins and comment mode (web/src/lib/comments), and live news of the comments. */
+  comments?: CommentHooks;
 }
 
 /** What the page can ask of a mounted canvas. */

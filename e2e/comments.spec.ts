@@ -1,0 +1,87 @@
+// Comments on the canvas: a viewer pins a comment on a panel, the owner sees the pin live and replies, the
+// viewer sees the reply live; the pin follows its panel when it moves; the mention reaches the owner's bell.
+/// <reference lib="dom" />
+import { type Browser, type Page, expect, test } from '@playwright/test';
+import { type Account, newAccount, register } from './accounts.ts';
+import { connection, createComic, openComic, shapes } from './canvas.ts';
+
+async function person(browser: Browser, baseURL: string | undefined, account: Account) {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await register(page, account);
+  return page;
+}
+
+const panel = (page: Page) => page.getByTestId('comments-panel');
+const pins = (page: Page) => page.getByTestId('comment-pin');
+
+test('a viewer comments on a panel; the owner sees the pin and replies; the viewer sees the reply live', async ({ page: owner, browser, baseURL }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'two browsers side by side: the desktop layout');
+  test.setTimeout(90_000);
+  const [ownerAccount, viewerAccount] = [newAccount('ines'), newAccount('vic')];
+  await register(owner, ownerAccount);
+  const viewer = await person(browser, baseURL, viewerAccount);
+
+  const comicId = await createComic(owner, 'Reviewed');
+  await owner.getByRole('button', { name: 'Add page' }).click();
+  await owner.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
+  await expect(connection(owner)).toHaveText('Saved');
+  const sharing = owner.getByRole('complementary', { name: 'Sharing' });
+  await sharing.getByLabel('Username').fill(viewerAccount.username);
+  await sharing.getByLabel('Role', { exact: true }).selectOption('viewer');
+  await sharing.getByRole('button', { name: 'Invite' }).click();
+  await expect(sharing.getByText(`${viewerAccount.username} joined as viewer.`)).toBeVisible();
+
+  // The viewer opens comment mode and taps the first panel; the mention is offered as they type.
+  await openComic(viewer, comicId, 4);
+  await viewer.getByRole('button', { name: /^Comments/ }).click();
+  await panel(viewer).getByRole('button', { name: 'Add a comment' }).click();
+  const target = (await shapes(viewer, 'comic-panel').first().boundingBox())!;
+  await expect(viewer.getByTestId('comment-placing')).toBeVisible();
+  await viewer.mouse.click(target.x + target.width / 2, target.y + target.height / 2);
+  await expect(panel(viewer)).toContainText('New comment · On a shape');
+  const box = panel(viewer).getByLabel('Your comment');
+  await box.fill(`The cat looks sad <b>here</b> @${ownerAccount.username.slice(0, 4)}`);
+  await panel(viewer).getByRole('option', { name: `@${ownerAccount.username}` }).click();
+  await expect(box).toHaveValue(`The cat looks sad <b>here</b> @${ownerAccount.username} `);
+  await panel(viewer).getByRole('button', { name: 'Post' }).click();
+  await expect(pins(viewer)).toHaveCount(1);
+
+  // The owner sees the pin arrive live, on the panel; it opens the thread, shown as plain text.
+  await expect(pins(owner)).toHaveCount(1);
+  await pins(owner).click();
+  const thread = panel(owner).getByTestId('comment-thread');
+  await expect(thread).toContainText('The cat looks sad <b>here</b>');
+  await thread.getByLabel('Reply').fill('Fixed: she smiles now');
+  await thread.getByRole('button', { name: 'Reply' }).click();
+
+  // The viewer sees the reply live.
+  await expect(panel(viewer).getByTestId('comment-thread')).toContainText('Fixed: she smiles now');
+
+  // The owner moves every panel to the right: the viewer's pin follows its panel.
+  const before = (await pins(viewer).boundingBox())!;
+  await owner.getByTestId('comic-canvas').evaluate((el) => {
+    const editor = (el as HTMLElement & { inkwellEditor: { selectAll(): unknown; getSelectedShapeIds(): string[]; nudgeShapes(ids: string[], by: { x: number; y: number }): unknown } }).inkwellEditor;
+    editor.selectAll();
+    editor.nudgeShapes(editor.getSelectedShapeIds(), { x: 300, y: 0 });
+  });
+  await expect.poll(async () => (await pins(viewer).boundingBox())!.x).toBeGreaterThan(before.x + 20);
+
+  // The owner resolves the thread: the viewer, who has it open, sees it resolved (its pin greyed), then closes it and the pin goes.
+  await thread.getByRole('button', { name: 'Resolve' }).click();
+  await expect(pins(viewer)).toHaveAccessibleName('Comment 1 (resolved)');
+  await expect(panel(viewer).getByRole('tab', { name: 'Resolved (1)' })).toHaveAttribute('aria-selected', 'true');
+  await panel(viewer).getByTestId('comment-thread').getByRole('button', { expanded: true }).click();
+  await expect(pins(viewer)).toHaveCount(0);
+
+  // The mention reached the owner's bell; the notification leads back to the thread.
+  await owner.reload();
+  const bell = owner.getByTestId('notification-bell');
+  await expect(bell).toContainText('1');
+  await bell.click();
+  const mention = owner.getByRole('link', { name: `${viewerAccount.username} mentioned you on “Reviewed”: The cat looks sad <b>here</b> @${ownerAccount.username}` });
+  await mention.click();
+  await expect(owner).toHaveURL(new RegExp(`/comics/${comicId}\\?comment=`));
+  await expect(panel(owner).getByTestId('comment-thread')).toContainText('Fixed: she smiles now');
+  await viewer.context().close();
+});

@@ -1,0 +1,149 @@
+// One comic's comments as the page holds them: the threads, the one selected, comment mode and the new
+// thread's anchor, which pinned shapes are gone. It talks to the API and, through CommentCanvas, to the pins.
+import type { CommentAnchor, CommentThread } from '@inkwell/api/contract';
+import { api } from '#lib/api.ts';
+import { handleError } from '#lib/handle-error.ts';
+import { splitThreads } from './threads.ts';
+import type { CommentCanvas, CommentHooks } from './types.ts';
+
+export class CommentsState {
+  threads = $state<CommentThread[]>([]);
+  loaded = $state(false);
+  loadError = $state<string | null>(null);
+  selected = $state<string | null>(null);
+  placing = $state(false);
+  /** Where the new thread goes, once comment mode placed it. */
+  draft = $state<CommentAnchor | null>(null);
+  missingShapes = $state<readonly string[]>([]);
+  readonly hooks: CommentHooks;
+  private canvas: CommentCanvas | null = null;
+  private loading: Promise<void> | null = null;
+  private again = false;
+  private readonly comicId: string;
+  private readonly onOpen: () => void;
+
+  /** `onOpen`: show the comments panel (a pin was clicked, or a place chosen). */
+  constructor(comicId: string, onOpen: () => void) {
+    this.comicId = comicId;
+    this.onOpen = onOpen;
+    this.hooks = {
+      attach: (canvas) => {
+        this.canvas = canvas;
+        this.pushPins();
+      },
+      onPinSelect: (threadId) => {
+        this.select(threadId, false);
+        this.onOpen();
+      },
+      onPlace: (anchor) => {
+        this.placing = false;
+        this.draft = anchor;
+        this.select(null);
+        this.onOpen();
+      },
+      onMissingShapes: (ids) => {
+        if (ids.length !== this.missingShapes.length || ids.some((id) => !this.missingShapes.includes(id))) this.missingShapes = ids;
+      },
+      onChanged: () => void this.load(),
+    };
+  }
+
+  get groups() {
+    return splitThreads(this.threads);
+  }
+
+  /** Loads the threads; a call while one is under way loads once more after it (a change may have come in between). */
+  load(): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.again = false;
+        try {
+          this.set(await api.comments.list(this.comicId));
+          this.loadError = null;
+        } catch (error) {
+          this.loadError = 'The comments could not be loaded.';
+          console.error('comments', error);
+        }
+      } while (this.again);
+      this.loaded = true;
+      this.loading = null;
+    })();
+    return this.loading;
+  }
+
+  select(threadId: string | null, reveal = true) {
+    this.selected = threadId;
+    this.pushPins();
+    const thread = this.threads.find((t) => t.id === threadId);
+    if (thread && reveal) this.canvas?.reveal(thread.anchor);
+  }
+
+  setPlacing(placing: boolean) {
+    this.placing = placing;
+    if (placing) this.draft = null;
+    this.canvas?.setPlacing(placing);
+  }
+
+  async start(body: string): Promise<boolean> {
+    const anchor = this.draft;
+    if (!anchor) return false;
+    const thread = await this.run('Post the comment', () => api.comments.start(this.comicId, body, anchor));
+    if (!thread) return false;
+    this.draft = null;
+    this.select(thread.id, false);
+    return true;
+  }
+
+  reply = (threadId: string, body: string) => this.run('Reply', () => api.comments.reply(this.comicId, threadId, body)).then(Boolean);
+  edit = (commentId: string, body: string) => this.run('Edit the comment', () => api.comments.update(this.comicId, commentId, { body })).then(Boolean);
+  setResolved = (threadId: string, resolved: boolean) =>
+    this.run(resolved ? 'Resolve' : 'Reopen', () => api.comments.update(this.comicId, threadId, { resolved })).then(Boolean);
+
+  async remove(commentId: string): Promise<boolean> {
+    try {
+      await api.comments.remove(this.comicId, commentId);
+    } catch (error) {
+      handleError(error, 'Delete the comment');
+      return false;
+    }
+    if (this.selected === commentId) this.selected = null;
+    this.set(this.threads.filter((t) => t.id !== commentId).map((t) => ({ ...t, replies: t.replies.filter((r) => r.id !== commentId) })));
+    return true;
+  }
+
+  /** Runs a change; the thread it answers replaces the one shown at once (everyone else hears of it live). */
+  private async run(what: string, change: () => Promise<CommentThread>): Promise<CommentThread | null> {
+    try {
+      const thread = await change();
+      const known = this.threads.some((t) => t.id === thread.id);
+      this.set(known ? this.threads.map((t) => (t.id === thread.id ? thread : t)) : [...this.threads, thread]);
+      return thread;
+    } catch (error) {
+      handleError(error, what);
+      return null;
+    }
+  }
+
+  private set(threads: CommentThread[]) {
+    this.threads = threads;
+    if (this.selected && !threads.some((t) => t.id === this.selected)) this.selected = null;
+    this.pushPins();
+  }
+
+  private pushPins() {
+    const { labels } = this.groups;
+    this.canvas?.setPins(
+      this.threads.map((thread) => ({
+        threadId: thread.id,
+        anchor: $state.snapshot(thread.anchor),
+        label: labels.get(thread.id) ?? '',
+        resolved: thread.resolvedAt !== null,
+        selected: thread.id === this.selected,
+      })),
+    );
+  }
+}
