@@ -90,7 +90,7 @@ export interface PageQuery {
   limit?: number;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 function fieldErrors(details: unknown): FieldErrors {
   if (!Array.isArray(details)) return {};

@@ -13,7 +13,10 @@ export type ComicStyle = (typeof COMIC_STYLES)[number];
 /** What a person asks for; the size comes from the panel. */
 export interface PanelRequest {
   prompt: string;
-  style: ComicStyle;
+  /** Unset: the comic's style lock, or the workflow's default. */
+  style?: ComicStyle;
+  /** Up to three ids of the comic's character library. */
+  characters?: string[];
   /** A media id. */
   referenceImage?: string;
   seed?: number;
@@ -38,7 +41,7 @@ export class PanelGenerations {
   /** The last request per panel, to start the form from when trying again. */
   private readonly last = new Map<string, PanelRequest>();
 
-  private readonly comicId: string;
+  readonly comicId: string;
   private readonly onProblem: (context: string, error: unknown) => void;
 
   constructor(comicId: string, onProblem: (context: string, error: unknown) => void) {

@@ -5,6 +5,7 @@
 import type { ComicPanelShape } from '@inkwell/collab-server/model';
 import { type FormEvent, useEffect, useState } from 'react';
 import { type Editor, type TLImageShape, useEditor, useValue } from 'tldraw';
+import { CharacterPicker, PanelCast } from '#lib/characters/panel-characters.tsx';
 import { type MediaItem, studioApi } from '#lib/studio/api.ts';
 import { ACCEPTED_IMAGE_TYPES, uploadErrorMessage } from '#lib/upload-errors.ts';
 import { panelOfSelection } from './comic-actions.ts';
@@ -67,6 +68,7 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
               ))}
             </div>
           )}
+          <PanelCast comicId={generations.comicId} jobId={top && (editor.getShape(top)?.meta.jobId as string | undefined)} />
         </div>
       )}
     </div>
@@ -76,7 +78,8 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
 function GenerateForm({ panel, generations }: { panel: ComicPanelShape; generations: PanelGenerations }) {
   const last = generations.lastRequest(panel.id);
   const [prompt, setPrompt] = useState(last?.prompt ?? '');
-  const [style, setStyle] = useState<ComicStyle>(last?.style ?? 'manga');
+  const [style, setStyle] = useState<ComicStyle | ''>(last?.style ?? '');
+  const [characters, setCharacters] = useState<string[]>(last?.characters ?? []);
   const [reference, setReference] = useState(last?.referenceImage ?? '');
   const [seed, setSeed] = useState(last?.seed?.toString() ?? '');
   const [media, setMedia] = useState<MediaItem[]>([]);
@@ -110,7 +113,8 @@ function GenerateForm({ panel, generations }: { panel: ComicPanelShape; generati
     try {
       await generations.request(panel, {
         prompt: prompt.trim(),
-        style,
+        style: style || undefined,
+        characters: characters.length ? characters : undefined,
         referenceImage: reference || undefined,
         seed: seed === '' ? undefined : Number(seed),
       });
@@ -131,7 +135,8 @@ function GenerateForm({ panel, generations }: { panel: ComicPanelShape; generati
       <div className="inkwell-generate__row">
         <label>
           Style
-          <select value={style} onChange={(event) => setStyle(event.target.value as ComicStyle)}>
+          <select value={style} onChange={(event) => setStyle(event.target.value as ComicStyle | '')}>
+            <option value="">The comic's style</option>
             {COMIC_STYLES.map((name) => (
               <option key={name} value={name}>
                 {STYLE_LABELS[name]}
@@ -151,6 +156,7 @@ function GenerateForm({ panel, generations }: { panel: ComicPanelShape; generati
           />
         </label>
       </div>
+      <CharacterPicker comicId={generations.comicId} value={characters} onChange={setCharacters} />
       <fieldset className="inkwell-generate__reference">
         <legend>Character reference</legend>
         <button type="button" aria-pressed={reference === ''} onClick={() => setReference('')}>
