@@ -43,12 +43,13 @@ beforeAll(async () => {
   const character = (await as('POST', `/api/v1/comics/${comic.id}/characters`, { name: 'Fuzzed', referenceMediaIds: [media.id] })).json().data;
   const jobValues = { userId: caller.id, type: 'comic', workflow: 'comic-panel', status: 'completed', progress: 100, parameters: {}, targetComicId: comic.id, targetPanelId: 'shape:p' };
   const [panelJob] = await t.db.insert(schema.jobs).values(jobValues).returning({ id: schema.jobs.id });
+  const version = (await as('POST', `/api/v1/comics/${comic.id}/versions`, { name: 'Fuzzed' })).json().data;
   const otherSession = sessionIdOf(await login(t.app, caller.username, caller.password));
   const published = await publishedComic(t, caller);
 
   // Real things for the path to name, so that a request that got through would change something.
   const ids: [prefix: string, params: Record<string, string>][] = [
-    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id, characterId: character.id, jobId: panelJob!.id, pageId: 'page:one' }],
+    ['/api/v1/comics/{id}', { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.id, characterId: character.id, jobId: panelJob!.id, pageId: 'page:one', versionId: version.id }],
     ['/api/v1/auth/sessions/{id}', { id: otherSession }],
     ['/api/v1/admin/users/{id}', { id: member.id }],
     ['/api/v1/media/{id}', { id: media.id }],

@@ -139,7 +139,8 @@ async function freshComic(author: TestUser = owner): Promise<Record<string, stri
   // One page of one panel, stored, for the page script route.
   const panel = { id: 'shape:p', x: 0, y: 0, w: 100, h: 100, images: [], text: [], art: [], lettering: [] };
   await t.db.update(schema.comics).set({ panels: { pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [panel] }] } }).where(eq(schema.comics.id, comic.id));
-  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id, pageId: 'page:1', ...(await characterAndJob(comic.id)) };
+  const [version] = await t.db.insert(schema.comicVersions).values({ comicId: comic.id, kind: 'named', name: 'Matrix', state: Buffer.from([0, 0]), summary: { pages: [] } }).returning();
+  return { id: comic.id, userId: member.id, inviteId: invite.id, commentId: thread.json().data.id, pageId: 'page:1', versionId: version!.id, ...(await characterAndJob(comic.id)) };
 }
 
 /** A character of the comic, and a job that drew one of its panels, for the routes about them. */

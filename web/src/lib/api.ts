@@ -52,6 +52,7 @@ import type {
 } from '@inkwell/api/contract';
 import type { CommentAnchor, CommentThread } from '@inkwell/api/contract';
 import type { ComfyInstance, FailedJob, QueueAction, QueueActionResult, QueueTile, SystemOverview } from '@inkwell/api/operations-contract';
+import type { RestoreResult, VersionDetail, VersionItem } from '@inkwell/api/versions-contract';
 import type { z } from 'zod';
 
 /** A field's message from the API's validation details (`[{ path, message }]`), keyed by the field name. */
@@ -235,6 +236,14 @@ export function createApi(fetchFn: typeof fetch = fetch) {
       update: (comicId: string, commentId: string, change: { body: string } | { resolved: boolean }) =>
         data<CommentThread>('PATCH', `${comic(comicId)}/comments/${encodeURIComponent(commentId)}`, change),
       remove: (comicId: string, commentId: string) => data<unknown>('DELETE', `${comic(comicId)}/comments/${encodeURIComponent(commentId)}`),
+    },
+    /** A comic's version history: members read it, editors save and restore. */
+    versions: {
+      list: (comicId: string, params: PageQuery) => page<VersionItem>(`${comic(comicId)}/versions`, { ...params }),
+      get: (comicId: string, versionId: string) => data<VersionDetail>('GET', `${comic(comicId)}/versions/${encodeURIComponent(versionId)}`),
+      save: (comicId: string, name: string) => data<VersionItem>('POST', `${comic(comicId)}/versions`, { name }),
+      /** The answer's `before` keeps the comic as it was: restoring it undoes this. */
+      restore: (comicId: string, versionId: string) => data<RestoreResult>('POST', `${comic(comicId)}/versions/${encodeURIComponent(versionId)}/restore`),
     },
     read: {
       /** A published comic as readers see it; 404 unless it is published and public or unlisted. */
