@@ -1,6 +1,6 @@
 // The page's view of a mounted canvas: its status and who is here, as Svelte state, and what the page
 // may ask of it. Filled by <ComicCanvas>, read by the header, the people list and the page menu.
-import type { CanvasHandle, CanvasStatus, Collaborator, TemplateInfo } from './types.ts';
+import type { CanvasHandle, CanvasStatus, Collaborator, PageInfo, TemplateInfo } from './types.ts';
 
 export class CanvasController {
   status = $state<CanvasStatus>({ connection: 'connecting', loaded: false, unsaved: 0, readonly: false, error: null });
@@ -26,6 +26,11 @@ export class CanvasController {
 
   addPage(template: string) {
     this.handle?.addPage(template);
+  }
+
+  /** The page being looked at, with its number of panels. */
+  currentPage(): PageInfo | null {
+    return this.handle?.currentPage() ?? null;
   }
 
   /** Follows someone's view; following them again (or yourself) stops. */

@@ -245,6 +245,7 @@ export const mountCanvas: MountCanvas = (target, options) => {
     templates,
     addPage: (template) => session.addPage(template),
     follow: (userId) => session.follow(userId),
+    currentPage: () => session.currentPage(),
     destroy() {
       root.unmount();
       session.destroy();

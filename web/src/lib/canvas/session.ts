@@ -15,13 +15,13 @@ import {
 } from 'tldraw';
 import * as Y from 'yjs';
 import type { ComicRole } from '@inkwell/api/contract';
-import { colorFor, createComicSchema } from '@inkwell/collab-server/model';
+import { COMIC_PANEL, colorFor, createComicSchema } from '@inkwell/collab-server/model';
 import { createAssetStore } from './asset-store.ts';
 import { addTemplatePage, placeMedia } from './comic-actions.ts';
 import { type PanelProgress, PanelGenerations } from './generation.ts';
 import { OfflineEdits } from './offline-edits.ts';
 import { type PresenceBinding, bindPresence } from './presence.ts';
-import type { CanvasOptions, CanvasStatus } from './types.ts';
+import type { CanvasOptions, CanvasStatus, PageInfo } from './types.ts';
 import { type YjsStoreBinding, bindYjsStore } from './yjs-store.ts';
 
 /** Why the server closed the document, in words for people. */
@@ -173,6 +173,14 @@ export class CanvasSession {
   addPage(template: string) {
     if (!this.editor || this.mode.get() === 'readonly') return;
     addTemplatePage(this.editor, template);
+  }
+
+  currentPage(): PageInfo | null {
+    const editor = this.editor;
+    if (!editor) return null;
+    const page = editor.getCurrentPage();
+    const panels = editor.getSortedChildIdsForParent(page.id).filter((id) => editor.getShape(id)?.type === COMIC_PANEL).length;
+    return { id: page.id, name: page.name, panels };
   }
 
   follow(userId: string | null) {

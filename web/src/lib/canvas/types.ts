@@ -60,11 +60,20 @@ export interface CanvasOptions {
   comments?: CommentHooks;
 }
 
+/** The page the canvas shows, and how many panels are on it. */
+export interface PageInfo {
+  id: string;
+  name: string;
+  panels: number;
+}
+
 /** What the page can ask of a mounted canvas. */
 export interface CanvasHandle {
   readonly templates: TemplateInfo[];
   /** Adds a page laid out with a template (or fills the current page when it is still empty). */
   addPage(template: string): void;
+  /** The page being looked at (null before the editor is up). */
+  currentPage(): PageInfo | null;
   /** Follows someone's view, or stops following with null. */
   follow(userId: string | null): void;
   destroy(): void;
