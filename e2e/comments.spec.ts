@@ -85,3 +85,25 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await expect(panel(owner).getByTestId('comment-thread')).toContainText('Fixed: she smiles now');
   await viewer.context().close();
 });
+
+test('on a phone, a comment is placed with a tap and read in the folding panel', async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== 'phone', 'the folding panel is the narrow layout');
+  await register(page, newAccount('pia'));
+  await createComic(page, 'Pocket notes');
+  await page.getByRole('button', { name: '2 × 2 grid' }).click();
+  await expect(shapes(page, 'comic-panel')).toHaveCount(4);
+
+  await page.getByRole('button', { name: /^Comments/ }).click();
+  await panel(page).getByRole('button', { name: 'Add a comment' }).click();
+  // The panel folds away so that the canvas can be tapped, and comes back with the new comment's form.
+  await expect(panel(page)).toBeHidden();
+  const target = (await shapes(page, 'comic-panel').nth(1).boundingBox())!;
+  await page.touchscreen.tap(target.x + target.width / 2, target.y + target.height / 2);
+  await expect(panel(page)).toContainText('New comment · On a shape');
+  await panel(page).getByLabel('Your comment').fill('Too much text for this panel');
+  await panel(page).getByRole('button', { name: 'Post' }).click();
+  await expect(panel(page).getByTestId('comment-thread')).toContainText('Too much text for this panel');
+  await expect(pins(page)).toHaveCount(1);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await page.screenshot({ path: testInfo.outputPath('phone-comments.png') });
+});
