@@ -153,6 +153,13 @@ describe('drawing a page from a script', () => {
     expect(await jobsOf(owner.id)).toEqual([]);
     expect(recordsOf(tab.doc).size).toBe(records);
     expect(recordsOf(tab.doc).get('shape:p1' as TLRecord['id'])).toMatchObject({ props: { generation: null } });
+
+    // A whole page may pass the number of generations waiting at once only when nothing else waits.
+    await db.insert(schema.jobs).values({ userId: owner.id, type: 'image', workflow: 'txt2img-sdxl', status: 'running', parameters: {} });
+    const busy = await draw(owner, comicId, SCRIPT);
+    expect(busy.status).toBe(429);
+    expect(busy.body.error).toMatchObject({ code: 'too_many_active_jobs', message: 'You have 1 generation waiting or running: wait for it to finish before drawing 4 more' });
+    expect(await jobsOf(owner.id)).toHaveLength(1);
     tab.close();
   });
 

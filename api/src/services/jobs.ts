@@ -222,7 +222,7 @@ export function createJobService(deps: {
       throw new AppError(
         429,
         'too_many_active_jobs',
-        adding === 1 ? `You already have ${quota.active} generations waiting or running: wait for one to finish` : `You have ${waiting} generations waiting or running: wait for them to finish before drawing ${adding} more`,
+        adding === 1 ? `You already have ${quota.active} generations waiting or running: wait for one to finish` : `You have ${waiting} generation${waiting === 1 ? '' : 's'} waiting or running: wait for ${waiting === 1 ? 'it' : 'them'} to finish before drawing ${adding} more`,
       );
     }
   }
