@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import { parsePageScript, pictureSize } from '@inkwell/workflows/page-script';
-import { AppError, notFound } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
 import type { ComicService } from './comics.ts';
 import type { JobService } from './jobs.ts';
@@ -27,7 +27,7 @@ export function createPageScriptService(deps: {
       const [comic] = await db.select({ panels: comics.panels }).from(comics).where(eq(comics.id, comicId));
       const page = normalizeSummary(comic?.panels).pages.find((p) => p.id === pageId);
       // The summary is written when the document is stored: a page made a moment ago may not be in it yet.
-      if (!page) throw notFound('Page (a page added a moment ago is known once it is saved)');
+      if (!page) throw new AppError(404, 'not_found', 'This page is not in the comic, or not saved yet: try again in a moment');
       if (page.panels.length === 0) throw new AppError(409, 'no_panels', 'This page has no panels yet: lay it out first (Add page, or the Panel tool)');
 
       const characters = await db.select({ id: comicCharacters.id, name: comicCharacters.name }).from(comicCharacters).where(eq(comicCharacters.comicId, comicId));
