@@ -220,7 +220,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Outside production a missing key gets a throwaway one: what is encrypted now is unreadable after a restart.
   if (!config.dataKeys) app.log.warn('DATA_ENCRYPTION_KEY is not set: sensitive fields are encrypted with a throwaway key (npm start makes a lasting one)');
   const cipher = createDataCipher(config.dataKeys ?? { current: { id: 'ephemeral', key: randomBytes(32) }, old: [] });
-  const moderation = createModerationService({ db, cipher, audit, comics, media, sessions });
+  const moderation = createModerationService({ db, cipher, audit, comics, media, sessions, notify });
   const characters = createCharacterService({ db, comics, media, audit });
   const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics, characters });
 

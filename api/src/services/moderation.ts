@@ -12,6 +12,7 @@ import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import type { MediaService } from './media.ts';
+import type { Notify } from './notifications.ts';
 import type { Auth, ClientInfo, SessionService } from './sessions.ts';
 
 const { appeals, comics, media, moderationActions, moderatorNotes, notifications, reports, users } = schema;
@@ -59,6 +60,8 @@ export function createModerationService(deps: {
   comics: Pick<ComicService, 'get'>;
   media: Pick<MediaService, 'get'>;
   sessions: Pick<SessionService, 'forgetUser'>;
+  /** Tells owners what moderators decided, and suspended users why. */
+  notify: Notify;
   now?: () => Date;
 }) {
   const { db, cipher, audit } = deps;
@@ -217,10 +220,6 @@ export function createModerationService(deps: {
   async function setState(type: 'comic' | 'media', id: string, state: ModerationSnapshot): Promise<void> {
     const table = type === 'comic' ? comics : media;
     await db.update(table).set({ moderationState: state.state, moderationRule: state.rule, moderationReason: state.reason }).where(eq(table.id, id));
-  }
-
-  async function notify(userId: string, kind: string, payload: Record<string, unknown>): Promise<void> {
-    await db.insert(notifications).values({ userId, kind, payload });
   }
 
   return {
@@ -410,7 +409,7 @@ export function createModerationService(deps: {
       });
 
       if (target.owner && input.action !== 'dismiss') {
-        await notify(target.owner.id, 'moderation', {
+        await deps.notify([target.owner.id], 'moderation', {
           actionId: action.id,
           action: input.action,
           targetType: input.targetType,
@@ -492,7 +491,7 @@ export function createModerationService(deps: {
       if (change && change.until <= now()) throw badRequest('invalid_until', 'A suspension ends in the future');
       await db.update(users).set({ suspendedUntil: change?.until ?? null, suspensionReason: change?.reason ?? null, updatedAt: now() }).where(eq(users.id, userId));
       await deps.sessions.forgetUser(userId);
-      if (change) await notify(userId, 'suspension', { until: change.until.toISOString(), reason: change.reason });
+      if (change) await deps.notify([userId], 'suspension', { until: change.until.toISOString(), reason: change.reason });
       await audit.record({
         actorId: actor.user.id,
         action: change ? 'user.suspended' : 'user.unsuspended',
