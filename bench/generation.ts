@@ -69,8 +69,8 @@ function collaborator(cookie: string, comicId: string) {
 }
 
 /**
- * How long each prompt spent inside ComfyUI (the simulator), from its arrival to its end, by the prompt
- * text it was given: executing, and waiting behind other prompts on the same GPU.
+ * When each prompt reached ComfyUI (the simulator) and how long it spent there, from its arrival to its end,
+ * by the prompt text it was given: executing, and waiting behind other prompts on the same GPU.
  */
 function executionTimes(simulators: ComfySimulator[]) {
   const arrived = new Map<string, number>();
@@ -80,14 +80,14 @@ function executionTimes(simulators: ComfySimulator[]) {
     sim.on('finished', (id) => took.set(id, performance.now() - (arrived.get(id) ?? performance.now())));
   }
   return {
-    async byPrompt(): Promise<Map<string, number>> {
-      const result = new Map<string, number>();
+    async byPrompt(): Promise<Map<string, { arrived: number; took: number }>> {
+      const result = new Map<string, { arrived: number; took: number }>();
       for (const sim of simulators) {
         const history = (await (await fetch(`${sim.url}/history`)).json()) as Record<string, { prompt: [number, string, Record<string, { inputs: { text?: string } }>] }>;
         for (const [id, entry] of Object.entries(history)) {
           const text = Object.values(entry.prompt[2]).find((node) => typeof node.inputs.text === 'string' && node.inputs.text.includes('bench-'))?.inputs.text;
           const marker = text?.match(/bench-[0-9a-f]+/)?.[0];
-          if (marker && took.has(id)) result.set(marker, took.get(id)!);
+          if (marker && took.has(id)) result.set(marker, { arrived: arrived.get(id)!, took: took.get(id)! });
         }
       }
       return result;
@@ -113,7 +113,7 @@ async function overhead(cookie: string, concurrent: number, rounds: number, exec
     }
   });
   await sleep(500);
-  const samples: { marker: string; posted: number; panel: string }[] = [];
+  const samples: { marker: string; posted: number; answered: number; panel: string }[] = [];
   for (let round = 0; round < rounds; round++) {
     await Promise.all(
       Array.from({ length: concurrent }, async (_, k) => {
@@ -121,15 +121,26 @@ async function overhead(cookie: string, concurrent: number, rounds: number, exec
         const marker = `bench-${randomBytes(4).toString('hex')}`;
         const posted = performance.now();
         await post(cookie, '/api/v1/jobs', { workflow: 'comic-panel', params: { prompt: `a lighthouse ${marker}`, width: 256, height: 256, steps: 1 }, target: { comicId: comic.id, panelId: panel } });
-        samples.push({ marker, posted, panel });
+        samples.push({ marker, posted, answered: performance.now(), panel });
         while (!tab.landedAt.has(panel)) await sleep(2);
       }),
     );
   }
   const executed = await exec.byPrompt();
   tab.close();
-  const overheads = samples.map((s) => tab.landedAt.get(s.panel)! - s.posted - (executed.get(s.marker) ?? 0)).sort((a, b) => a - b);
-  return { p50: percentile(overheads, 50), p99: percentile(overheads, 99) };
+  // Where the time goes: the POST's answer, its way to ComfyUI, and from ComfyUI's end to the document.
+  const phases = samples.map((s) => {
+    const prompt = executed.get(s.marker) ?? { arrived: s.answered, took: 0 };
+    const landed = tab.landedAt.get(s.panel)!;
+    return { total: landed - s.posted - prompt.took, post: s.answered - s.posted, toComfy: prompt.arrived - s.answered, toDocument: landed - prompt.arrived - prompt.took };
+  });
+  const median = (pick: (p: (typeof phases)[number]) => number) => percentile(phases.map(pick).sort((a, b) => a - b), 50);
+  const overheads = phases.map((p) => p.total).sort((a, b) => a - b);
+  return {
+    p50: percentile(overheads, 50),
+    p99: percentile(overheads, 99),
+    phases: { post: median((p) => p.post), toComfy: median((p) => p.toComfy), toDocument: median((p) => p.toDocument) },
+  };
 }
 
 async function throughput(cookies: string[], jobs: number, database: ReturnType<typeof createDatabaseClient>) {
@@ -179,8 +190,9 @@ export async function benchGeneration(): Promise<string[]> {
     const cookie = await admin(database);
     const lines = ['Generation: POST /jobs to the picture in a collaborator’s document, minus the time inside ComfyUI (simulator)'];
     for (const concurrent of (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number)) {
-      const { p50, p99 } = await overhead(cookie, concurrent, concurrent === 1 ? 20 : 5, exec);
+      const { p50, p99, phases } = await overhead(cookie, concurrent, concurrent === 1 ? 20 : 5, exec);
       lines.push(`  ${concurrent} concurrent job${concurrent > 1 ? 's' : ' '}   overhead p50 ${fmt(p50)} ms  p99 ${fmt(p99)} ms   (targets at 8: p50 <= 50 ms, p99 <= 200 ms)`);
+      lines.push(`      medians: POST answered ${fmt(phases.post)} ms, then at ComfyUI ${fmt(phases.toComfy)} ms; ComfyUI's end to the document ${fmt(phases.toDocument)} ms`);
     }
     baseline = (await database.db.select({ id: schema.jobs.id }).from(schema.jobs).where(eq(schema.jobs.workflow, 'txt2img-sdxl'))).length;
     const cookies = await Promise.all([0, 1, 2].map(() => admin(database)));

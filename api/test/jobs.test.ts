@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
@@ -123,6 +123,49 @@ describe('cancelling', () => {
     expectError(await post(bob, `/jobs/${job.id}/cancel`), 404, 'not_found');
     expectError(await get(bob, `/jobs/${job.id}`), 404, 'not_found');
     expect((await get(bob, '/jobs')).json().data).toEqual([]);
+  });
+});
+
+describe('queue positions', () => {
+  it('count exactly the jobs ahead: those running, then higher priorities, then earlier ones, and move up as one ends', async () => {
+    // Nothing else waits: only these jobs are in line.
+    await queue.drain(true);
+    const user = await registerUser(t.app);
+    const creator = await registerUser(t.app, 'creator', t.db);
+    const admin = await registerUser(t.app, 'admin', t.db);
+    const queueJob = async (member: TestUser, prompt: string) => (await submit(member, { workflow: 'txt2img-sdxl', params: { prompt } })).json().data as { id: string; queuePosition: number };
+    // Queued in this order; run in the order of their roles' priorities, then of arrival.
+    const first = await queueJob(user, 'first');
+    const second = await queueJob(user, 'second');
+    const creators = await queueJob(creator, 'a creator’s');
+    const admins = await queueJob(admin, 'an admin’s');
+    const third = await queueJob(user, 'third');
+    const owners = new Map([[first.id, user], [second.id, user], [third.id, user], [creators.id, creator], [admins.id, admin]]);
+    const positions = async () => {
+      const found: Record<string, number | null> = {};
+      for (const [id, owner] of owners) found[id] = (await get(owner, `/jobs/${id}`)).json().data.queuePosition;
+      return found;
+    };
+    // What POST answered, at the time: nobody ahead, one ahead, then the creator's ahead of both of the user's…
+    expect([first, second, creators, admins, third].map((job) => job.queuePosition)).toEqual([0, 1, 0, 0, 4]);
+    expect(await positions()).toEqual({ [admins.id]: 0, [creators.id]: 1, [first.id]: 2, [second.id]: 3, [third.id]: 4 });
+
+    // A worker takes the next job (the admin's), as a gpu-worker does: running, it is still ahead of the others.
+    const connection = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const worker = new Worker(GENERATION_QUEUE, null, { connection, prefix: redisNames(t.config.redisPrefix).bull, autorun: false });
+    try {
+      const taken = await worker.getNextJob('test-token');
+      expect(taken?.id).toBe(admins.id);
+      expect(await positions()).toEqual({ [admins.id]: null, [creators.id]: 1, [first.id]: 2, [second.id]: 3, [third.id]: 4 });
+      // Once it has run, everyone moves up one; a job taken off the queue leaves the line too.
+      await taken!.moveToCompleted('done', 'test-token', false);
+      expect(await positions()).toEqual({ [admins.id]: null, [creators.id]: 0, [first.id]: 1, [second.id]: 2, [third.id]: 3 });
+      expect((await post(user, `/jobs/${second.id}/cancel`)).json().data.status).toBe('cancelled');
+      expect(await positions()).toEqual({ [admins.id]: null, [creators.id]: 0, [first.id]: 1, [second.id]: null, [third.id]: 2 });
+    } finally {
+      await worker.close(true);
+      await connection.quit();
+    }
   });
 });
 

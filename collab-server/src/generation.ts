@@ -1,21 +1,22 @@
 // Generation in the comic: server-side edits from the comic-edits queue (a panel's job state, its picture
 // when ready), and each job's progress relayed to everyone who has that comic open on this instance.
+import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Hocuspocus } from '@hocuspocus/server';
-import { type Job, QueueEvents, Worker } from 'bullmq';
+import type { Extension, Hocuspocus } from '@hocuspocus/server';
+import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type * as Y from 'yjs';
 import {
   COMIC_EDITS_QUEUE,
   COMIC_EDIT_APPLIED,
   type ComicEditJobData,
-  GENERATION_QUEUE,
-  type GenerationProgress,
   type PanelJobStatus,
   type PanelProgressMessage,
+  generationProgress,
+  parseMessage,
   redisNames,
 } from '@inkwell/workflows';
-import { documentNameOf } from './documents.ts';
+import { comicIdOf, documentNameOf } from './documents.ts';
 import type { Logger } from './logger.ts';
 import type { Versions } from './versions.ts';
 import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, letterPanel, recordsOf, setPanelGeneration } from './model/index.ts';
@@ -132,16 +133,41 @@ export function createGeneration(deps: {
   });
   worker.on('failed', (job, error) => logger.warn('comic edit failed', { edit: job?.data.kind, comicId: job?.data.comicId, error: error.message }));
 
-  // Progress is for whoever is looking now, on this instance: stateless messages, never the document.
-  const events = new QueueEvents(GENERATION_QUEUE, { connection: connection(), prefix });
-  events.on('progress', ({ jobId, data }) => {
-    const progress = data as GenerationProgress;
-    if (!progress?.target) return;
-    const document = hocuspocus.documents.get(documentNameOf(progress.target.comicId));
+  return {
+    ready: worker.waitUntilReady(),
+    async close() {
+      // BullMQ's close has no time limit of its own, and right after a Redis outage it can wait for ever on
+      // its blocking connection, while the shutdown stores the documents only after this: a few seconds,
+      // then the connections are dropped.
+      const closed = await Promise.race([worker.close().then(() => true), delay(CLOSE_TIMEOUT_MS, false)]);
+      if (!closed) logger.warn('the comic-edits worker did not close in time: dropping its Redis connections');
+      await Promise.all(connections.map((c) => (closed ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
+    },
+  };
+}
+
+/**
+ * Progress of panel jobs is for whoever is looking now: relayed as stateless messages, never put in the
+ * document. This instance hears a comic's progress (`redisNames().comicProgress`) only while it has the
+ * comic's document loaded, so preview frames reach only the collab-servers that someone watches them on.
+ * `createClient` gives a connection of the relay's own: once subscribed, it can do nothing else.
+ */
+export function createProgressRelay(deps: { createClient: () => Redis; redisPrefix: string; logger: Logger }): Extension {
+  const names = redisNames(deps.redisPrefix);
+  const subscriber = deps.createClient();
+  // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
+  const ready = subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready');
+  ready.catch(() => {});
+  const loaded = new Map<string, { getConnections(): { sendStateless(payload: string): void }[] }>();
+
+  subscriber.on('message', (channel: string, raw: string) => {
+    const document = loaded.get(channel);
     if (!document) return;
+    const progress = parseMessage(generationProgress, raw);
+    if (!progress?.target) return deps.logger.warn('ignored a progress message that is not one', { channel });
     const message: PanelProgressMessage = {
       type: 'generation-progress',
-      jobId,
+      jobId: progress.jobId,
       panelId: progress.target.panelId,
       percent: progress.percent,
       ...(progress.step !== undefined && { step: progress.step }),
@@ -152,15 +178,27 @@ export function createGeneration(deps: {
     for (const connection of document.getConnections()) connection.sendStateless(payload);
   });
 
+  const follow = (documentName: string, change: (channel: string) => Promise<unknown>) => {
+    const comicId = comicIdOf(documentName);
+    if (!comicId) return undefined;
+    const channel = names.comicProgress(comicId);
+    // Progress is not worth holding a document's load or unload for: a missed frame is followed by the next.
+    void ready.then(() => change(channel)).catch((error: unknown) => deps.logger.warn('progress subscription failed', { channel, error: String(error) }));
+    return channel;
+  };
+
   return {
-    ready: Promise.all([worker.waitUntilReady(), events.waitUntilReady()]),
-    async close() {
-      // BullMQ's close has no time limit of its own, and right after a Redis outage it can wait for ever on
-      // its blocking connection, while the shutdown stores the documents only after this: a few seconds,
-      // then the connections are dropped.
-      const closed = await Promise.race([Promise.all([worker.close(), events.close()]).then(() => true), delay(CLOSE_TIMEOUT_MS, false)]);
-      if (!closed) logger.warn('the comic-edits worker did not close in time: dropping its Redis connections');
-      await Promise.all(connections.map((c) => (closed ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
+    extensionName: 'generation-progress',
+    async afterLoadDocument({ documentName, document }) {
+      const channel = follow(documentName, (name) => subscriber.subscribe(name));
+      if (channel) loaded.set(channel, document);
+    },
+    async afterUnloadDocument({ documentName }) {
+      const channel = follow(documentName, (name) => subscriber.unsubscribe(name));
+      if (channel) loaded.delete(channel);
+    },
+    async onDestroy() {
+      await subscriber.quit().catch(() => subscriber.disconnect());
     },
   };
 }

@@ -19,7 +19,7 @@ import { createPersistence } from './extensions/persistence.ts';
 import { createPresence } from './extensions/presence.ts';
 import { RedisSync } from './extensions/redis-sync.ts';
 import { createUpdateGuard } from './extensions/update-guard.ts';
-import { createGeneration } from './generation.ts';
+import { createGeneration, createProgressRelay } from './generation.ts';
 import { type Logger, createLogger } from './logger.ts';
 import { createSummaries } from './summaries.ts';
 import { createVersions } from './versions.ts';
@@ -74,6 +74,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       createUpdateGuard({ maxDocumentBytes: config.limits.documentBytes, logger }),
       createCommentRelay({ createClient: connectRedis, channel: names.comments, logger }),
       versions.extension,
+      createProgressRelay({ createClient: connectRedis, redisPrefix: config.redisPrefix, logger }),
     ],
   });
 

@@ -95,6 +95,13 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     storage,
     // A picture is in its panel within seconds when a collab-server runs; the job's time limit bounds the wait.
     comicEdits: createComicEdits({ queue: comicEdits, events: comicEditEvents, applyTimeoutMs: config.jobTimeoutMs }),
+    // Previews are for whoever follows the job (its event streams) or its comic (collab-servers with it loaded).
+    async publishProgress(progress) {
+      const message = JSON.stringify(progress);
+      const pipeline = redis.pipeline().publish(names.jobProgress(progress.jobId), message);
+      if (progress.target) pipeline.publish(names.comicProgress(progress.target.comicId), message);
+      await pipeline.exec();
+    },
     jobTimeoutMs: config.jobTimeoutMs,
     metrics,
     log,

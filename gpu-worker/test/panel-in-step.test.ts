@@ -3,7 +3,7 @@
 // killed mid-job, before or after the picture was stored. Both are read all along, the job as its owner
 // reads it (the API) and the panel as a collaborator sees it (a live provider).
 import { Queue } from 'bullmq';
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabaseClient, schema } from '@inkwell/db';
@@ -105,7 +105,7 @@ async function expectConverged(member: Member, jobId: string, tab: Tab) {
   const [image] = imagesIn(tab.doc, PANEL);
   expect(imagesIn(tab.doc, PANEL)).toHaveLength(1);
   expect(image).toBeDefined();
-  const stored = await database.db.select({ id: schema.media.id }).from(schema.media).where(sql`${schema.media.metadata}->>'jobId' = ${jobId}`);
+  const stored = await database.db.select({ id: schema.media.id }).from(schema.media).where(eq(schema.media.jobId, jobId));
   expect(stored.map((m) => m.id)).toEqual([job.result!.id]);
 }
 

@@ -1,13 +1,17 @@
 // Generation end to end: the API queues, BullMQ carries, a gpu-worker runs the graph on the ComfyUI
 // simulator and stores the picture; what the requester sees comes back through the API.
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GENERATION_QUEUE, redisNames } from '@inkwell/workflows';
 import { createDatabaseClient, schema } from '@inkwell/db';
-import { type Pipeline, addWorker, call, finished, readEvents, signUp, startPipeline, waitForJob } from './pipeline-harness.ts';
+import { createStorage } from '@inkwell/storage';
+import { createMediaStore } from '@inkwell/storage/media-store';
+import { type Pipeline, addWorker, call, finished, readEvents, signUp, startPipeline, waitForJob, workerConfig } from './pipeline-harness.ts';
 
 const database = createDatabaseClient(process.env.DATABASE_URL!, { max: 2 });
 let p: Pipeline;
@@ -20,7 +24,7 @@ afterAll(async () => {
   await database.close();
 });
 
-const resultsOf = (jobId: string) => database.db.select().from(schema.media).where(sql`${schema.media.metadata}->>'jobId' = ${jobId}`);
+const resultsOf = (jobId: string) => database.db.select().from(schema.media).where(eq(schema.media.jobId, jobId));
 
 describe('a generation', () => {
   it('runs end to end: the picture is stored, listed and served to its owner only', async () => {
@@ -103,6 +107,47 @@ describe('a generation', () => {
     expect(job.result!.mimeType).toBe('image/gif');
     const file = await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: creator.cookie } });
     expect((await sharp(file.rawPayload, { animated: true }).metadata()).pages).toBe(8);
+  });
+});
+
+describe('a job whose picture is stored more than once', () => {
+  it('keeps exactly one picture: a second attempt of the job links the first one’s instead of its own', async () => {
+    const alice = await signUp(p);
+    const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'twice told', width: 256, height: 256, steps: 2 } });
+    const first = await waitForJob(p, alice, body.data.id, finished);
+    expect(first.status, first.error ?? '').toBe('completed');
+    // Its completion was lost, say: the row as before linking, and the job handed to a worker again.
+    await database.db.update(schema.jobs).set({ status: 'running', resultMediaId: null, completedAt: null }).where(eq(schema.jobs.id, first.id));
+    const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const queue = new Queue(GENERATION_QUEUE, { connection: redis, prefix: redisNames(p.prefix).bull });
+    try {
+      const job = (await queue.getJob(first.id))!;
+      await queue.add(job.name, job.data, { jobId: `${first.id}-again` });
+      const again = await waitForJob(p, alice, first.id, (j) => j.status === 'completed' && j.result !== null);
+      expect(again.result!.id).toBe(first.result!.id);
+      expect((await resultsOf(first.id)).map((m) => m.id)).toEqual([first.result!.id]);
+    } finally {
+      await queue.close();
+      await redis.quit();
+    }
+  });
+
+  it('stores one row when two attempts store theirs at the same moment, and drops the other’s bytes', async () => {
+    const alice = await signUp(p);
+    const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'raced', width: 256, height: 256, steps: 2 } });
+    const done = await waitForJob(p, alice, body.data.id, finished);
+    const storage = createStorage(workerConfig(p).storage);
+    const store = createMediaStore({ db: database.db, storage });
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: 'teal' } }).png().toBuffer();
+    const picture = { userId: alice.id, bytes: png, mimeType: 'image/png', ext: 'png', width: 32, height: 32, filename: 'raced.png', privacy: 'private' as const };
+    // A job of its own, not yet stored: two attempts race to store its result.
+    const [row] = await database.db.insert(schema.jobs).values({ userId: alice.id, type: 'image', workflow: 'txt2img-sdxl', parameters: {} }).returning();
+    const [a, b] = await Promise.all([store.save({ ...picture, jobId: row!.id }), store.save({ ...picture, jobId: row!.id })]);
+    expect(a.id).toBe(b.id);
+    expect((await resultsOf(row!.id)).map((m) => m.id)).toEqual([a.id]);
+    // The loser's picture and thumbnail are gone: only the job's earlier result and the winner's are kept.
+    expect((await readdir(join(p.storageDir, 'media', alice.id))).sort()).toEqual([`${done.result!.id}.png`, `${a.id}.png`].sort());
+    expect((await readdir(join(p.storageDir, 'thumbnails', alice.id))).sort()).toEqual([`${done.result!.id}.webp`, `${a.id}.webp`].sort());
   });
 });
 

@@ -1,7 +1,7 @@
 // A gpu-worker killed in the middle of a job (SIGKILL: no goodbye) must not lose the job, nor store its
 // result twice, nor leave its prompt drawing on ComfyUI: BullMQ notices the stalled job, another worker
 // stops the orphaned prompt and runs the job.
-import { sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabaseClient, schema } from '@inkwell/db';
 import { type Pipeline, addWorker, call, finished, signUp, spawnWorker, startPipeline, waitForJob } from './pipeline-harness.ts';
@@ -36,7 +36,7 @@ it('gives the job of a killed worker to another one, which stops the orphaned pr
     await addWorker(p);
     const job = await waitForJob(p, alice, body.data.id, finished, 40_000);
     expect(job.status, job.error ?? '').toBe('completed');
-    const results = await database.db.select().from(schema.media).where(sql`${schema.media.metadata}->>'jobId' = ${job.id}`);
+    const results = await database.db.select().from(schema.media).where(eq(schema.media.jobId, job.id));
     expect(results.map((r) => r.id)).toEqual([job.result!.id]);
     // The dead worker's prompt was stopped, not drawn to the end beside the new one.
     expect(ended.get(orphan)).toBe('error');

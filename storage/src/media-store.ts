@@ -23,6 +23,8 @@ export interface NewMedia {
   filename: string;
   privacy: Privacy;
   comicId?: string | null;
+  /** The generation job this picture is the result of: a job has one result, however often it ran. */
+  jobId?: string | null;
   /** Anything else worth keeping (the job and workflow of a generated picture, say). */
   metadata?: Record<string, unknown>;
 }
@@ -34,19 +36,30 @@ export interface NewMedia {
 export function createMediaStore(deps: { db: Database; storage: ObjectStorage }) {
   const { db, storage } = deps;
   return {
+    /**
+     * Stores the picture and its row. A job's result is stored once: when another attempt of the same job
+     * stored its picture first, that row is returned and these bytes are dropped.
+     */
     async save(input: NewMedia) {
       const id = crypto.randomUUID();
       const key = `media/${input.userId}/${id}.${input.ext}`;
       const thumbKey = thumbnailKey({ userId: input.userId, id });
-      const thumbnail = await sharp(input.bytes, { limitInputPixels: MAX_PIXELS })
+      const thumbnail = sharp(input.bytes, { limitInputPixels: MAX_PIXELS })
         .rotate()
         .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 75 })
         .toBuffer();
-      await storage.put(key, input.bytes, input.mimeType);
-      await storage.put(thumbKey, thumbnail, 'image/webp');
+      const dropObjects = () => Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
+      // The picture is written while its thumbnail is made; both go again when either fails.
+      const written = await Promise.allSettled([storage.put(key, input.bytes, input.mimeType), thumbnail.then((made) => storage.put(thumbKey, made, 'image/webp'))]);
+      const failed = written.find((result) => result.status === 'rejected');
+      if (failed) {
+        await dropObjects();
+        throw failed.reason;
+      }
+      let row: typeof media.$inferSelect | undefined;
       try {
-        const [row] = await db
+        [row] = await db
           .insert(media)
           .values({
             id,
@@ -60,13 +73,20 @@ export function createMediaStore(deps: { db: Database; storage: ObjectStorage })
             thumbnailUrl: `/api/v1/media/${id}/thumbnail`,
             storagePath: key,
             comicId: input.comicId ?? null,
+            jobId: input.jobId ?? null,
           })
+          .onConflictDoNothing({ target: media.jobId })
           .returning();
-        return row!;
       } catch (error) {
-        await Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
+        await dropObjects();
         throw error;
       }
+      if (row) return row;
+      // Another attempt of the same job stored its picture first: that one is the result.
+      await dropObjects();
+      const [first] = await db.select().from(media).where(eq(media.jobId, input.jobId!));
+      if (!first) throw new Error(`The result of job ${input.jobId} was removed while another was being stored`);
+      return first;
     },
 
     /** Removes a picture and its bytes (e.g. a duplicate result of a retried job). */

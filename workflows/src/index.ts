@@ -16,9 +16,17 @@ export {
   type PanelProgressMessage,
   type PanelScriptLine,
   type GenerationJobData,
-  type GenerationProgress,
   type GenerationResult,
   type PanelTarget,
 } from './queue.ts';
-export { type CommentChange, type SessionInvalidation, commentChange, parseMessage, redisNames, sessionInvalidation } from './redis-names.ts';
+export {
+  type CommentChange,
+  type GenerationProgress,
+  type SessionInvalidation,
+  commentChange,
+  generationProgress,
+  parseMessage,
+  redisNames,
+  sessionInvalidation,
+} from './redis-names.ts';
 export { checkRequirements, describeRequirements, inspectRequirements, type RequirementsReport, unrunnableWorkflows } from './requirements.ts';

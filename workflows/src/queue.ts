@@ -31,16 +31,6 @@ export interface GenerationJobData {
   prompt?: { id: string; instanceUrl: string };
 }
 
-/** What a running job reports (BullMQ progress), relayed to the requester and to everyone on the comic. */
-export interface GenerationProgress {
-  percent: number;
-  step?: number;
-  steps?: number;
-  /** A small JPEG of the picture developing, as a data: URL, sent a few times a second at most. */
-  preview?: string;
-  target: PanelTarget | null;
-}
-
 export interface GenerationResult {
   mediaId: string;
   width: number | null;

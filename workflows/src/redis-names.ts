@@ -18,8 +18,30 @@ export function redisNames(prefix: string) {
     comments: `${prefix}comments`,
     /** Pub/sub, API to gpu-workers: the id of a job someone cancelled. */
     generationCancel: `${prefix}generation-cancel`,
+    /**
+     * Pub/sub, gpu-workers to API instances: one job's progress and preview frames (a GenerationProgress),
+     * heard only by an instance with an event stream of that job open (subscribed while it is).
+     */
+    jobProgress: (jobId: string) => `${prefix}job-progress:${jobId}`,
+    /**
+     * Pub/sub, gpu-workers to collab-servers: the progress and preview frames of the panel jobs of one comic,
+     * heard only by a collab-server that has the comic's document loaded (subscribed while it has).
+     */
+    comicProgress: (comicId: string) => `${prefix}comic-progress:${comicId}`,
   } as const;
 }
+
+/** A message on `jobProgress` and `comicProgress`: a running job's progress, with a preview frame now and then. */
+export const generationProgress = z.object({
+  jobId: z.string().min(1),
+  percent: z.number(),
+  step: z.number().optional(),
+  steps: z.number().optional(),
+  /** A small JPEG of the picture developing, as a data: URL. */
+  preview: z.string().optional(),
+  target: z.object({ comicId: z.string(), panelId: z.string() }).nullable(),
+});
+export type GenerationProgress = z.infer<typeof generationProgress>;
 
 /**
  * A message on `sessionInvalidations`. `session`: that session ended (sign-out, revocation, password

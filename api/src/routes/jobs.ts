@@ -83,7 +83,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
       config: { permission: 'jobs:create' },
       schema: {
         tags,
-        summary: 'Server-sent events: state, queued {position}, started, progress, retrying, then done, failed or cancelled',
+        summary: 'Server-sent events: state, queued {position} (when it changes), started, progress, retrying, then done, failed or cancelled',
         params: uuidParams,
       },
     },
@@ -139,14 +139,18 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
       }
 
       const heartbeat = setInterval(() => !closed && reply.raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      const position = setInterval(() => {
-        void jobs.positionOf(id).then((p) => p !== null && send('queued', { position: p }), () => {});
-      }, POSITION_EVERY_MS);
+      let lastPosition: number | null = null;
+      const sendPosition = (p: number | null) => {
+        if (p === null || p === lastPosition) return;
+        lastPosition = p;
+        send('queued', { position: p });
+      };
+      const position = setInterval(() => void jobs.positionOf(id).then(sendPosition, () => {}), POSITION_EVERY_MS);
       request.raw.on('close', finish);
 
       const initial = await jobs.get(auth, id);
       send('state', initial);
-      if (initial.queuePosition !== null) send('queued', { position: initial.queuePosition });
+      sendPosition(initial.queuePosition);
       await announce(initial);
     },
   );

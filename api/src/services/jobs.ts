@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { and, count, desc, eq, gt, ilike, inArray, lt, sql } from 'drizzle-orm';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,7 +14,9 @@ import {
   type PanelTarget,
   type WorkflowDefinition,
   findWorkflow,
+  generationProgress,
   limitsFor,
+  parseMessage,
   redisNames,
 } from '@inkwell/workflows';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
@@ -37,6 +39,15 @@ export function quotaFor(roleLevel: number): { perDay: number; active: number } 
   if (roleLevel >= 4) return { perDay: 10_000, active: 20 };
   if (roleLevel === 3) return { perDay: 300, active: 6 };
   return { perDay: 60, active: 3 };
+}
+
+/** A workflow's parameter schema for a role level, built once: building one costs more than a request's checks. */
+const paramSchemas = new Map<string, ReturnType<WorkflowDefinition['params']>>();
+function paramsSchema(workflow: WorkflowDefinition, roleLevel: number) {
+  const key = `${workflow.id}:${roleLevel}`;
+  let schema = paramSchemas.get(key);
+  if (!schema) paramSchemas.set(key, (schema = workflow.params(limitsFor(roleLevel))));
+  return schema;
 }
 
 const ATTEMPTS = 3;
@@ -87,7 +98,7 @@ export function createJobService(deps: {
   /** Panel jobs show their state in the comic: queued when added, cancelled when taken off the queue. */
   comicEdits: Queue<ComicEditJobData>;
   queueEvents: QueueEvents;
-  /** Publishes cancellations to the gpu-workers. */
+  /** Publishes cancellations to the gpu-workers; a copy of it hears the progress of watched jobs. */
   redis: Redis;
   redisPrefix: string;
   media: Pick<MediaService, 'get' | 'remove'>;
@@ -96,11 +107,11 @@ export function createJobService(deps: {
 }) {
   const { db, queue, queueEvents } = deps;
 
+  const names = redisNames(deps.redisPrefix);
   // One listener on the queue's event stream per API instance, fanned out to the requests that watch a job.
   const signals = new EventEmitter();
   signals.setMaxListeners(0);
   queueEvents.on('active', ({ jobId }) => signals.emit(jobId, { kind: 'active' } satisfies JobSignal));
-  queueEvents.on('progress', ({ jobId, data }) => signals.emit(jobId, { kind: 'progress', progress: data as GenerationProgress } satisfies JobSignal));
   for (const event of ['completed', 'failed', 'removed', 'delayed', 'waiting'] as const) {
     queueEvents.on(event, ({ jobId }: { jobId: string }) => signals.emit(jobId, { kind: 'settled' } satisfies JobSignal));
   }
@@ -117,18 +128,40 @@ export function createJobService(deps: {
     return item ?? null;
   }
 
-  /** Jobs ahead of this one: those of a higher priority, then those of its priority queued earlier. */
+  // Progress and preview frames come on a channel per job, heard only while someone here watches that job.
+  const progress = deps.redis.duplicate();
+  // An outage is logged by the connection this one copies.
+  progress.on('error', () => {});
+  progress.on('message', (channel: string, raw: string) => {
+    const message = parseMessage(generationProgress, raw);
+    if (message && channel === names.jobProgress(message.jobId)) signals.emit(message.jobId, { kind: 'progress', progress: message } satisfies JobSignal);
+  });
+  // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
+  const ready = progress.status === 'ready' ? Promise.resolve() : once(progress, 'ready').then(() => {});
+  /**
+   * Subscribes to a job's progress while the first of its watchers here watches, and unsubscribes after the
+   * last. While Redis is away its streams go on without progress (ioredis subscribes again when it is back).
+   */
+  async function followProgress(id: string, change: 'subscribe' | 'unsubscribe'): Promise<void> {
+    if (progress.status === 'ready') await progress[change](names.jobProgress(id)).catch(() => {});
+  }
+
+  /**
+   * The jobs ahead of this one: those running, then those that will start before it, exactly as BullMQ 6
+   * takes them: its wait list first, from the right (jobs without a priority), then the prioritized set,
+   * lowest score first (priority, then order of arrival). Counts and ranks Redis keeps, read in one round
+   * trip. A job waiting to be retried reads 0; null when it is not waiting.
+   */
   async function positionOf(id: string): Promise<number | null> {
-    const job = await queue.getJob(id);
-    if (!job) return null;
-    const state = await job.getState();
-    if (state !== 'waiting' && state !== 'prioritized') return state === 'delayed' ? 0 : null;
-    const ahead = await queue.getJobs(['waiting', 'prioritized', 'active'], 0, 5000);
-    return ahead.filter(
-      (other) =>
-        other.id !== id &&
-        ((other.priority ?? 0) < (job.priority ?? 0) || ((other.priority ?? 0) === (job.priority ?? 0) && other.timestamp < job.timestamp)),
-    ).length;
+    const [active, wait, prioritized, delayed] = (['active', 'wait', 'prioritized', 'delayed'] as const).map((state) => queue.toKey(state)) as [string, string, string, string];
+    const replies = await deps.redis.multi().llen(active).lpos(wait, id).llen(wait).zrank(prioritized, id).zscore(delayed, id).exec();
+    const [running, inWait, waiting, rank, delayedScore] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [number, number | null, number, number | null, string | null];
+    if (inWait !== null) return running + waiting - 1 - inWait;
+    if (rank !== null) return running + waiting + rank;
+    return delayedScore !== null ? 0 : null;
   }
 
   async function editComic(edit: ComicEditJobData) {
@@ -174,7 +207,7 @@ export function createJobService(deps: {
     if (!actor.user.permissions.has(workflow.permission)) {
       throw forbidden(`${workflow.name} is for creators: ask an admin for the creator role`);
     }
-    const parsed = workflow.params(limitsFor(actor.user.role.level)).safeParse(await withStyleLock(actor, workflow, input));
+    const parsed = paramsSchema(workflow, actor.user.role.level).safeParse(await withStyleLock(actor, workflow, input));
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
       throw new AppError(400, 'validation_error', 'These settings cannot be used', details);
@@ -362,8 +395,20 @@ export function createJobService(deps: {
     /** Watches one of the caller's jobs: `onSignal` gets every change until `stop` is called. */
     async watch(actor: Auth, id: string, onSignal: (signal: JobSignal) => void): Promise<() => void> {
       await findOwn(actor, id);
+      const first = signals.listenerCount(id) === 0;
       signals.on(id, onSignal);
-      return () => signals.off(id, onSignal);
+      if (first) await followProgress(id, 'subscribe');
+      return () => {
+        signals.off(id, onSignal);
+        if (signals.listenerCount(id) === 0) void followProgress(id, 'unsubscribe');
+      };
+    },
+
+    /** Resolves once the progress of watched jobs can be heard. */
+    ready,
+
+    async close() {
+      await progress.quit().catch(() => progress.disconnect());
     },
 
     positionOf,

@@ -4,6 +4,12 @@ import { schema } from '@inkwell/db';
 
 const { jobs, media } = schema;
 
+/** A stored picture's width and height, as the media store keeps them in its metadata. */
+export function sizeOf(metadata: unknown): { width: number | null; height: number | null } {
+  const { width, height } = (metadata ?? {}) as { width?: number | null; height?: number | null };
+  return { width: width ?? null, height: height ?? null };
+}
+
 /** The gpu-worker's writes to a job's row: what the API reads back and streams to the requester. */
 export function createJobRecords(db: Database) {
   return {
@@ -12,31 +18,33 @@ export function createJobRecords(db: Database) {
       return row;
     },
 
-    async markRunning(jobId: string): Promise<void> {
-      await db
+    /** Marks a queued or running job running and returns its row; undefined when it has ended (or never was). */
+    async markRunning(jobId: string) {
+      const [row] = await db
         .update(jobs)
         .set({ status: 'running', startedAt: sql`coalesce(${jobs.startedAt}, now())`, errorMessage: null })
-        .where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])));
+        .where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])))
+        .returning();
+      return row;
     },
 
     async progress(jobId: string, percent: number): Promise<void> {
       await db.update(jobs).set({ progress: Math.max(0, Math.min(99, Math.round(percent))) }).where(and(eq(jobs.id, jobId), eq(jobs.status, 'running')));
     },
 
-    /** A picture from an earlier attempt of this job that was stored but not yet linked (its worker died). */
-    async orphanResult(jobId: string) {
-      const [row] = await db.select().from(media).where(sql`${media.metadata}->>'jobId' = ${jobId}`).limit(1);
-      return row;
-    },
-
     /**
-     * Links the stored picture to the job, once: false when another attempt linked its own first. The job
-     * stays running until `complete`: for a panel job, until the picture is in the panel.
+     * Links the stored picture to the job, once: false when another attempt linked its own first. With
+     * `complete` the job is completed in the same write (nothing else to wait for); otherwise it stays running
+     * until `complete`: for a panel job, until the picture is in the panel.
      */
-    async link(jobId: string, mediaId: string, processingTimeMs: number): Promise<boolean> {
+    async link(jobId: string, mediaId: string, processingTimeMs: number, complete: boolean): Promise<boolean> {
       const updated = await db
         .update(jobs)
-        .set({ resultMediaId: mediaId, processingTime: Math.round(processingTimeMs) })
+        .set({
+          resultMediaId: mediaId,
+          processingTime: Math.round(processingTimeMs),
+          ...(complete && { status: 'completed', progress: 100, completedAt: new Date(), errorMessage: null }),
+        })
         .where(and(eq(jobs.id, jobId), isNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running'])))
         .returning({ id: jobs.id });
       return updated.length === 1;
@@ -45,8 +53,7 @@ export function createJobRecords(db: Database) {
     /** The width and height of a linked picture (kept in its metadata). */
     async size(mediaId: string): Promise<{ width: number | null; height: number | null }> {
       const [row] = await db.select({ metadata: media.metadata }).from(media).where(eq(media.id, mediaId));
-      const { width, height } = (row?.metadata ?? {}) as { width?: number; height?: number };
-      return { width: width ?? null, height: height ?? null };
+      return sizeOf(row?.metadata);
     },
 
     /** Marks a linked job completed, once. */

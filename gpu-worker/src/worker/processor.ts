@@ -15,12 +15,14 @@ import {
 import { eq } from 'drizzle-orm';
 import type { ComicEdits } from './comic-edits.ts';
 import { type Instance, type InstancePool, NoInstanceError } from './instances.ts';
-import type { JobRecords } from './job-records.ts';
+import { type JobRecords, sizeOf } from './job-records.ts';
 
 /** Progress reaches watchers at most this often; previews less often, and small. */
 const PROGRESS_EVERY_MS = 200;
 const PREVIEW_EVERY_MS = 250;
 const PREVIEW_SIZE = 256;
+/** A JPEG preview this light is relayed as ComfyUI sent it, not decoded and encoded again. */
+const PREVIEW_LIGHT_BYTES = 24 * 1024;
 
 export interface ProcessorMetrics {
   finished(workflow: string, type: string, status: 'completed' | 'failed' | 'cancelled', seconds: number): void;
@@ -28,6 +30,8 @@ export interface ProcessorMetrics {
 
 /** Why a prompt was stopped from our side. */
 type StopReason = 'cancelled' | 'timeout';
+
+type StoredMedia = Awaited<ReturnType<MediaStore['save']>>;
 
 interface Running {
   instance: Instance;
@@ -42,6 +46,8 @@ export function createGenerationProcessor(deps: {
   mediaStore: MediaStore;
   storage: ObjectStorage;
   comicEdits: ComicEdits;
+  /** Hands progress to whoever follows the job or its comic now (Redis pub/sub); nothing is kept. */
+  publishProgress(progress: GenerationProgress): Promise<void>;
   jobTimeoutMs: number;
   metrics: ProcessorMetrics;
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
@@ -104,12 +110,12 @@ export function createGenerationProcessor(deps: {
 
     let lastProgressAt = 0;
     let lastPreviewAt = 0;
-    let latest: GenerationProgress = { percent: 0, target };
+    let latest: GenerationProgress = { jobId: job.data.jobId, percent: 0, target };
     const report = (force = false) => {
       const now = Date.now();
       if (!force && now - lastProgressAt < PROGRESS_EVERY_MS) return;
       lastProgressAt = now;
-      void job.updateProgress(latest).catch(() => {});
+      void deps.publishProgress(latest).catch(() => {});
       void records.progress(job.data.jobId, latest.percent).catch(() => {});
     };
     try {
@@ -123,11 +129,11 @@ export function createGenerationProcessor(deps: {
           latest = { ...latest, percent: Math.round((value / Math.max(1, max)) * 95), step: value, steps: max, preview: undefined };
           report(value === max);
         },
-        onPreview: (image) => {
+        onPreview: (image, mimeType) => {
           const now = Date.now();
           if (now - lastPreviewAt < PREVIEW_EVERY_MS) return;
           lastPreviewAt = now;
-          void shrinkPreview(image).then((preview) => {
+          void shrinkPreview(image, mimeType).then((preview) => {
             latest = { ...latest, preview };
             report(true);
           }, () => {});
@@ -147,10 +153,8 @@ export function createGenerationProcessor(deps: {
     }
   }
 
-  /** Stores the result once: a picture stored by an attempt that died before linking it is reused. */
+  /** Stores the result, once per job: when an earlier attempt stored its picture, that one is the result. */
   async function storeResult(job: Job<GenerationJobData>, workflow: WorkflowDefinition, bytes: Uint8Array) {
-    const existing = await records.orphanResult(job.data.jobId);
-    if (existing) return existing;
     const convertTo = workflow.output(job.data.params).convertTo;
     const animated = workflow.output(job.data.params).kind === 'animated';
     const image = sharp(bytes, { animated });
@@ -168,7 +172,8 @@ export function createGenerationProcessor(deps: {
       filename: `${workflow.id}-${String(seed)}.${format}`,
       privacy: 'private',
       comicId: job.data.target?.comicId ?? null,
-      metadata: { jobId: job.data.jobId, workflow: workflow.id, seed, prompt: job.data.params.prompt ?? null },
+      jobId: job.data.jobId,
+      metadata: { workflow: workflow.id, seed, prompt: job.data.params.prompt ?? null },
     });
   }
 
@@ -177,9 +182,12 @@ export function createGenerationProcessor(deps: {
     return { mediaId, ...(await records.size(mediaId)) };
   }
 
-  /** Links this attempt's picture to the job; when another attempt linked its own first, that one is the result. */
-  async function link(job: Job<GenerationJobData>, media: Parameters<MediaStore['remove']>[0], processingMs: number): Promise<GenerationResult> {
-    if (await records.link(job.data.jobId, media.id, processingMs)) return resultOf(media.id);
+  /**
+   * Links the stored picture to the job; when another attempt linked its own first, that one is the result.
+   * A job with no panel is completed by the same write.
+   */
+  async function link(job: Job<GenerationJobData>, media: StoredMedia, processingMs: number): Promise<GenerationResult> {
+    if (await records.link(job.data.jobId, media.id, processingMs, !job.data.target)) return { mediaId: media.id, ...sizeOf(media.metadata) };
     const linked = (await records.find(job.data.jobId))?.resultMediaId;
     if (linked !== media.id) await deps.mediaStore.remove(media);
     if (!linked) throw new UnrecoverableError('This job ended while its picture was being stored');
@@ -207,7 +215,7 @@ export function createGenerationProcessor(deps: {
   async function run(job: Job<GenerationJobData>): Promise<GenerationResult> {
     const workflow = findWorkflow(job.data.workflow);
     if (!workflow) throw new UnrecoverableError(`Unknown workflow ${job.data.workflow}`);
-    const row = await records.find(job.data.jobId);
+    const row = (await records.markRunning(job.data.jobId)) ?? (await records.find(job.data.jobId));
     if (!row) {
       // Not a cancellation: the queue holds a job this database never had, most often another deployment's
       // on a shared Redis with the same REDIS_PREFIX. There is no row to mark, so the log says it.
@@ -224,8 +232,9 @@ export function createGenerationProcessor(deps: {
       return result;
     }
 
-    await records.markRunning(job.data.jobId);
-    await setGeneration(job, 'running');
+    // The panel shows "running" while the prompt runs: the prompt need not wait for that edit to be queued.
+    const shown = setGeneration(job, 'running');
+    shown.catch(() => {});
     const started = performance.now();
     let instance: Instance;
     try {
@@ -248,10 +257,12 @@ export function createGenerationProcessor(deps: {
       pool.release(instance);
     }
 
+    await shown;
     const processingMs = performance.now() - started;
     const result = await link(job, await storeResult(job, workflow, bytes), processingMs);
-    await job.updateProgress({ percent: 100, target: job.data.target } satisfies GenerationProgress);
-    await finish(job, result);
+    // Heard before the job's completion, as its last progress.
+    await deps.publishProgress({ jobId: job.data.jobId, percent: 100, target: job.data.target }).catch(() => {});
+    if (job.data.target) await finish(job, result);
     deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
     return result;
   }
@@ -310,7 +321,8 @@ export function createGenerationProcessor(deps: {
 }
 
 /** A picture developing, small enough to send to every collaborator a few times a second. */
-async function shrinkPreview(image: Uint8Array): Promise<string> {
+async function shrinkPreview(image: Uint8Array, mimeType: string): Promise<string> {
+  if (mimeType === 'image/jpeg' && image.byteLength <= PREVIEW_LIGHT_BYTES) return `data:image/jpeg;base64,${Buffer.from(image).toString('base64')}`;
   const jpeg = await sharp(image).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside' }).jpeg({ quality: 60 }).toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
