@@ -56,8 +56,10 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   const proxy = createProxyServer({ ws: true });
   // Errors that reach no per-request callback (a browser dropping an open websocket: ECONNRESET) would
   // otherwise be thrown by http-proxy-3 and stop the server.
-  proxy.on('error', (error, req, res) => {
-    log(`proxy ${req.method} ${req.url} failed: ${error.message}`);
+  proxy.on('error', (error: NodeJS.ErrnoException, req, res) => {
+    // A websocket whose browser went away (tab closed, network lost) is no failure worth a line.
+    const gone = !(res instanceof http.ServerResponse) && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+    if (!gone) log(`proxy ${req.method} ${req.url} failed: ${error.message}`);
     if (res) unavailable(res, 'service');
   });
 

@@ -14,6 +14,7 @@ export interface Summaries {
 
 type Answer = { id: number; derived: Derived } | { id: number; error: string };
 
+/** Starts its worker at once: it is a fixed cost of the server (tens of MB), not one of the first comic stored. */
 export function createSummaries(): Summaries {
   let worker: Worker | undefined;
   let next = 0;
@@ -39,6 +40,7 @@ export function createSummaries(): Summaries {
     started.on('exit', (code) => fail(new Error(`the summary worker exited (${code})`)));
     return started;
   }
+  worker = start();
 
   return {
     derive(state) {

@@ -138,8 +138,7 @@ export function createPersistence(options: PersistenceOptions): Persistence {
 
   const extension: Extension = {
     extensionName: 'persistence',
-    // Above the Redis extension (1000), whose store lock would otherwise skip this store when another
-    // instance holds it, and whose unload delay would run before this unload check.
+    // Above the Redis extension (1000), whose unload delay would otherwise run before this unload check.
     priority: 1100,
 
     async onLoadDocument({ documentName, document, instance }) {

@@ -9,7 +9,9 @@
 //   itself with its state vector (the extension does, on load); that announcement marks the peer, and the
 //   answer to it carries everything this instance applied before, so nothing falls between the two;
 // - Redis pub/sub loses what is sent while a connection is down: once reconnected, each open document
-//   announces its state vector again, and the answers fill the gap both ways.
+//   announces its state vector again, and the answers fill the gap both ways;
+// - no Redis lock around stores (two round trips each): the persistence extension's writes name the version
+//   they merged, so two instances storing one comic merge instead of overwriting each other.
 import { Redis, type Configuration } from '@hocuspocus/extension-redis';
 import { type Document, IncomingMessage, OutgoingMessage, type onChangePayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
@@ -62,6 +64,8 @@ export class RedisSync extends Redis {
     }
     pending.updates.push(data.update);
   }
+
+  override async onStoreDocument(): Promise<void> {}
 
   override async afterUnloadDocument(data: Parameters<Redis['afterUnloadDocument']>[0]): Promise<void> {
     if (!data.instance.documents.has(data.documentName)) {
