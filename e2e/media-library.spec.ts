@@ -1,0 +1,83 @@
+// The media library (/media): upload, search, share, rename, use in a comic and delete, as a person would.
+import { expect, request, test } from '@playwright/test';
+import sharp from 'sharp';
+import { newAccount, register } from './accounts.ts';
+import { OPEN_TIMEOUT, connection, createComic, shapes } from './canvas.ts';
+
+const png = (background: string) => sharp({ create: { width: 96, height: 64, channels: 3, background } }).png().toBuffer();
+
+test('the media library shares, renames, places a picture in a comic and warns before deleting one a comic shows', async ({ page, context, baseURL }) => {
+  test.setTimeout(120_000);
+  await register(page, newAccount('librarian'));
+  // A comic with a 2×2 page, left open: the picture placed from the library lands on it.
+  const comicId = await createComic(page, 'Harbour tales');
+  await page.getByRole('button', { name: 'Add page' }).click();
+  await page.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
+  await expect(shapes(page, 'comic-panel')).toHaveCount(4, { timeout: OPEN_TIMEOUT });
+  await expect(connection(page)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
+
+  const library = await context.newPage();
+  await library.goto('/media');
+  await expect(library.getByRole('heading', { name: 'No pictures yet' })).toBeVisible();
+  await library.getByLabel('Upload pictures').setInputFiles([
+    { name: 'harbour.png', mimeType: 'image/png', buffer: await png('#2266aa') },
+    { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('just some notes, not a picture') },
+    { name: 'moon.png', mimeType: 'image/png', buffer: await png('#eeeecc') },
+  ]);
+  await expect(library.getByRole('alert')).toHaveText('“notes.png” is not an image Inkwell accepts: upload a PNG, JPEG, WebP or GIF file.');
+  const cards = library.locator('article[data-media]');
+  await expect(cards).toHaveCount(2);
+
+  // Search by name.
+  await library.getByRole('searchbox', { name: 'Search' }).fill('moon');
+  await library.getByRole('searchbox', { name: 'Search' }).press('Enter');
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first().getByRole('heading')).toHaveText('moon.png');
+  await library.getByRole('searchbox', { name: 'Search' }).fill('');
+  await library.getByRole('searchbox', { name: 'Search' }).press('Enter');
+  await expect(cards).toHaveCount(2);
+
+  // Private until shared: a stranger gets the file once it is public.
+  const mediaId = (await cards.filter({ has: library.getByRole('heading', { name: 'harbour.png' }) }).getAttribute('data-media'))!;
+  const harbour = library.locator(`article[data-media="${mediaId}"]`);
+  const stranger = await request.newContext({ baseURL });
+  expect((await stranger.get(`/api/v1/media/${mediaId}/file`)).status()).toBe(404);
+  await harbour.getByLabel('Who can see it').selectOption('public');
+  await expect(library.getByText('“harbour.png” is now public.')).toBeVisible();
+  expect((await stranger.get(`/api/v1/media/${mediaId}/file`)).status()).toBe(200);
+  await stranger.dispose();
+
+  // Rename.
+  await harbour.getByRole('button', { name: 'Rename' }).click();
+  await harbour.getByLabel('New name').fill('Harbour at dawn.png');
+  await harbour.getByRole('button', { name: 'Save' }).click();
+  await expect(harbour.getByRole('heading')).toHaveText('Harbour at dawn.png');
+
+  // Use in a comic: the second panel of its page, chosen on the drawing of the page.
+  await harbour.getByRole('button', { name: 'Use in a comic' }).click();
+  await expect(harbour.getByLabel('Comic')).toHaveValue(comicId);
+  await harbour.getByRole('button', { name: /, panel 2$/ }).click();
+  await expect(harbour.getByRole('button', { name: /, panel 2$/ })).toHaveAttribute('aria-pressed', 'true');
+  await harbour.getByRole('button', { name: 'Place in this panel' }).click();
+  await expect(harbour.getByRole('status')).toContainText('panel 2 of “Harbour tales”');
+  // It lands in the open comic, inside the panel, without anyone there doing anything.
+  await expect(shapes(page, 'image')).toHaveCount(1, { timeout: 20_000 });
+
+  // The comic's own copy, found by filtering on the comic; deleting it names the comic that shows it.
+  await library.reload();
+  await library.getByRole('search').getByLabel('Comic').selectOption(comicId);
+  await expect(cards).toHaveCount(1);
+  const copyId = (await cards.first().getAttribute('data-media'))!;
+  await expect
+    .poll(async () => ((await (await library.request.get(`/api/v1/media/${copyId}/usage`)).json()) as { data: { comics: unknown[] } }).data.comics.length, { timeout: 20_000 })
+    .toBe(1);
+  await cards.first().getByRole('button', { name: 'Delete' }).click();
+  const dialog = library.getByRole('dialog', { name: /^Delete/ });
+  await expect(dialog.getByText('Comics show this picture.')).toBeVisible();
+  await expect(dialog.getByRole('link', { name: 'Harbour tales' })).toHaveAttribute('href', `/comics/${comicId}`);
+  await dialog.getByRole('button', { name: 'Delete anyway' }).click();
+  await expect(library.getByRole('heading', { name: 'Nothing matches' })).toBeVisible();
+
+  // Nothing on the page is wider than the screen (a 375 px phone included).
+  expect(await library.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+});
