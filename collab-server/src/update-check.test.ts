@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { bookmark, caption, docWith, imageAsset, page } from './model/fixtures.ts';
 import { JOBS_MAP, LETTERED_MAP, META_MAP, SCHEMA_KEY, recordsOf } from './model/index.ts';
+import { RESTORES_MAP } from './model/restore.ts';
 import { InvalidRecordError } from './model/validation.ts';
 import { checkUpdate } from './update-check.ts';
 
@@ -72,6 +73,9 @@ describe('checkUpdate', () => {
     // A page script's lettering record, as a client that was given it hands it back after a server restart.
     expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(LETTERED_MAP).set('job', { panelId: 'p', shapeIds: ['s'] })))).not.toThrow();
     expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(LETTERED_MAP).set('job', { panelId: 'p' })))).toThrow(InvalidRecordError);
+    // A restore's note, likewise; only as the server writes it.
+    expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(RESTORES_MAP).set('version', 1767000000000)))).not.toThrow();
+    expect(() => checkUpdate(doc, clientUpdate(doc, (d) => d.getMap(RESTORES_MAP).set('version', { evil: true })))).toThrow(InvalidRecordError);
   });
 
   it('refuses changes that build on content the server does not have', () => {

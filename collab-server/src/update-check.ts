@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import { InvalidRecordError, checkRecord, isReadableSchema } from './model/validation.ts';
 import { JOBS_MAP, LETTERED_MAP, META_MAP, RECORDS_MAP, SCHEMA_KEY, metaOf } from './model/index.ts';
+import { RESTORES_MAP } from './model/restore.ts';
 
 /**
  * Where an item of the update goes: a key of a root map; `gone` when it builds on garbage-collected
@@ -36,6 +37,8 @@ export function checkUpdate(doc: Y.Doc, update: Uint8Array): void {
     if (place.root === RECORDS_MAP) records.push([place.key, value]);
     else if (place.root === META_MAP && place.key === SCHEMA_KEY && isReadableSchema(value)) written = value;
     else if (place.root === LETTERED_MAP && letteredPanel.safeParse(value).success) continue;
+    // A restore noted by the server (model/restore.ts), sent back by a client that saw it.
+    else if (place.root === RESTORES_MAP && typeof value === 'number') continue;
     else if (place.root !== JOBS_MAP || !insertedJob.safeParse(value).success) {
       throw new InvalidRecordError(`${place.root}.${place.key}: not something a comic document holds`);
     }

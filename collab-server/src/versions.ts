@@ -25,14 +25,14 @@ type InDocument = <T>(change: (doc: Y.Doc) => T) => Promise<T>;
 interface Pending {
   /** Users whose connections changed the document since its last version. */
   contributors: Set<string>;
-  /** No automatic version before this time, once `known` (read from the latest version in the database). */
+  /** No automatic version before this time: from the latest version in the database, once `known`. */
   notBefore: number;
   known?: Promise<void>;
 }
 
 export function createVersions(deps: { db: Database; logger: Logger }) {
   const { db, logger } = deps;
-  // By document name; dropped with the document (contributors not yet in a version are then forgotten).
+  // By document name. An unloaded document's contributors stay until its next version; the rest goes with it.
   const pending = new Map<string, Pending>();
   const pendingOf = (name: string) => {
     let entry = pending.get(name);
@@ -66,7 +66,7 @@ export function createVersions(deps: { db: Database; logger: Logger }) {
   async function autoVersion(name: string, comicId: string, doc: Y.Doc): Promise<void> {
     const entry = pendingOf(name);
     entry.known ??= latestVersionAt(comicId).then(
-      (at) => void (entry.notBefore = Math.max(entry.notBefore, at + AUTO_VERSION_SPACING_MS)),
+      (at) => void (entry.notBefore = at + AUTO_VERSION_SPACING_MS),
       (error: unknown) => {
         entry.known = undefined;
         throw error;
@@ -97,7 +97,10 @@ export function createVersions(deps: { db: Database; logger: Logger }) {
     },
 
     async afterUnloadDocument({ documentName }) {
-      pending.delete(documentName);
+      const entry = pending.get(documentName);
+      if (!entry?.contributors.size) pending.delete(documentName);
+      // Another instance may take versions while it is closed here: read the latest again when it reopens.
+      else entry.known = undefined;
     },
   };
 
