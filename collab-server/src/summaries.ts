@@ -21,7 +21,9 @@ export function createSummaries(): Summaries {
   const waiting = new Map<number, { resolve: (derived: Derived) => void; reject: (error: Error) => void }>();
 
   function start(): Worker {
-    const started = new Worker(new URL('./summary-worker.ts', import.meta.url));
+    // Its garbage is one document at a time: a small young generation keeps its memory from growing with
+    // every burst of stores (V8's default lets it reach tens of MB).
+    const started = new Worker(new URL('./summary-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     // A store waiting for its summary keeps nothing else alive.
     started.unref();
     started.on('message', (answer: Answer) => {
