@@ -83,6 +83,7 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await mention.click();
   await expect(owner).toHaveURL(new RegExp(`/comics/${comicId}\\?comment=`));
   await expect(panel(owner).getByTestId('comment-thread')).toContainText('Fixed: she smiles now');
+  await expect(pins(owner)).toHaveAttribute('aria-pressed', 'true');
   await viewer.context().close();
 });
 

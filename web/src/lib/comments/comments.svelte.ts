@@ -17,6 +17,8 @@ export class CommentsState {
   missingShapes = $state<readonly string[]>([]);
   readonly hooks: CommentHooks;
   private canvas: CommentCanvas | null = null;
+  /** A thread to show on the canvas once it is there (a notification's link). */
+  private pendingReveal: CommentAnchor | null = null;
   private loading: Promise<void> | null = null;
   private again = false;
   private readonly comicId: string;
@@ -30,6 +32,8 @@ export class CommentsState {
       attach: (canvas) => {
         this.canvas = canvas;
         this.pushPins();
+        if (this.pendingReveal) canvas.reveal(this.pendingReveal);
+        this.pendingReveal = null;
       },
       onPinSelect: (threadId) => {
         this.select(threadId, false);
@@ -79,7 +83,9 @@ export class CommentsState {
     this.selected = threadId;
     this.pushPins();
     const thread = this.threads.find((t) => t.id === threadId);
-    if (thread && reveal) this.canvas?.reveal(thread.anchor);
+    if (!thread || !reveal) return;
+    if (this.canvas) this.canvas.reveal($state.snapshot(thread.anchor));
+    else this.pendingReveal = $state.snapshot(thread.anchor);
   }
 
   setPlacing(placing: boolean) {

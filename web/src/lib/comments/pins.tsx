@@ -22,6 +22,8 @@ export class CommentLayer {
   readonly pins = atom<CommentPin[]>('comment pins', []);
   readonly placing = atom('comment placing', false);
   editor: Editor | undefined;
+  /** Asked for before the editor was up: shown once it is. */
+  pendingReveal: CommentAnchor | null = null;
   readonly canvas: CommentCanvas;
   readonly hooks: CommentHooks;
 
@@ -36,6 +38,7 @@ export class CommentLayer {
 
   private reveal(anchor: CommentAnchor) {
     const editor = this.editor;
+    this.pendingReveal = editor ? null : anchor;
     const place = editor && locate(editor, anchor);
     if (!editor || !place) return;
     if (editor.getCurrentPageId() !== place.pageId) editor.setCurrentPage(place.pageId);
@@ -49,6 +52,7 @@ export function CommentPins({ layer }: { layer: CommentLayer }) {
   const editor = useEditor();
   useEffect(() => {
     layer.editor = editor;
+    if (layer.pendingReveal) layer.canvas.reveal(layer.pendingReveal);
     // Which pinned shapes are gone, whenever the pins or the shapes change.
     const stop = react('comment shapes', () => {
       const missing = layer.pins.get().flatMap(({ anchor }) => ('shapeId' in anchor && !editor.getShape(anchor.shapeId as TLShapeId) ? [anchor.shapeId] : []));
