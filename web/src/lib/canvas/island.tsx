@@ -41,6 +41,7 @@ import { SPEECH_BUBBLE, SPEECH_BUBBLE_KINDS, type SpeechBubbleKind, type SpeechB
 import { addTemplatePage, fillPanel, panelAt, selectedPanel, templates } from './comic-actions.ts';
 import { CaptionIcon, PanelIcon, ShoutIcon, SpeechBubbleIcon, ThoughtIcon } from './icons.tsx';
 import { PanelTools } from './panel-tools.tsx';
+import { CommentLayer, CommentPins } from '../comments/pins.tsx';
 import { CanvasSession } from './session.ts';
 import { CaptionShapeUtil } from './shapes/caption.tsx';
 import { ComicPanelShapeUtil } from './shapes/comic-panel.tsx';
@@ -197,16 +198,22 @@ const components: TLComponents = {
 
 interface ComicEditorProps {
   session: CanvasSession;
+  comments: CommentLayer | undefined;
   licenseKey: string | undefined;
   target: HTMLElement;
 }
 
-function ComicEditor({ session, licenseKey, target }: ComicEditorProps) {
+function ComicEditor({ session, comments, licenseKey, target }: ComicEditorProps) {
   const loaded = useValue(session.loaded);
   // tldraw adds its own shapes (images included) to these; panels show this session's live progress.
   const shapeUtils = useMemo(
     () => [ComicPanelShapeUtil.configure({ generations: session.generations }), SpeechBubbleShapeUtil, CaptionShapeUtil],
     [session],
+  );
+  // In front of the canvas, with the empty page's hint: the comment pins.
+  const withPins = useMemo<TLComponents>(
+    () => (comments ? { ...components, InFrontOfTheCanvas: () => (<><EmptyPageHint /><CommentPins layer={comments} /></>) } : components),
+    [comments],
   );
   if (!loaded) return <div className="inkwell-canvas-loading">Opening the comic…</div>;
   return (
@@ -216,7 +223,7 @@ function ComicEditor({ session, licenseKey, target }: ComicEditorProps) {
       shapeUtils={shapeUtils}
       tools={comicTools}
       overrides={overrides}
-      components={components}
+      components={withPins}
       assetUrls={assetUrls}
       licenseKey={licenseKey}
       locale="en"
@@ -239,8 +246,10 @@ function ComicEditor({ session, licenseKey, target }: ComicEditorProps) {
 
 export const mountCanvas: MountCanvas = (target, options) => {
   const session = new CanvasSession(options);
+  const comments = options.comments && new CommentLayer(options.comments);
+  if (comments) options.comments?.attach(comments.canvas);
   const root = createRoot(target);
-  root.render(<ComicEditor session={session} licenseKey={options.licenseKey} target={target} />);
+  root.render(<ComicEditor session={session} comments={comments} licenseKey={options.licenseKey} target={target} />);
   return {
     templates,
     addPage: (template) => session.addPage(template),
