@@ -11,15 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Lettering } from '@inkwell/db';
-import { type FontKey, layOutLettering, textBoxOf } from '../src/lib/lettering.ts';
+import { FONT_FILES, type FontKey, layOutLettering, textBoxOf } from '../src/lib/lettering.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FONT_FILES: Record<FontKey, string> = {
-  draw: 'Shantell_Sans-Informal_Regular.woff2',
-  sans: 'IBMPlexSans-Medium.woff2',
-  serif: 'IBMPlexSerif-Medium.woff2',
-  mono: 'IBMPlexMono-Medium.woff2',
-};
 const TEXTS = [
   'Who keeps the light tonight when the storm comes in?',
   'I told you — never, EVER go down to the lighthouse after dark. Do you hear me?',
@@ -42,11 +36,11 @@ afterAll(async () => {
 function page(cases: { font: FontKey; fontSize: number; width: number; text: string }[]): string {
   const require = createRequire(import.meta.url);
   const faces = Object.entries(FONT_FILES)
-    .map(([key, file]) => `@font-face{font-family:f_${key};src:url('${pathToFileURL(require.resolve(`@tldraw/assets/fonts/${file}`))}') format('woff2')}`)
+    .map(([key, file]) => `@font-face{font-family:f_${key};src:url('${pathToFileURL(require.resolve(file))}') format('woff2')}`)
     .join('');
   const script = `
     const cases = ${JSON.stringify(cases)};
-    Promise.all(['draw', 'sans', 'serif', 'mono'].map((key) => document.fonts.load('20px f_' + key))).then(() => {
+    Promise.all(${JSON.stringify(Object.keys(FONT_FILES))}.map((key) => document.fonts.load('20px f_' + key))).then(() => {
       document.getElementById('out').textContent = JSON.stringify(cases.map((c) => {
         const box = Object.assign(document.createElement('div'), { textContent: c.text });
         Object.assign(box.style, { fontFamily: 'f_' + c.font, fontSize: c.fontSize + 'px', maxWidth: c.width + 'px' });

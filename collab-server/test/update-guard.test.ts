@@ -1,8 +1,8 @@
 import type { SerializedSchema } from '@tldraw/store';
-import type { TLRecord } from '@tldraw/tlschema';
+import { DocumentRecordType, TLDOCUMENT_ID, type TLRecord } from '@tldraw/tlschema';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { bookmark, imageAsset } from '../src/model/fixtures.ts';
+import { bookmark, bubble, imageAsset } from '../src/model/fixtures.ts';
 import { createComicSchema, docToSnapshot } from '../src/model/index.ts';
 import { type Client, type Collab, type User, acknowledged, addMember, connect, note, sleep, storedRecords, synced, useStack, waitFor } from './helper.ts';
 
@@ -54,6 +54,8 @@ const bad: Array<[string, TLRecord]> = [
   ['a bookmark to a javascript: address', bookmark('evil-link', 'page:page', 'a2', 'javascript:alert(document.cookie)')],
   ['a picture from a javascript: source', imageAsset('evil-src', 'javascript:alert(document.cookie)')],
   ['a shape of an unknown type', { ...note('mystery', 'x'), type: 'mystery' } as unknown as TLRecord],
+  ['a bubble lettered in a font we do not have', bubble('odd-font', 'page:page', 'a2', 'Hi', undefined, { lettering: 'wingdings' as 'auto' })],
+  ['a comic default lettering font we do not have', DocumentRecordType.create({ id: TLDOCUMENT_ID, meta: { letteringFont: 'wingdings' } })],
 ];
 
 describe('records a client writes', () => {
@@ -85,8 +87,15 @@ describe('records a client writes', () => {
     const { comicId, ownerClient, editorClient } = await openComic(stack.collab);
     editorClient.records.set('shape:first', note('first', 'edited by the editor'));
     editorClient.doc.getMap('meta').set('schema', createComicSchema().serialize() satisfies SerializedSchema);
+    // A bubble in a lettering font of its own, and the comic's default font.
+    const lettered = bubble('lettered', 'page:page', 'a3', 'POW', undefined, { lettering: 'bangers' });
+    const settings = DocumentRecordType.create({ id: TLDOCUMENT_ID, meta: { letteringFont: 'kalam' } });
+    editorClient.records.set(lettered.id, lettered);
+    editorClient.records.set(settings.id, settings);
     await acknowledged(editorClient);
-    expect((await storedRecords(comicId)).get('shape:first')).toEqual(note('first', 'edited by the editor'));
+    const stored = await storedRecords(comicId);
+    expect(stored.get('shape:first')).toEqual(note('first', 'edited by the editor'));
+    expect([stored.get(lettered.id), stored.get(settings.id)]).toEqual([lettered, settings]);
     const edited = JSON.stringify(note('first', 'edited by the editor'));
     await waitFor(() => JSON.stringify(ownerClient.records.get('shape:first')) === edited, 'the owner to see it');
     expect(refusals(editorClient)).toEqual([]);

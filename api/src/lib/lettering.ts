@@ -1,6 +1,6 @@
 // Lettering as the canvas letters it: tldraw's own font files (from @tldraw/assets, as the canvas loads
-// them), its size scale and line height, wrapped like its labels (CSS pre-wrap with break-word) inside the
-// same text box. Line breaks are computed here once, with the fonts' real advances, and then drawn as glyph
+// them) and the comic lettering fonts (from @fontsource, as the canvas bundles them), its size scale and
+// line height, wrapped like its labels (CSS pre-wrap with break-word) inside the same text box. Line breaks are computed here once, with the fonts' real advances, and then drawn as glyph
 // outlines in page images and as real text in PDFs, so both break where the canvas does.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -8,14 +8,19 @@ import * as fontkit from 'fontkit';
 import wawoff2 from 'wawoff2';
 import type { Lettering } from '@inkwell/db';
 
-export type FontKey = 'draw' | 'sans' | 'serif' | 'mono';
+/** tldraw's font styles, and the comic lettering fonts a bubble or comic may choose (the comic model's LETTERING_FONTS). */
+export type FontKey = 'draw' | 'sans' | 'serif' | 'mono' | 'comic-neue' | 'bangers' | 'patrick-hand' | 'kalam';
 
-/** The regular face tldraw's default theme uses for each font style (tldraw_draw, tldraw_sans, …). */
-const FONT_FILES: Record<FontKey, string> = {
-  draw: 'Shantell_Sans-Informal_Regular.woff2',
-  sans: 'IBMPlexSans-Medium.woff2',
-  serif: 'IBMPlexSerif-Medium.woff2',
-  mono: 'IBMPlexMono-Medium.woff2',
+/** The face of each: the regular one tldraw's default theme uses for its styles, and the lettering fonts' latin faces. */
+export const FONT_FILES: Record<FontKey, string> = {
+  draw: '@tldraw/assets/fonts/Shantell_Sans-Informal_Regular.woff2',
+  sans: '@tldraw/assets/fonts/IBMPlexSans-Medium.woff2',
+  serif: '@tldraw/assets/fonts/IBMPlexSerif-Medium.woff2',
+  mono: '@tldraw/assets/fonts/IBMPlexMono-Medium.woff2',
+  'comic-neue': '@fontsource/comic-neue/files/comic-neue-latin-400-normal.woff2',
+  bangers: '@fontsource/bangers/files/bangers-latin-400-normal.woff2',
+  'patrick-hand': '@fontsource/patrick-hand/files/patrick-hand-latin-400-normal.woff2',
+  kalam: '@fontsource/kalam/files/kalam-latin-400-normal.woff2',
 };
 
 /** tldraw's theme: base font size and line height; labels scale the base per size style. */
@@ -42,7 +47,7 @@ const COLORS: Record<string, string> = {
 };
 /** A caption's text sits this far inside its box, top-aligned; a bubble's is centred in its body's text box. */
 export const CAPTION_PADDING = 10;
-/** Text that would not fit (a summary written before the canvas grew its bubbles) shrinks, down to this share. */
+/** Text that would not fit shrinks, down to this share (the canvas's MIN_LETTERING_SCALE, in the comic model). */
 const MIN_FIT_SCALE = 0.5;
 
 export interface LetteringFont {
@@ -56,12 +61,12 @@ const require = createRequire(import.meta.url);
 const fonts = new Map<FontKey, Promise<LetteringFont>>();
 
 async function loadFont(key: FontKey): Promise<LetteringFont> {
-  const woff2 = await readFile(require.resolve(`@tldraw/assets/fonts/${FONT_FILES[key]}`));
+  const woff2 = await readFile(require.resolve(FONT_FILES[key]));
   const ttf = Buffer.from(await wawoff2.decompress(woff2));
   return { key, ttf, font: fontkit.create(ttf) as fontkit.Font };
 }
 
-/** One of tldraw's fonts, loaded once per process. */
+/** One of the lettering fonts, loaded once per process. */
 export function letteringFont(key: FontKey): Promise<LetteringFont> {
   let font = fonts.get(key);
   if (!font) {
@@ -140,7 +145,8 @@ function wrapParagraph(font: fontkit.Font, paragraph: string, fontSize: number, 
   // Words keep the spaces that follow them; trailing spaces hang past the edge and never force a break.
   for (const word of paragraph.match(/\S+\s*|\s+/g) ?? ['']) {
     const candidate = line + word;
-    if (widthOf(font, candidate.trimEnd(), fontSize) <= max + LAYOUT_UNIT) {
+    // Whole words fit a box as wide as it is in whole layout units, as the browser sizes it.
+    if (widthOf(font, candidate.trimEnd(), fontSize) <= Math.floor(max / LAYOUT_UNIT) * LAYOUT_UNIT + LAYOUT_UNIT) {
       line = candidate;
       continue;
     }

@@ -24,6 +24,8 @@ describe('comic schema', () => {
     const good = bubble('b1', 'page:p1', 'a1', 'Hi') as TLRecord & { props: Record<string, unknown> };
     expect(() => validate({ ...good, props: { ...good.props, kind: 'whisper' } } as TLRecord)).toThrow(/kind/);
     expect(() => validate({ ...good, props: { ...good.props, tail: { x: 'left', y: 1 } } } as TLRecord)).toThrow(/tail/);
+    expect(() => validate({ ...good, props: { ...good.props, lettering: 'wingdings' } } as TLRecord)).toThrow(/lettering/);
+    expect(validate({ ...good, props: { ...good.props, lettering: 'bangers' } } as TLRecord)).toBeTruthy();
     const p = panel('p', 'page:p1', 'a1', { x: 0, y: 0, w: 10, h: 10 }) as TLRecord & { props: Record<string, unknown> };
     const generation = { status: 'running', jobId: 'j1', progress: 150 };
     expect(() => validate({ ...p, props: { ...p.props, generation } } as TLRecord)).toThrow(/progress/);
@@ -46,7 +48,9 @@ describe('comic schema', () => {
     const oldCaption = caption('c1', 'shape:panel1', 'a2', '') as TLRecord & { props: Record<string, unknown> };
     delete oldPanel.props.generation;
     delete oldBubble.props.kind;
+    delete oldBubble.props.lettering;
     delete oldCaption.props.richText;
+    delete oldCaption.props.lettering;
     oldCaption.props.text = 'Later that day';
 
     const doc = new Y.Doc();
@@ -56,6 +60,8 @@ describe('comic schema', () => {
     const records = new Map(readRecords(doc).map((r) => [r.id, r as TLRecord & { props?: Record<string, unknown> }]));
     expect(records.get(oldPanel.id)?.props?.generation).toBeNull();
     expect(records.get(oldBubble.id)?.props?.kind).toBe('speech');
+    // Older bubbles and captions follow the comic's default lettering font.
+    expect([records.get(oldBubble.id)?.props?.lettering, records.get(oldCaption.id)?.props?.lettering]).toEqual(['auto', 'auto']);
     expect(records.get(oldCaption.id)?.props?.richText).toEqual({
       type: 'doc',
       content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Later that day' }] }],

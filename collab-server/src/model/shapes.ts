@@ -6,6 +6,8 @@ import {
   DefaultHorizontalAlignStyle,
   DefaultSizeStyle,
   type RecordProps,
+  StyleProp,
+  type TLDocument,
   type TLBaseShape,
   type TLDefaultColorStyle,
   type TLDefaultFontStyle,
@@ -78,12 +80,43 @@ export const comicPanelMigrations = createShapePropsMigrationSequence({
 
 // ---- text styles -------------------------------------------------------------------------------------------
 
-/** The text styles that speech bubbles and captions share (tldraw's default style props). */
+/** Comic lettering fonts, all under open licences (SIL OFL) and served from our own origin. */
+export const LETTERING_FONTS = ['comic-neue', 'bangers', 'patrick-hand', 'kalam'] as const;
+export type LetteringFont = (typeof LETTERING_FONTS)[number];
+
+/**
+ * The lettering font a bubble or caption asks for: one of LETTERING_FONTS, or 'auto' for the comic's
+ * default (see comicLetteringFont), which, when the comic has none, leaves tldraw's `font` style in charge.
+ */
+export const LetteringFontStyle = StyleProp.defineEnum('inkwell:lettering', { defaultValue: 'auto', values: ['auto', ...LETTERING_FONTS] });
+export type LetteringChoice = 'auto' | LetteringFont;
+
+/** Where a comic keeps its default lettering font: a key of its tldraw document record's meta. */
+export const COMIC_LETTERING_KEY = 'letteringFont';
+
+export const isLetteringFont = (value: unknown): value is LetteringFont => (LETTERING_FONTS as readonly unknown[]).includes(value);
+
+/** The comic's default lettering font, from its document record; null when it has none. */
+export function comicLetteringFont(document: Pick<TLDocument, 'meta'> | undefined): LetteringFont | null {
+  const value = document?.meta[COMIC_LETTERING_KEY];
+  return isLetteringFont(value) ? value : null;
+}
+
+/** The lettering font a bubble or caption is drawn in; null for tldraw's `font` style. */
+export function letteringFontOf(props: { lettering: LetteringChoice }, comicDefault: LetteringFont | null): LetteringFont | null {
+  return props.lettering === 'auto' ? comicDefault : props.lettering;
+}
+
+/** Lettering that does not fit its balloon shrinks down to this share of its styled size, then shows it overflows. */
+export const MIN_LETTERING_SCALE = 0.5;
+
+/** The text styles that speech bubbles and captions share (tldraw's default style props, and the lettering font). */
 interface TextStyleProps {
   color: TLDefaultColorStyle;
   size: TLDefaultSizeStyle;
   font: TLDefaultFontStyle;
   align: TLDefaultHorizontalAlignStyle;
+  lettering: LetteringChoice;
 }
 
 const textStyleProps: RecordProps<TLBaseShape<string, TextStyleProps>> = {
@@ -91,6 +124,17 @@ const textStyleProps: RecordProps<TLBaseShape<string, TextStyleProps>> = {
   size: DefaultSizeStyle,
   font: DefaultFontStyle,
   align: DefaultHorizontalAlignStyle,
+  lettering: LetteringFontStyle,
+};
+
+/** The migration step that gives older bubbles and captions the comic's default lettering font. */
+const addLettering = {
+  up: (props: Record<string, unknown>) => {
+    props.lettering = 'auto';
+  },
+  down: (props: Record<string, unknown>) => {
+    delete props.lettering;
+  },
 };
 
 // ---- speech bubble -----------------------------------------------------------------------------------------
@@ -122,7 +166,7 @@ export const speechBubbleProps: RecordProps<SpeechBubbleShape> = {
   ...textStyleProps,
 };
 
-const bubbleVersions = createShapePropsMigrationIds(SPEECH_BUBBLE, { AddKind: 1 });
+const bubbleVersions = createShapePropsMigrationIds(SPEECH_BUBBLE, { AddKind: 1, AddLettering: 2 });
 
 export const speechBubbleMigrations = createShapePropsMigrationSequence({
   sequence: [
@@ -135,6 +179,7 @@ export const speechBubbleMigrations = createShapePropsMigrationSequence({
         delete props.kind;
       },
     },
+    { id: bubbleVersions.AddLettering, ...addLettering },
   ],
 });
 
@@ -154,7 +199,7 @@ export const captionProps: RecordProps<CaptionShape> = {
   ...textStyleProps,
 };
 
-const captionVersions = createShapePropsMigrationIds(CAPTION, { RichTextFromText: 1 });
+const captionVersions = createShapePropsMigrationIds(CAPTION, { RichTextFromText: 1, AddLettering: 2 });
 
 export const captionMigrations = createShapePropsMigrationSequence({
   sequence: [
@@ -166,6 +211,7 @@ export const captionMigrations = createShapePropsMigrationSequence({
       },
       // No way down: plain text cannot hold rich text, so older clients must update.
     },
+    { id: captionVersions.AddLettering, ...addLettering },
   ],
 });
 
@@ -186,11 +232,12 @@ export function defaultSpeechBubbleProps(): SpeechBubbleProps {
     size: 'm',
     font: 'draw',
     align: 'middle',
+    lettering: 'auto',
   };
 }
 
 export function defaultCaptionProps(): CaptionProps {
-  return { w: 240, h: 60, richText: toRichText(''), color: 'black', size: 's', font: 'sans', align: 'start' };
+  return { w: 240, h: 60, richText: toRichText(''), color: 'black', size: 's', font: 'sans', align: 'start', lettering: 'auto' };
 }
 
 declare module '@tldraw/tlschema' {

@@ -1,8 +1,10 @@
+import { DocumentRecordType, TLDOCUMENT_ID } from '@tldraw/tlschema';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from './doc.ts';
 import { insertImageIntoPanel } from './edits.ts';
 import { bubble, caption, docWith, page, panel } from './fixtures.ts';
 import { layoutTemplate } from './layouts.ts';
+import { COMIC_LETTERING_KEY } from './shapes.ts';
 import { summarizeComic } from './summary.ts';
 
 const media = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
@@ -86,6 +88,20 @@ describe('summarizeComic', () => {
     expect(right!.lettering[1]).toMatchObject({ x: 540, y: 300, w: 240, h: 60, tail: null, font: 'sans', size: 's', align: 'start', color: 'black' });
     // The plain text skips empty bubbles; the lettering keeps them (the balloon is still drawn).
     expect(right!.text).toEqual(['Later…']);
+  });
+
+  it("letters each bubble in its own font, else the comic's default, else tldraw's font style", () => {
+    const records = [
+      page('p1', 'Page 1', 'a1'),
+      panel('p', 'page:p1', 'a1', { x: 0, y: 0, w: 400, h: 300 }),
+      bubble('own', 'shape:p', 'a1', 'POW', undefined, { lettering: 'bangers' }),
+      bubble('auto', 'shape:p', 'a2', 'Hi', undefined, { font: 'serif' }),
+      caption('later', 'shape:p', 'a3', 'Later'),
+    ];
+    const fonts = (doc: ReturnType<typeof docWith>) => summarizeComic(readRecords(doc)).pages[0]!.panels[0]!.lettering.map((l) => l.font);
+    expect(fonts(docWith(records))).toEqual(['bangers', 'serif', 'sans']);
+    const withDefault = [...records, DocumentRecordType.create({ id: TLDOCUMENT_ID, meta: { [COMIC_LETTERING_KEY]: 'kalam' } })];
+    expect(fonts(docWith(withDefault))).toEqual(['bangers', 'kalam', 'kalam']);
   });
 
   it('summarises an empty document as no pages', () => {

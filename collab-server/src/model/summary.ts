@@ -3,7 +3,16 @@
 // @inkwell/db's contract. Rotation is not carried: shapes are placed by their unrotated boxes.
 import type { TLAsset, TLImageShapeProps, TLPage, TLRecord, TLShape } from '@tldraw/tlschema';
 import type { ComicSummary, Lettering, PageSummary, PanelArt, PanelSummary } from '@inkwell/db';
-import { CAPTION, COMIC_PANEL, type CaptionProps, SPEECH_BUBBLE, type SpeechBubbleProps } from './shapes.ts';
+import {
+  CAPTION,
+  COMIC_PANEL,
+  type CaptionProps,
+  type LetteringFont,
+  SPEECH_BUBBLE,
+  type SpeechBubbleProps,
+  comicLetteringFont,
+  letteringFontOf,
+} from './shapes.ts';
 
 export type { ComicSummary, Lettering, PageSummary, PanelArt, PanelSummary } from '@inkwell/db';
 
@@ -30,7 +39,9 @@ export function summarizeComic(records: Iterable<TLRecord>): ComicSummary {
   const pages: TLPage[] = [];
   const shapes = new Map<string, TLShape>();
   const assets = new Map<string, TLAsset>();
+  let comicFont: LetteringFont | null = null;
   for (const record of records) {
+    if (record.typeName === 'document') comicFont = comicLetteringFont(record);
     if (record.typeName === 'page') pages.push(record);
     else if (record.typeName === 'shape') shapes.set(record.id, record);
     else if (record.typeName === 'asset') assets.set(record.id, record);
@@ -70,7 +81,7 @@ export function summarizeComic(records: Iterable<TLRecord>): ComicSummary {
         const inside = descendants(panel.id);
         // Text dropped on the page over a panel, rather than into it, still belongs to that panel.
         const over = top.filter((shape) => isText(shape) && containsCenter(panel, w, h, shape));
-        const lettering = [...inside.filter(isText), ...over].map((shape) => letteringOf(shape, onPage(shape)));
+        const lettering = [...inside.filter(isText), ...over].map((shape) => letteringOf(shape, onPage(shape), comicFont));
         const art = inside.filter((shape) => shape.type === 'image').flatMap((shape) => artOf(shape) ?? []);
         return {
           id: panel.id,
@@ -90,7 +101,7 @@ function isText(shape: TLShape): boolean {
   return shape.type === SPEECH_BUBBLE || shape.type === CAPTION;
 }
 
-function letteringOf(shape: TLShape, at: { x: number; y: number }): Lettering {
+function letteringOf(shape: TLShape, at: { x: number; y: number }, comicFont: LetteringFont | null): Lettering {
   const props = shape.props as SpeechBubbleProps | CaptionProps;
   const bubble = 'tail' in props ? props : null;
   const { w, h } = props;
@@ -101,7 +112,8 @@ function letteringOf(shape: TLShape, at: { x: number; y: number }): Lettering {
     // Stored normalised to the bubble's box: turned into a point on the page.
     tail: bubble ? { x: round(at.x + bubble.tail.x * w), y: round(at.y + bubble.tail.y * h) } : null,
     text: richTextToPlain(props.richText).trim(),
-    font: props.font,
+    // The lettering font when one is chosen (for the bubble, or the comic's default), else tldraw's font style.
+    font: letteringFontOf(props, comicFont) ?? props.font,
     size: props.size,
     align: props.align,
     color: props.color,

@@ -5,6 +5,7 @@
 import type { SerializedSchema } from '@tldraw/store';
 import type { TLRecord } from '@tldraw/tlschema';
 import { comicSchema } from './schema.ts';
+import { COMIC_LETTERING_KEY, isLetteringFont } from './shapes.ts';
 
 export class InvalidRecordError extends Error {}
 
@@ -75,4 +76,14 @@ export function checkRecord(key: string, value: unknown, written: SerializedSche
     throw new InvalidRecordError(`${key}: ${error instanceof Error ? error.message : String(error)}`);
   }
   checkUrls(current);
+  checkComicSettings(current);
+}
+
+/** The comic's own settings in its document record's meta (tldraw lets meta hold any JSON). */
+function checkComicSettings(record: TLRecord): void {
+  if (record.typeName !== 'document') return;
+  const font = record.meta[COMIC_LETTERING_KEY];
+  if (font !== undefined && !isLetteringFont(font)) {
+    throw new InvalidRecordError(`${record.id}: meta.${COMIC_LETTERING_KEY} is not a lettering font we have (${JSON.stringify(font).slice(0, 40)})`);
+  }
 }

@@ -1,16 +1,17 @@
 // Comic edits made through the editor (so they are the person's own, undoable edits): a page of panels
-// from a layout template, a picture made to fill the panel it was dropped or pasted into, and a picture of
-// the person's media placed on the canvas.
+// from a layout template, a picture made to fill the panel it was dropped, pasted or dragged into (always
+// under the panel's lettering), and a picture of the person's media placed on the canvas.
 import {
   COMIC_PAGE,
   COMIC_PANEL,
   type ComicPanelShape,
   LAYOUT_TEMPLATES,
   type LayoutTemplate,
+  artIndex,
   coverCrop,
   layoutTemplate,
 } from '@inkwell/collab-server/model';
-import { type Editor, type TLImageShape, type TLShape, type VecLike, PageRecordType, createShapeId } from 'tldraw';
+import { type Editor, type IndexKey, type TLImageShape, type TLShape, type TLShapeId, type VecLike, PageRecordType, createShapeId } from 'tldraw';
 import type { TemplateInfo } from './types.ts';
 
 const LABELS: Record<LayoutTemplate, string> = {
@@ -87,7 +88,23 @@ export function panelOfSelection(editor: Editor): ComicPanelShape | undefined {
   return parent?.type === COMIC_PANEL ? (parent as ComicPanelShape) : undefined;
 }
 
-/** Makes a picture fill a panel (cropped to the panel's proportions, centred), as the panel's child. */
+/** The index that puts a picture of the panel on top of its art, under its lettering (the model's rule). */
+function indexUnderLettering(editor: Editor, panelId: ComicPanelShape['id'], pictureId: TLShapeId): IndexKey {
+  const children = editor.getSortedChildIdsForParent(panelId).flatMap((id) => editor.getShape(id) ?? []);
+  return artIndex(children, pictureId);
+}
+
+/** Moves pictures of a panel to the top of its art, still under its lettering: a chosen variant, a picture dragged in. */
+export function putUnderLettering(editor: Editor, panelId: ComicPanelShape['id'], pictures: readonly TLShape[]): void {
+  for (const picture of pictures) {
+    if (picture.type === 'image') editor.updateShape({ id: picture.id, type: 'image', index: indexUnderLettering(editor, panelId, picture.id) });
+  }
+}
+
+/**
+ * Makes a picture fill a panel (cropped to the panel's proportions, centred), as the panel's child, on top of
+ * its art and under its lettering.
+ */
 export function fillPanel(editor: Editor, panel: ComicPanelShape, image: TLShape): void {
   if (image.type !== 'image') return;
   const picture = image as TLImageShape;
@@ -97,7 +114,8 @@ export function fillPanel(editor: Editor, panel: ComicPanelShape, image: TLShape
   const { w, h } = panel.props;
   editor.run(() => {
     if (picture.parentId !== panel.id) editor.reparentShapes([picture.id], panel.id);
-    editor.updateShape<TLImageShape>({ id: picture.id, type: 'image', x: 0, y: 0, rotation: 0, props: { w, h, crop: coverCrop(ratio, w / h) } });
+    const index = indexUnderLettering(editor, panel.id, picture.id);
+    editor.updateShape<TLImageShape>({ id: picture.id, type: 'image', x: 0, y: 0, rotation: 0, index, props: { w, h, crop: coverCrop(ratio, w / h) } });
   });
 }
 

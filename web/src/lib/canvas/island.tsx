@@ -40,7 +40,9 @@ import './canvas.css';
 import { SPEECH_BUBBLE, SPEECH_BUBBLE_KINDS, type SpeechBubbleKind, type SpeechBubbleShape } from '@inkwell/collab-server/model';
 import { addTemplatePage, fillPanel, panelAt, selectedPanel, templates } from './comic-actions.ts';
 import { CaptionIcon, PanelIcon, ShoutIcon, SpeechBubbleIcon, ThoughtIcon } from './icons.tsx';
-import { PanelTools } from './panel-tools.tsx';
+import { loadLetteringFonts } from './lettering-fonts.ts';
+import { LetteringSection } from './lettering-panel.tsx';
+import { PanelOverlays } from './panel-overlays.tsx';
 import { CommentLayer, CommentPins } from '../comments/pins.tsx';
 import { CanvasSession } from './session.ts';
 import { CaptionShapeUtil } from './shapes/caption.tsx';
@@ -129,7 +131,7 @@ const KINDS: Record<SpeechBubbleKind, { label: string; Icon: typeof SpeechBubble
   shout: { label: 'Shout', Icon: ShoutIcon },
 };
 
-/** tldraw's style panel, plus the kind of the selected speech bubbles. */
+/** tldraw's style panel, plus the kind of the selected speech bubbles and the lettering font. */
 function ComicStylePanel(props: TLUiStylePanelProps) {
   const editor = useEditor();
   const bubbles = useValue(
@@ -167,6 +169,7 @@ function ComicStylePanel(props: TLUiStylePanelProps) {
           </div>
         </StylePanelSection>
       )}
+      <LetteringSection />
     </DefaultStylePanel>
   );
 }
@@ -188,13 +191,22 @@ function PanelPictures() {
   return null;
 }
 
-const components: TLComponents = {
-  Toolbar: ComicToolbar,
-  StylePanel: ComicStylePanel,
-  InFrontOfTheCanvas: EmptyPageHint,
-  // Who is here, and following them, is on the page around the canvas.
-  SharePanel: null,
-};
+/** tldraw's UI slots; in front of the canvas, the comic's own layers (they need the session). */
+function comicComponents(session: CanvasSession, comments: CommentLayer | undefined): TLComponents {
+  return {
+    Toolbar: ComicToolbar,
+    StylePanel: ComicStylePanel,
+    InFrontOfTheCanvas: () => (
+      <>
+        <EmptyPageHint />
+        <PanelOverlays generations={session.generations} />
+        {comments && <CommentPins layer={comments} />}
+      </>
+    ),
+    // Who is here, and following them, is on the page around the canvas.
+    SharePanel: null,
+  };
+}
 
 interface ComicEditorProps {
   session: CanvasSession;
@@ -210,11 +222,7 @@ function ComicEditor({ session, comments, licenseKey, target }: ComicEditorProps
     () => [ComicPanelShapeUtil.configure({ generations: session.generations }), SpeechBubbleShapeUtil, CaptionShapeUtil],
     [session],
   );
-  // In front of the canvas, with the empty page's hint: the comment pins.
-  const withPins = useMemo<TLComponents>(
-    () => (comments ? { ...components, InFrontOfTheCanvas: () => (<><EmptyPageHint /><CommentPins layer={comments} /></>) } : components),
-    [comments],
-  );
+  const components = useMemo(() => comicComponents(session, comments), [session, comments]);
   if (!loaded) return <div className="inkwell-canvas-loading">Opening the comic…</div>;
   return (
     <Tldraw
@@ -223,7 +231,7 @@ function ComicEditor({ session, comments, licenseKey, target }: ComicEditorProps
       shapeUtils={shapeUtils}
       tools={comicTools}
       overrides={overrides}
-      components={withPins}
+      components={components}
       assetUrls={assetUrls}
       licenseKey={licenseKey}
       locale="en"
@@ -239,7 +247,6 @@ function ComicEditor({ session, comments, licenseKey, target }: ComicEditorProps
       }}
     >
       <PanelPictures />
-      <PanelTools generations={session.generations} />
     </Tldraw>
   );
 }
@@ -249,13 +256,18 @@ export const mountCanvas: MountCanvas = (target, options) => {
   const comments = options.comments && new CommentLayer(options.comments);
   if (comments) options.comments?.attach(comments.canvas);
   const root = createRoot(target);
-  root.render(<ComicEditor session={session} comments={comments} licenseKey={options.licenseKey} target={target} />);
+  // Bubbles fit their text by measuring it: their faces must be in before the first bubble is drawn.
+  let destroyed = false;
+  void loadLetteringFonts().then(() => {
+    if (!destroyed) root.render(<ComicEditor session={session} comments={comments} licenseKey={options.licenseKey} target={target} />);
+  });
   return {
     templates,
     addPage: (template) => session.addPage(template),
     follow: (userId) => session.follow(userId),
     currentPage: () => session.currentPage(),
     destroy() {
+      destroyed = true;
       root.unmount();
       session.destroy();
     },

@@ -1,15 +1,16 @@
 // What editors can do with the selected panel (or the panel of the selected picture) beyond tldraw's own
-// tools: have a picture drawn for it (a compact form: prompt, style, character reference, seed), and choose
-// among the pictures drawn before (each lands on top of the earlier ones; choosing one brings it to the
-// front, an ordinary undoable edit).
+// tools, in a bar next to the panel: have a picture drawn for it (a compact form: prompt, style, character reference, seed), and choose
+// among the pictures drawn before (each lands on top of the earlier ones; choosing one brings it to the top
+// of the art, still under the lettering, an ordinary undoable edit).
 import type { ComicPanelShape } from '@inkwell/collab-server/model';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { type Editor, type TLImageShape, useEditor, useValue } from 'tldraw';
 import { CharacterPicker, PanelCast } from '#lib/characters/panel-characters.tsx';
 import { type MediaItem, studioApi } from '#lib/studio/api.ts';
 import { ACCEPTED_IMAGE_TYPES, uploadErrorMessage } from '#lib/upload-errors.ts';
-import { panelOfSelection } from './comic-actions.ts';
+import { panelOfSelection, putUnderLettering } from './comic-actions.ts';
 import { COMIC_STYLES, type ComicStyle, type PanelGenerations } from './generation.ts';
+import { placeNextTo, useScreenBox } from './screen-box.ts';
 
 const STYLE_LABELS: Record<ComicStyle, string> = {
   manga: 'Manga',
@@ -38,14 +39,30 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
   const formFor = useValue(generations.formFor);
   const panelId = panel?.id;
   const pictures = useValue('panel pictures', () => (panelId ? picturesIn(editor, panelId) : []), [editor, panelId]);
-  if (!panel || readonly) return null;
+  const box = useScreenBox(editor, panelId);
+  const view = useValue('viewport', () => editor.getViewportScreenBounds(), [editor]);
+  // Placed once its size is known: the first frame lays it out unseen.
+  const element = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  useLayoutEffect(() => {
+    const el = element.current;
+    if (el && (el.offsetWidth !== size?.w || el.offsetHeight !== size?.h)) setSize({ w: el.offsetWidth, h: el.offsetHeight });
+  });
+  if (!panel || readonly || !box) return null;
+  const at = size ? placeNextTo(box, size, { w: view.w, h: view.h }) : null;
   const top = pictures.at(-1)?.id;
   const choose = (id: TLImageShape['id']) => {
+    const picture = editor.getShape(id);
+    if (!picture) return;
     editor.markHistoryStoppingPoint('choose variant');
-    editor.bringToFront([id]);
+    putUnderLettering(editor, panel.id, [picture]);
   };
   return (
-    <div className="inkwell-panel-tools">
+    <div
+      ref={element}
+      className="inkwell-panel-tools"
+      style={at ? { left: at.x, top: at.y } : { left: 0, top: 0, visibility: 'hidden' }}
+    >
       {formFor === panel.id ? (
         <GenerateForm key={panel.id} panel={panel} generations={generations} />
       ) : (

@@ -44,6 +44,7 @@ function bubble(id: TLShapeId, text: string): TLRecord {
       size: 'm',
       font: 'draw',
       align: 'middle',
+      lettering: 'auto',
     },
   } as TLRecord;
 }

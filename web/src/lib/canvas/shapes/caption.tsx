@@ -1,6 +1,15 @@
 // Drawing and behaviour of a caption: a narration box with editable text. Props, validators and
 // migrations come from the document model.
-import { CAPTION, type CaptionShape, captionMigrations, captionProps, defaultCaptionProps } from '@inkwell/collab-server/model';
+import {
+  CAPTION,
+  COMIC_PANEL,
+  type CaptionShape,
+  type ComicPanelShape,
+  captionMigrations,
+  captionProps,
+  defaultCaptionProps,
+} from '@inkwell/collab-server/model';
+import { useMemo } from 'react';
 import {
   BaseBoxShapeUtil,
   type Geometry2d,
@@ -12,12 +21,15 @@ import {
   resizeBox,
   useColorMode,
 } from 'tldraw';
-import { labelGeometry, rectIndicator, textLabel, textSvg } from './shape-parts.tsx';
-import { measureTextHeight, textStyle } from './text-style.ts';
+import { labelGeometry, overflowMarker, rectIndicator, textLabel, textSvg } from './shape-parts.tsx';
+import { fitText, measureTextHeight, textStyle } from './text-style.ts';
 
 const PADDING = 10;
 /** Caption boxes are pale yellow, as in print; a dim amber in dark mode. */
 const PAPER = { light: '#fff4c7', dark: '#3b3320' } as const;
+
+/** Where the text goes inside a caption of `w`×`h`. */
+const textBoxOf = (w: number, h: number) => ({ x: PADDING, y: PADDING, w: w - PADDING * 2, h: h - PADDING * 2 });
 
 export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
   static override type = CAPTION;
@@ -50,16 +62,19 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
     return resizeBox(shape, info, { minWidth: 60, minHeight: 30 });
   }
 
-  /** The box grows to fit its text. */
+  /** The box grows to fit its text, in a panel down to the panel's foot (text that still does not fit is lettered smaller). */
   override onBeforeUpdate(prev: CaptionShape, next: CaptionShape): CaptionShape | void {
     const changed =
       !isEqual(prev.props.richText, next.props.richText) ||
       prev.props.size !== next.props.size ||
       prev.props.font !== next.props.font ||
+      prev.props.lettering !== next.props.lettering ||
       prev.props.w !== next.props.w;
     if (!changed) return;
     const style = textStyle(this.editor, next.props);
-    const needed = Math.ceil(measureTextHeight(this.editor, next.props.richText, style, next.props.w - PADDING * 2) + PADDING * 2);
+    const parent = this.editor.getShape(next.parentId);
+    const room = parent?.type === COMIC_PANEL && next.rotation === 0 ? (parent as ComicPanelShape).props.h - next.y : Infinity;
+    const needed = Math.min(room, Math.ceil(measureTextHeight(this.editor, next.props.richText, style, next.props.w - PADDING * 2) + PADDING * 2));
     if (needed <= next.props.h) return;
     return { ...next, props: { ...next.props, h: needed } };
   }
@@ -68,14 +83,27 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
     const { w, h } = shape.props;
     // tldraw renders component() as a React component, so hooks are allowed here.
     const colorMode = useColorMode();
-    const style = textStyle(this.editor, shape.props, colorMode);
+    const styled = textStyle(this.editor, shape.props, colorMode);
+    const box = textBoxOf(w, h);
+    const fit = useMemo(
+      () => fitText(this.editor, shape.props.richText, styled, box),
+      // What the fit depends on, rather than the objects that carry it (new on every render).
+      [shape.props.richText, styled.fontFamily, styled.fontSize, styled.lineHeight, box.w, box.h],
+    );
+    const style = { ...styled, fontSize: fit.fontSize };
     const isSelected = shape.id === this.editor.getOnlySelectedShapeId();
     return (
       <>
         <svg className="tl-svg-container" aria-hidden="true">
           <rect width={w} height={h} fill={PAPER[colorMode]} stroke={style.stroke} strokeWidth={style.strokeWidth / 1.5} />
         </svg>
-        {textLabel(shape, style, isSelected, { verticalAlign: 'start', padding: PADDING })}
+        {textLabel(shape, style, isSelected, {
+          verticalAlign: 'start',
+          padding: PADDING,
+          // Text that overflows stays inside its box (the marker says there is more), unless being written.
+          ...(fit.overflows && shape.id !== this.editor.getEditingShapeId() && { css: { overflow: 'hidden' } }),
+        })}
+        {fit.overflows && overflowMarker(box)}
       </>
     );
   }
@@ -86,7 +114,8 @@ export class CaptionShapeUtil extends BaseBoxShapeUtil<CaptionShape> {
 
   override toSvg(shape: CaptionShape) {
     const { w, h } = shape.props;
-    const style = textStyle(this.editor, shape.props, 'light');
+    const styled = textStyle(this.editor, shape.props, 'light');
+    const style = { ...styled, fontSize: fitText(this.editor, shape.props.richText, styled, textBoxOf(w, h)).fontSize };
     return (
       <g>
         <rect width={w} height={h} fill={PAPER.light} stroke={style.stroke} strokeWidth={style.strokeWidth / 1.5} />

@@ -1,5 +1,6 @@
 // What the comic shapes share: the label's part of the geometry, the editable label on the canvas, the same
-// text in an SVG export (all in the shape's text style), and the outline of a box for the selection indicator.
+// text in an SVG export (all in the shape's text style), the marker of text that does not fit, and the
+// outline of a box for the selection indicator.
 import type { CaptionShape, SpeechBubbleShape } from '@inkwell/collab-server/model';
 import { Box, HTMLContainer, Rectangle2d, RichTextLabel, RichTextSVG, type TLRichText } from 'tldraw';
 import type { CSSProperties } from 'react';
@@ -83,5 +84,22 @@ export function textSvg(richText: TLRichText, style: TextStyle, box: TextBox, ve
       padding={padding}
       wrap
     />
+  );
+}
+
+/** Shown at the foot of a text box whose text does not fit even at its smallest: like a page layout's overset mark. */
+export function overflowMarker(box: TextBox) {
+  return (
+    <HTMLContainer>
+      <div
+        className="inkwell-lettering-overflow"
+        role="img"
+        aria-label="The text does not fit"
+        title="The text does not fit: make the balloon bigger or the text shorter"
+        style={{ left: box.x + box.w / 2, top: box.y + box.h }}
+      >
+        +
+      </div>
+    </HTMLContainer>
   );
 }

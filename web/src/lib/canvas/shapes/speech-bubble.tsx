@@ -2,6 +2,8 @@
 // model's (`@inkwell/collab-server/model`); here are its geometry, its look, its editable text and the
 // handle that drags its tail.
 import {
+  COMIC_PANEL,
+  type ComicPanelShape,
   SPEECH_BUBBLE,
   type SpeechBubbleShape,
   defaultSpeechBubbleProps,
@@ -25,6 +27,7 @@ import {
   resizeBox,
   useColorMode,
 } from 'tldraw';
+import { useMemo } from 'react';
 import {
   type Point,
   bodyHeightFor,
@@ -36,8 +39,8 @@ import {
   textBox,
   thoughtTrail,
 } from './bubble-geometry.ts';
-import { labelGeometry, textLabel, textSvg } from './shape-parts.tsx';
-import { measureTextHeight, textStyle } from './text-style.ts';
+import { labelGeometry, overflowMarker, textLabel, textSvg } from './shape-parts.tsx';
+import { fitText, measureTextHeight, textStyle } from './text-style.ts';
 
 const vecs = (points: Point[]) => points.map((p) => new Vec(p.x, p.y));
 
@@ -104,12 +107,16 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
   /**
    * Keeps the tail outside the body, and the body big enough for its text: text that no longer fits makes
    * the bubble grow around its centre, wider first (up to MAX_GROWN_WIDTH) so it stays bubble-shaped,
-   * with the tail's tip left where it points.
+   * with the tail's tip left where it points. In a panel it grows no bigger than the panel and stays
+   * inside it; text that still does not fit is lettered smaller (see `component`).
    */
   override onBeforeUpdate(prev: SpeechBubbleShape, next: SpeechBubbleShape): SpeechBubbleShape | void {
     const { w, h, kind } = next.props;
     const textChanged = !isEqual(prev.props.richText, next.props.richText);
-    const styleChanged = prev.props.size !== next.props.size || prev.props.font !== next.props.font || prev.props.kind !== kind;
+    const styleChanged =
+      prev.props.size !== next.props.size || prev.props.font !== next.props.font || prev.props.lettering !== next.props.lettering || prev.props.kind !== kind;
+    const parent = this.editor.getShape(next.parentId);
+    const room = parent?.type === COMIC_PANEL ? (parent as ComicPanelShape).props : null;
     let [width, height] = [w, h];
     if (textChanged || styleChanged || prev.props.w !== w) {
       const style = textStyle(this.editor, next.props);
@@ -117,10 +124,10 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
       let tall = needed(w);
       // Resizing by hand sets the width; only new text or a new style widens the bubble.
       if (tall > h && prev.props.w === w) {
-        width = Math.max(w, Math.min(MAX_GROWN_WIDTH, Math.ceil(w * Math.sqrt(tall / h))));
+        width = Math.max(w, Math.min(MAX_GROWN_WIDTH, room?.w ?? Infinity, Math.ceil(w * Math.sqrt(tall / h))));
         tall = needed(width);
       }
-      height = Math.max(h, Math.ceil(tall));
+      height = Math.max(h, Math.min(room?.h ?? Infinity, Math.ceil(tall)));
     }
     const grown = width !== w || height !== h;
     const tip = { x: next.props.tail.x * w, y: next.props.tail.y * h };
@@ -129,16 +136,29 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
     const tail = clampTail(width, height, grown ? { x: (tip.x + dx) / width, y: (tip.y + dy) / height } : next.props.tail);
     if (!grown && tail === next.props.tail) return;
     const offset = new Vec(dx, dy).rot(next.rotation);
-    return { ...next, x: next.x - offset.x, y: next.y - offset.y, props: { ...next.props, w: width, h: height, tail } };
+    let [x, y] = [next.x - offset.x, next.y - offset.y];
+    // Grown past an edge of its panel, it moves back in (an upright bubble: a rotated one stays put).
+    if (room && grown && next.rotation === 0) {
+      x = Math.max(0, Math.min(x, room.w - width));
+      y = Math.max(0, Math.min(y, room.h - height));
+    }
+    return { ...next, x, y, props: { ...next.props, w: width, h: height, tail } };
   }
 
   override component(shape: SpeechBubbleShape) {
     const { w, h, kind, tail } = shape.props;
     // tldraw renders component() as a React component, so hooks are allowed here.
     const colorMode = useColorMode();
-    const style = textStyle(this.editor, shape.props, colorMode);
+    const styled = textStyle(this.editor, shape.props, colorMode);
     const box = textBox(w, h, kind);
+    const fit = useMemo(
+      () => fitText(this.editor, shape.props.richText, styled, box),
+      // What the fit depends on, rather than the objects that carry it (new on every render).
+      [shape.props.richText, styled.fontFamily, styled.fontSize, styled.lineHeight, box.w, box.h],
+    );
+    const style = { ...styled, fontSize: fit.fontSize };
     const isSelected = shape.id === this.editor.getOnlySelectedShapeId();
+    const isEditing = shape.id === this.editor.getEditingShapeId();
     const outline = pathOf(bubbleOutline(w, h, tail, kind));
     return (
       <>
@@ -150,9 +170,12 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
             ))}
         </svg>
         {textLabel(shape, style, isSelected, {
-          verticalAlign: 'middle',
-          css: { inset: 'auto', left: box.x, top: box.y, width: box.w, height: box.h },
+          // Overflowing, it shows from its first words.
+          verticalAlign: fit.overflows ? 'start' : 'middle',
+          // Text that overflows stays inside its balloon (the marker says there is more), unless being written.
+          css: { inset: 'auto', left: box.x, top: box.y, width: box.w, height: box.h, ...(fit.overflows && !isEditing && { overflow: 'hidden' }) },
         })}
+        {fit.overflows && overflowMarker(box)}
       </>
     );
   }
@@ -171,8 +194,9 @@ export class SpeechBubbleShapeUtil extends ShapeUtil<SpeechBubbleShape> {
 
   override toSvg(shape: SpeechBubbleShape) {
     const { w, h, kind, tail } = shape.props;
-    const style = textStyle(this.editor, shape.props);
+    const styled = textStyle(this.editor, shape.props);
     const box = textBox(w, h, kind);
+    const style = { ...styled, fontSize: fitText(this.editor, shape.props.richText, styled, box).fontSize };
     return (
       <g>
         <path d={pathOf(bubbleOutline(w, h, tail, kind))} fill={style.fill} stroke={style.stroke} strokeWidth={style.strokeWidth} />
