@@ -35,6 +35,11 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   // The viewer opens comment mode and taps the first panel; the mention is offered as they type.
   await openComic(viewer, comicId, 4);
   await viewer.getByRole('button', { name: /^Comments/ }).click();
+  // Escape leaves comment mode; the second time, the viewer places the pin.
+  await panel(viewer).getByRole('button', { name: 'Add a comment' }).click();
+  await expect(viewer.getByTestId('comment-placing')).toBeVisible();
+  await viewer.keyboard.press('Escape');
+  await expect(viewer.getByTestId('comment-placing')).toHaveCount(0);
   await panel(viewer).getByRole('button', { name: 'Add a comment' }).click();
   const target = (await shapes(viewer, 'comic-panel').first().boundingBox())!;
   await expect(viewer.getByTestId('comment-placing')).toBeVisible();

@@ -45,6 +45,7 @@ export class CommentsState {
         this.select(null);
         this.onOpen();
       },
+      onPlacingCancelled: () => (this.placing = false),
       onMissingShapes: (ids) => {
         if (ids.length !== this.missingShapes.length || ids.some((id) => !this.missingShapes.includes(id))) this.missingShapes = ids;
       },

@@ -87,7 +87,9 @@ export function CommentPins({ layer }: { layer: CommentLayer }) {
   useEffect(() => {
     if (!placing) return;
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') layer.placing.set(false);
+      if (event.key !== 'Escape') return;
+      layer.placing.set(false);
+      layer.hooks.onPlacingCancelled();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);

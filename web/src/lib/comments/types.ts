@@ -29,6 +29,8 @@ export interface CommentHooks {
   onPinSelect(threadId: string): void;
   /** Comment mode placed an anchor for a new thread. */
   onPlace(anchor: CommentAnchor): void;
+  /** Comment mode was left without placing anything (Escape). */
+  onPlacingCancelled(): void;
   /** Which pinned shapes are no longer in the comic (their threads are shown as on a deleted shape). */
   onMissingShapes(shapeIds: string[]): void;
   /** Someone changed the comic's comments (the collab-server's relay): load them again. */
