@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -24,6 +23,7 @@ import { docsPlugin } from './plugins/docs.ts';
 import { errorHandler, frameworkErrors } from './plugins/errors.ts';
 import { createApiRegistry, metricsPlugin } from './plugins/metrics.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminOperationsRoutes } from './routes/admin-operations.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -228,7 +228,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(errorHandler);
   // The API answers JSON, never pages: the strictest policy fits (the docs page sets its own).
-  await app.register(helmet, {
+  await app.register(securityHeadersPlugin, {
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     hsts: config.secureCookies,
   });

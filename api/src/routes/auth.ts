@@ -36,7 +36,7 @@ export function presentUser(user: AuthUser): z.infer<typeof currentUser> {
     email: user.email,
     username: user.username,
     role: user.role as z.infer<typeof currentUser>['role'],
-    permissions: [...user.permissions].sort(),
+    permissions: [...user.permissions],
     emailVerified: user.emailVerified,
     createdAt: user.createdAt.toISOString(),
   };

@@ -20,6 +20,7 @@ export interface AuthUser {
   emailVerified: boolean;
   createdAt: Date;
   role: { name: string; level: number };
+  /** In alphabetical order, as presented: built once per session read, not sorted on every request. */
   permissions: ReadonlySet<string>;
   /** A suspended account may sign in and read, not write (see the auth plugin). */
   suspension: { until: Date; reason: string | null } | null;
@@ -144,7 +145,7 @@ export function createSessionService(deps: {
           emailVerified: row.emailVerified,
           createdAt: row.createdAt,
           role: { name: row.roleName, level: row.roleLevel },
-          permissions: new Set(row.permissions),
+          permissions: new Set([...row.permissions].sort()),
           suspension: row.suspendedUntil ? { until: row.suspendedUntil, reason: row.suspensionReason } : null,
         },
       };
