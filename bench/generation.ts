@@ -3,6 +3,7 @@
 // through the whole pipeline with a zero-time simulator. API, collab-server and gpu-worker run as their
 // own processes; the simulators and the collaborator run here, so their timings are observed directly.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +173,16 @@ async function throughput(cookies: string[], jobs: number, database: ReturnType<
 }
 let baseline = 0;
 
+/** CPU time (ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 export async function benchGeneration(): Promise<string[]> {
   await migrateDatabase(DATABASE_URL);
   const storage = await mkdtemp(join(tmpdir(), 'inkwell-bench-'));
@@ -196,8 +207,16 @@ export async function benchGeneration(): Promise<string[]> {
     }
     baseline = (await database.db.select({ id: schema.jobs.id }).from(schema.jobs).where(eq(schema.jobs.workflow, 'txt2img-sdxl'))).length;
     const cookies = await Promise.all([0, 1, 2].map(() => admin(database)));
-    const rate = await throughput(cookies, 300, database);
+    // CPU per job of each process: what bounds the rate on a machine of a few cores, however busy it is.
+    const processes = { api, worker, collab };
+    const before = Object.fromEntries(Object.entries(processes).map(([name, child]) => [name, cpuMs(child.pid!)]));
+    const ownBefore = process.cpuUsage();
+    const jobs = 300;
+    const rate = await throughput(cookies, jobs, database);
+    const own = process.cpuUsage(ownBefore);
+    const perJob = Object.entries(processes).map(([name, child]) => `${name} ${fmt((cpuMs(child.pid!) - before[name]!) / jobs)}`);
     lines.push(`  throughput, zero-time simulator x2   ${fmt(rate)} jobs/s through API, queue, worker, storage (target >= 100)`);
+    lines.push(`      CPU ms per job: ${perJob.join(', ')}, this process (simulators, clients) ${fmt((own.user + own.system) / 1000 / jobs)}`);
     return lines;
   } finally {
     await database.close();

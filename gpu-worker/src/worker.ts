@@ -98,9 +98,10 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     // Previews are for whoever follows the job (its event streams) or its comic (collab-servers with it loaded).
     async publishProgress(progress) {
       const message = JSON.stringify(progress);
-      const pipeline = redis.pipeline().publish(names.jobProgress(progress.jobId), message);
-      if (progress.target) pipeline.publish(names.comicProgress(progress.target.comicId), message);
-      await pipeline.exec();
+      await Promise.all([
+        redis.publish(names.jobProgress(progress.jobId), message),
+        progress.target && redis.publish(names.comicProgress(progress.target.comicId), message),
+      ]);
     },
     jobTimeoutMs: config.jobTimeoutMs,
     metrics,

@@ -19,6 +19,8 @@ import { type JobRecords, sizeOf } from './job-records.ts';
 
 /** Progress reaches watchers at most this often; previews less often, and small. */
 const PROGRESS_EVERY_MS = 200;
+/** The row keeps progress for later readers (watchers hear every report): written at most this often. */
+const PROGRESS_STORE_EVERY_MS = 1000;
 const PREVIEW_EVERY_MS = 250;
 const PREVIEW_SIZE = 256;
 /** A JPEG preview this light is relayed as ComfyUI sent it, not decoded and encoded again. */
@@ -109,6 +111,8 @@ export function createGenerationProcessor(deps: {
     if (cancelled.delete(job.data.jobId)) stop('cancelled');
 
     let lastProgressAt = 0;
+    // Not in the first second: a quick job's row goes from 0 to completed without a write between.
+    let lastStoredAt = Date.now();
     let lastPreviewAt = 0;
     let latest: GenerationProgress = { jobId: job.data.jobId, percent: 0, target };
     const report = (force = false) => {
@@ -116,6 +120,8 @@ export function createGenerationProcessor(deps: {
       if (!force && now - lastProgressAt < PROGRESS_EVERY_MS) return;
       lastProgressAt = now;
       void deps.publishProgress(latest).catch(() => {});
+      if (now - lastStoredAt < PROGRESS_STORE_EVERY_MS) return;
+      lastStoredAt = now;
       void records.progress(job.data.jobId, latest.percent).catch(() => {});
     };
     try {
