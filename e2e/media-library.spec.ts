@@ -81,3 +81,46 @@ test('the media library shares, renames, places a picture in a comic and warns b
   // Nothing on the page is wider than the screen (a 375 px phone included).
   expect(await library.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
 });
+
+test('the studio gallery finds a generation by its prompt, shows a tall one whole with its caption, and deletes one', async ({ page }) => {
+  test.setTimeout(90_000);
+  await register(page, newAccount('gallery'));
+  await page.goto('/studio');
+  await page.getByRole('radio', { name: 'Text to image (SDXL)' }).check();
+  for (const [prompt, width, height] of [
+    ['a tall lighthouse', '256', '768'],
+    ['a wide harbour', '768', '256'],
+  ] as const) {
+    await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+    await page.getByLabel('Width', { exact: true }).fill(width);
+    await page.getByLabel('Height', { exact: true }).fill(height);
+    await page.getByLabel('Steps', { exact: true }).fill('4');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.locator('section.output').getByRole('img', { name: `Result: ${prompt}` })).toBeVisible({ timeout: 30_000 });
+  }
+  const gallery = page.getByRole('list', { name: 'My generations' });
+  const tiles = gallery.getByRole('listitem');
+  await expect(tiles).toHaveCount(2);
+
+  // A tall picture is shown whole in its square, centred, and its prompt stays readable under it.
+  const tall = tiles.filter({ hasText: 'a tall lighthouse' });
+  await tall.scrollIntoViewIfNeeded();
+  await expect(tall.getByText('a tall lighthouse')).toBeInViewport({ ratio: 1 });
+  const [thumb, image] = [await tall.locator('.thumb').boundingBox(), await tall.locator('.thumb img').boundingBox()];
+  // The picture's box is the square (less its 1 px border), the picture drawn inside it whole.
+  expect({ ...image, height: thumb!.height }).toEqual(thumb);
+  expect(thumb!.height - image!.height).toBeLessThanOrEqual(1);
+  expect(await tall.locator('.thumb img').evaluate((img) => getComputedStyle(img).objectFit)).toBe('contain');
+
+  await page.getByRole('searchbox', { name: 'Search prompts' }).fill('harbour');
+  await page.getByRole('searchbox', { name: 'Search prompts' }).press('Enter');
+  await expect(tiles).toHaveCount(1);
+  await tiles.first().getByRole('button', { name: 'Delete this generation' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete “a wide harbour”?' });
+  await expect(dialog.getByText('No comic uses it.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.getByText('No generation matches.')).toBeVisible();
+  await page.getByRole('link', { name: 'Show them all' }).click();
+  await expect(tiles).toHaveCount(1);
+  await expect(tiles.first()).toContainText('a tall lighthouse');
+});
