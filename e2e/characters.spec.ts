@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 import { type Page, expect, test } from '@playwright/test';
 import { newAccount, register } from './accounts.ts';
-import { OPEN_TIMEOUT, createComic, shapes } from './canvas.ts';
+import { OPEN_TIMEOUT, createComic, openComic, shapes } from './canvas.ts';
 
 /** A picture takes a few seconds with the simulator. */
 const DRAW_TIMEOUT = 30_000;
@@ -40,7 +40,7 @@ test('a character is made from a description: its sheet is drawn and added as a 
   expect(mara.references.map((r: { id: string }) => r.id)).toEqual([sheet.result.id]);
 });
 
-test('a panel is drawn with a character of the library: its job names her, and the panel shows her', async ({ page }, testInfo) => {
+test('a panel is drawn with a character of the library: its job names her, and the panel shows her to every member', async ({ page, browser, baseURL }, testInfo) => {
   test.skip(testInfo.project.name !== 'desktop', "the panel's Generate form does not fit a phone's canvas yet");
   test.setTimeout(90_000);
   await register(page, newAccount('cara'));
@@ -73,4 +73,14 @@ test('a panel is drawn with a character of the library: its job names her, and t
 
   await clickFirstPanel(page);
   await expect(page.getByTestId('panel-cast')).toHaveText('Drawn with Mara');
+
+  // A viewer, who may not draw, sees whom the panel shows too.
+  const viewer = newAccount('vic');
+  const other = await (await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } })).newPage();
+  await register(other, viewer);
+  expect((await page.request.post(`/api/v1/comics/${comicId}/members`, { data: { username: viewer.username, role: 'viewer' } })).status()).toBe(201);
+  await openComic(other, comicId, 4);
+  await clickFirstPanel(other);
+  await expect(other.getByTestId('panel-cast')).toHaveText('Drawn with Mara');
+  await expect(other.getByRole('toolbar', { name: 'Panel' })).toHaveCount(0);
 });

@@ -48,9 +48,11 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
     const el = element.current;
     if (el && (el.offsetWidth !== size?.w || el.offsetHeight !== size?.h)) setSize({ w: el.offsetWidth, h: el.offsetHeight });
   });
-  if (!panel || readonly || !box) return null;
+  if (!panel || !box) return null;
   const at = size ? placeNextTo(box, size, { w: view.w, h: view.h }) : null;
   const top = pictures.at(-1)?.id;
+  // Whom the picture shows is for everyone on the comic; the tools only for those who may edit.
+  const cast = <PanelCast comicId={generations.comicId} jobId={top && (editor.getShape(top)?.meta.jobId as string | undefined)} />;
   const choose = (id: TLImageShape['id']) => {
     const picture = editor.getShape(id);
     if (!picture) return;
@@ -63,7 +65,9 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
       className="inkwell-panel-tools"
       style={at ? { left: at.x, top: at.y } : { left: 0, top: 0, visibility: 'hidden' }}
     >
-      {formFor === panel.id ? (
+      {readonly ? (
+        cast
+      ) : formFor === panel.id ? (
         <GenerateForm key={panel.id} panel={panel} generations={generations} />
       ) : (
         <div className="inkwell-panel-tools__bar" role="toolbar" aria-label="Panel">
@@ -85,7 +89,7 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
               ))}
             </div>
           )}
-          <PanelCast comicId={generations.comicId} jobId={top && (editor.getShape(top)?.meta.jobId as string | undefined)} />
+          {cast}
         </div>
       )}
     </div>
