@@ -14,16 +14,14 @@ export interface Summaries {
 
 type Answer = { id: number; derived: Derived } | { id: number; error: string };
 
-/** Starts its worker at once: it is a fixed cost of the server (tens of MB), not one of the first comic stored. */
+/** The worker starts with the first store (not with the server, whose start it would slow down). */
 export function createSummaries(): Summaries {
   let worker: Worker | undefined;
   let next = 0;
   const waiting = new Map<number, { resolve: (derived: Derived) => void; reject: (error: Error) => void }>();
 
   function start(): Worker {
-    // Its garbage is one document at a time: a small young generation keeps its memory from growing with
-    // every burst of stores (V8's default lets it reach tens of MB).
-    const started = new Worker(new URL('./summary-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const started = new Worker(new URL('./summary-worker.ts', import.meta.url));
     // A store waiting for its summary keeps nothing else alive.
     started.unref();
     started.on('message', (answer: Answer) => {
@@ -42,7 +40,6 @@ export function createSummaries(): Summaries {
     started.on('exit', (code) => fail(new Error(`the summary worker exited (${code})`)));
     return started;
   }
-  worker = start();
 
   return {
     derive(state) {
