@@ -12,7 +12,7 @@
 //   BENCH_PROFILE=<dir>  runs the collab-server and the front server with --cpu-prof into <dir>
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { TLRecord } from '@tldraw/tlschema';
@@ -306,7 +306,7 @@ export async function benchCollab(): Promise<string[]> {
     const user = await signUp();
     const lines = [
       'Collaboration: Inkwell through the front server (/collab, as browsers connect) vs y-websocket@2 reference server (same machine, same run)',
-      `  load generator: ${WORKERS} worker threads; its CPU is shown as a share of one core`,
+      `  load generator: ${WORKERS} worker threads; its CPU is shown as a share of one core. Machine: ${availableParallelism()} cores, load average ${fmt(loadavg()[0]!, 2)} at the start`,
     ];
 
     // First, while the servers hold nothing else: what an idle document costs.
@@ -395,6 +395,7 @@ export async function benchCollab(): Promise<string[]> {
           `(y-websocket, in memory: ${fmt(reference10, 0)} ms) (target <= 1000 ms)`,
       );
     }
+    lines.push(`  load average ${fmt(loadavg()[0]!, 2)} at the end (above the core count, other work shared the machine and absolute figures suffer)`);
     return lines;
   } finally {
     await database.close();
