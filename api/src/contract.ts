@@ -566,6 +566,9 @@ export const placedMedia = z.object({ mediaId: z.string(), comicId: z.string(), 
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export const jobStatus = z.enum(JOB_STATUSES);
+/** What a generation makes (the catalogue's job types). */
+export const JOB_TYPES = ['image', 'video', 'gif', 'comic'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
 export type JobStatus = z.infer<typeof jobStatus>;
 
 export const panelTarget = z.object({ comicId: uuid, panelId: z.string().trim().min(1).max(128).regex(/^shape:[\w-]+$/, 'Not a panel id') }).strict();
@@ -580,7 +583,7 @@ export const jobsQuery = z
   .object({
     ...pageQuery,
     status: jobStatus.optional(),
-    type: z.enum(['image', 'video', 'gif', 'comic']).optional(),
+    type: z.enum(JOB_TYPES).optional(),
     /** Words of the prompt. */
     q: z.string().trim().max(200).optional(),
   })

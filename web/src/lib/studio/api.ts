@@ -3,13 +3,10 @@
  * helper of `#lib/api.ts` (its `ApiError`, field errors keyed by the field's last path segment, `Page` results);
  * the browser calls this origin, `load` functions pass SvelteKit's `fetch`.
  */
-import type { ComicDetail, ComicSummary, JobEvents, JobItem, JobStatus, MediaItem, MediaQuery, MediaUsage, SiteStatus, WorkflowInfo } from '@inkwell/api/contract';
+import type { ComicDetail, ComicSummary, JobEvents, JobItem, JobStatus, JobType, MediaItem, MediaQuery, MediaUsage, SiteStatus, WorkflowInfo } from '@inkwell/api/contract';
 import { createRequester, type PageQuery } from '#lib/api.ts';
 
-export type { JobEvents, JobItem, JobStatus, MediaItem, MediaQuery, MediaUsage, SiteStatus, WorkflowInfo };
-
-/** The kinds of generation the studio's gallery filters by. */
-export type JobType = 'image' | 'video' | 'gif' | 'comic';
+export type { JobEvents, JobItem, JobStatus, JobType, MediaItem, MediaQuery, MediaUsage, SiteStatus, WorkflowInfo };
 
 export function createStudioApi(fetchFn: typeof fetch = fetch) {
   const { data, page } = createRequester(fetchFn);

@@ -1,10 +1,9 @@
-import { MEDIA_KINDS, MEDIA_SORTS, type MediaKind, type MediaQuery, type MediaSort } from '@inkwell/api/contract';
+import { MEDIA_KINDS, MEDIA_SORTS, type MediaKind, type MediaQuery, type MediaSort, privacy } from '@inkwell/api/contract';
 import { createStudioApi } from '#lib/studio/api.ts';
 import type { PageLoad } from './$types';
 
 /** Pictures per page of the library. */
 const PAGE_SIZE = 24;
-const PRIVACIES = ['public', 'unlisted', 'private'] as const;
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined =>
   values.includes(value as T) ? (value as T) : undefined;
@@ -18,7 +17,7 @@ export const load: PageLoad = async ({ fetch, url }) => {
     limit: PAGE_SIZE,
     q: params.get('q')?.trim().slice(0, 200) || undefined,
     kind: oneOf<MediaKind>(MEDIA_KINDS, params.get('kind')),
-    privacy: oneOf(PRIVACIES, params.get('privacy')),
+    privacy: oneOf(privacy.options, params.get('privacy')),
     comicId: /^[0-9a-f-]{36}$/i.test(params.get('comic') ?? '') ? params.get('comic')! : undefined,
     sort: oneOf<MediaSort>(MEDIA_SORTS, params.get('sort')) ?? 'newest',
   };
