@@ -223,7 +223,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const moderation = createModerationService({ db, cipher, audit, comics, media, sessions, notify });
   const characters = createCharacterService({ db, comics, media, audit });
   const jobService = createJobService({ db, queue, comicEdits, queueEvents, redis, redisPrefix: config.redisPrefix, media, comics, characters });
-  await jobService.ready;
   app.addHook('onClose', () => jobService.close());
 
   await app.register(errorHandler);

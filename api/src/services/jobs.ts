@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { and, count, desc, eq, gt, ilike, inArray, lt, sql } from 'drizzle-orm';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -51,6 +52,8 @@ function paramsSchema(workflow: WorkflowDefinition, roleLevel: number) {
 }
 
 const ATTEMPTS = 3;
+/** How long an event stream opened while the API connects to Redis waits for it before going on without progress. */
+const PROGRESS_CONNECT_WAIT_MS = 1000;
 const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
 
 type JobRow = typeof jobs.$inferSelect;
@@ -136,13 +139,14 @@ export function createJobService(deps: {
     const message = parseMessage(generationProgress, raw);
     if (message && channel === names.jobProgress(message.jobId)) signals.emit(message.jobId, { kind: 'progress', progress: message } satisfies JobSignal);
   });
-  // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
-  const ready = progress.status === 'ready' ? Promise.resolve() : once(progress, 'ready').then(() => {});
+  const ready = new Promise<void>((resolve) => progress.once('ready', () => resolve()));
   /**
    * Subscribes to a job's progress while the first of its watchers here watches, and unsubscribes after the
-   * last. While Redis is away its streams go on without progress (ioredis subscribes again when it is back).
+   * last. A SUBSCRIBE sent before the connection is ready is lost: a stream opened as the API starts waits a
+   * moment for it; while Redis is away streams go on without progress (ioredis subscribes again when it is back).
    */
   async function followProgress(id: string, change: 'subscribe' | 'unsubscribe'): Promise<void> {
+    if (change === 'subscribe' && progress.status !== 'ready') await Promise.race([ready, delay(PROGRESS_CONNECT_WAIT_MS)]);
     if (progress.status === 'ready') await progress[change](names.jobProgress(id)).catch(() => {});
   }
 
@@ -403,9 +407,6 @@ export function createJobService(deps: {
         if (signals.listenerCount(id) === 0) void followProgress(id, 'unsubscribe');
       };
     },
-
-    /** Resolves once the progress of watched jobs can be heard. */
-    ready,
 
     async close() {
       await progress.quit().catch(() => progress.disconnect());
