@@ -112,17 +112,23 @@ function caption(spec: { width: number; height: number }): string {
   return `COMFYUI SIMULATOR ${spec.width}X${spec.height}`;
 }
 
-/** The picture as raw RGB pixels, optionally with a bar across it that moves with `phase` (0..1). */
-async function frameRaw(spec: PictureSpec, colour: Rgb, phase?: number): Promise<Buffer> {
+/**
+ * The picture on its colour, optionally with a bar across it that moves with `phase` (0..1), as one sharp
+ * pipeline to be encoded by the caller (the bar is composited after the flatten).
+ */
+async function frame(spec: PictureSpec, colour: Rgb, phase?: number): Promise<sharp.Sharp> {
   const layer = await overlay(spec.width, spec.height, caption(spec));
-  let img = sharp(layer, { raw: { width: spec.width, height: spec.height, channels: 4 } }).flatten({ background: colour });
-  if (phase !== undefined) {
-    const barW = Math.max(2, Math.round(spec.width / 24));
-    const left = Math.min(spec.width - barW, Math.round(phase * (spec.width - barW)));
-    const bar = await sharp({ create: { width: barW, height: spec.height, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.7 } } }).png().toBuffer();
-    img = sharp(await img.png({ compressionLevel: 0 }).toBuffer()).composite([{ input: bar, left, top: 0 }]);
-  }
-  return img.removeAlpha().raw().toBuffer();
+  const img = sharp(layer, { raw: { width: spec.width, height: spec.height, channels: 4 } }).flatten({ background: colour });
+  if (phase === undefined) return img;
+  const barW = Math.max(2, Math.round(spec.width / 24));
+  const left = Math.min(spec.width - barW, Math.round(phase * (spec.width - barW)));
+  const bar = { create: { width: barW, height: spec.height, channels: 4 as const, background: { r: 255, g: 255, b: 255, alpha: 0.7 } } };
+  return sharp(await img.raw().toBuffer(), { raw: { width: spec.width, height: spec.height, channels: 3 } }).composite([{ input: bar, left, top: 0 }]);
+}
+
+/** The picture as raw RGB pixels (see frame). */
+async function frameRaw(spec: PictureSpec, colour: Rgb, phase?: number): Promise<Buffer> {
+  return (await frame(spec, colour, phase)).removeAlpha().raw().toBuffer();
 }
 
 /**
@@ -134,7 +140,7 @@ export async function placeholderPng(spec: PictureSpec, textChunks: Record<strin
   const key = `${spec.width}x${spec.height}:${colour.r},${colour.g},${colour.b}`;
   let png = pngs.get(key);
   if (!png) {
-    png = frameRaw(spec, colour).then((raw) => sharp(raw, { raw: { width: spec.width, height: spec.height, channels: 3 } }).png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer());
+    png = frame(spec, colour).then((img) => img.png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer());
     pngs.set(key, png);
   }
   return withPngText(await png, { ...textChunks, Software: 'Inkwell ComfyUI simulator (simulated image)' });
@@ -145,8 +151,7 @@ export async function previewJpeg(spec: PictureSpec, step: number, steps: number
   const k = Math.min(1, 512 / Math.max(spec.width, spec.height));
   const small: PictureSpec = { ...spec, width: Math.max(8, Math.round(spec.width * k)), height: Math.max(8, Math.round(spec.height * k)) };
   const colour = mix({ r: 128, g: 128, b: 128 }, colourFor(spec.seed, spec.text), steps > 0 ? step / steps : 1);
-  const raw = await frameRaw(small, colour, steps > 0 ? step / steps : 1);
-  const jpeg = await sharp(raw, { raw: { width: small.width, height: small.height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+  const jpeg = await (await frame(small, colour, steps > 0 ? step / steps : 1)).removeAlpha().jpeg({ quality: 80 }).toBuffer();
   return withJfif(jpeg);
 }
 
