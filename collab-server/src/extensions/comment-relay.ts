@@ -2,7 +2,6 @@
 // the comic's open connections on this server as a stateless message {"type":"comments",event,threadId,
 // commentId}, and the canvases load the comments again. The message carries no text: members only, and the
 // API decides what each of them reads.
-import { once } from 'node:events';
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import type { Redis } from 'ioredis';
 import { commentChange, parseMessage } from '@inkwell/workflows';
@@ -30,9 +29,10 @@ export function createCommentRelay(deps: { createClient: () => Redis; channel: s
         const message = JSON.stringify({ type: 'comments', ...said });
         for (const connection of instance?.documents.get(documentNameOf(change.comicId))?.getConnections() ?? []) connection.sendStateless(message);
       });
-      // A SUBSCRIBE sent before the connection is ready is lost.
-      ready = (redis.status === 'ready' ? Promise.resolve() : once(redis, 'ready')).then(() => redis.subscribe(deps.channel));
-      ready.catch(() => {});
+      // A SUBSCRIBE sent before the connection is ready is lost. Not `once(redis, 'ready')`: that rejects on the
+      // first connection error, which ioredis retries, and every connection would then be refused for good.
+      ready = (redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', resolve))).then(() => redis.subscribe(deps.channel));
+      ready.catch((error: unknown) => deps.logger.error('comment relay not subscribed: comments will not reach open canvases', { error: String(error) }));
     },
     // A connection is served only once changes reach it. The server starts serving only after Redis answered
     // once (see access-changes), and ioredis subscribes again by itself after an outage, so this never holds one up later.
