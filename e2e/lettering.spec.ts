@@ -170,6 +170,10 @@ test('long text in a bubble shrinks to fit its panel, then shows that it overflo
   // A lettering font for one bubble, and one for the whole comic, which the other bubbles follow.
   const family = (bubble: Locator) => bubble.locator('.tl-text-label').evaluate((el) => getComputedStyle(el).fontFamily);
   await short.click();
+  // The panel's tools come up beside its panel, whole on the screen (a 375 px phone included).
+  const tools = (await page.getByRole('toolbar', { name: 'Panel' }).boundingBox())!;
+  expect(tools.x).toBeGreaterThanOrEqual(0);
+  expect(tools.x + tools.width).toBeLessThanOrEqual(page.viewportSize()!.width);
   // On a phone the style panel opens from the toolbar.
   const styles = page.getByTestId('mobile-styles.button');
   if (await styles.isVisible()) await styles.click();
