@@ -92,15 +92,14 @@ export function createComicService(deps: ComicServiceDeps) {
     return { ...detail, ...published, panels: publishedSnapshot?.summary ?? null, publication: publication && { ...publication, hasUnpublishedChanges: false } };
   }
 
-  /** The new member's notification: which comic, their role, and who invited them. */
-  async function notifyInvited(userId: string, comicId: string, role: ComicRole, by: string | null) {
-    const [comic] = await db.select({ title: comics.title }).from(comics).where(eq(comics.id, comicId));
-    await deps.notify([userId], 'invitation', { comicId, comicTitle: comic?.title ?? null, role, by });
-  }
-
   async function titleOf(comicId: string): Promise<string | null> {
     const [comic] = await db.select({ title: comics.title }).from(comics).where(eq(comics.id, comicId));
     return comic?.title ?? null;
+  }
+
+  /** The new member's notification: which comic, their role, and who invited them. */
+  async function notifyInvited(userId: string, comicId: string, role: ComicRole, by: string | null) {
+    await deps.notify([userId], 'invitation', { comicId, comicTitle: await titleOf(comicId), role, by });
   }
 
   async function usernameOf(userId: string): Promise<string | null> {
@@ -310,8 +309,7 @@ export function createComicService(deps: ComicServiceDeps) {
       await publishAccessChange({ comicId: invite.comicId, userId: actor.user.id, role: granted });
       const change = { before: current ? { username: actor.user.username, role: current } : undefined, after: { username: actor.user.username, role: granted } };
       await audited(actor, 'comic.invite_accepted', invite.comicId, change, client);
-      const [inviter] = invite.createdBy ? await db.select({ username: users.username }).from(users).where(eq(users.id, invite.createdBy)) : [];
-      await notifyInvited(actor.user.id, invite.comicId, granted, inviter?.username ?? null);
+      await notifyInvited(actor.user.id, invite.comicId, granted, invite.createdBy ? await usernameOf(invite.createdBy) : null);
       return { comicId: invite.comicId, role: granted };
     },
 
