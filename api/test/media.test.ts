@@ -147,7 +147,7 @@ describe('the media library', () => {
     const still = (size: number) => sharp({ create: { width: size, height: size, channels: 3, background: '#884422' } }).png().toBuffer();
     const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).gif().toBuffer();
     ids.small = (await upload(carol, await still(8), 'small-moon.png')).json().data.id;
-    ids.large = (await upload(carol, await sharp({ create: { width: 64, height: 64, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer(), 'Big sun.png')).json().data.id;
+    ids.large = (await upload(carol, await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer(), 'Big sun.png')).json().data.id;
     ids.gif = (await upload(carol, gif, 'wave.gif')).json().data.id;
     // A generated clip, as the gpu-worker stores it: its workflow and prompt in the metadata.
     const [clip] = await t.db
