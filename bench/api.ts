@@ -1,6 +1,6 @@
 // API benchmark: authenticated GET /api/v1/auth/me against a bare Fastify route, in the same run.
 import { migrateDatabase } from '@inkwell/db';
-import { fmt, load, startServer, stopServer } from './lib.ts';
+import { cpuMs, fmt, load, startServer, stopServer } from './lib.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_bench';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -30,8 +30,15 @@ export async function benchApi(): Promise<string[]> {
     await load(bareUrl, { seconds: 2, connections: 16 });
     await load(me, { seconds: 2, connections: 16, headers: { cookie } });
 
-    const bareMax = await load(bareUrl, { seconds: SECONDS, connections: 32 });
-    const meMax = await load(me, { seconds: SECONDS, connections: 32, headers: { cookie } });
+    // Throughput shares the cores with the load generator (and whatever else runs); the CPU each server spends
+    // per request does not, so it is measured too.
+    const cpuPerRequest = async (url: string, pid: number, headers: Record<string, string> = {}) => {
+      const before = cpuMs(pid);
+      const result = await load(url, { seconds: SECONDS, connections: 32, headers });
+      return { result, usPerRequest: ((cpuMs(pid) - before) * 1000) / (result.requestsPerSecond * SECONDS) };
+    };
+    const { result: bareMax, usPerRequest: bareCpu } = await cpuPerRequest(bareUrl, bare.pid!);
+    const { result: meMax, usPerRequest: meCpu } = await cpuPerRequest(me, api.pid!, { cookie });
     const bareAt500 = await load(bareUrl, { seconds: SECONDS, connections: 16, rate: 500 });
     const meAt500 = await load(me, { seconds: SECONDS, connections: 16, rate: 500, headers: { cookie } });
 
@@ -39,6 +46,7 @@ export async function benchApi(): Promise<string[]> {
     return [
       'API: authenticated GET /api/v1/auth/me vs a bare Fastify route (loopback, load generator on the same 2 cores)',
       `  max throughput     bare ${fmt(bareMax.requestsPerSecond, 0)} req/s   /me ${fmt(meMax.requestsPerSecond, 0)} req/s   ratio ${fmt(ratio, 2)} (target >= 0.60)`,
+      `  CPU per request    bare ${fmt(bareCpu, 0)} us   /me ${fmt(meCpu, 0)} us   ratio ${fmt(bareCpu / meCpu, 2)}`,
       `  p99 at max load    bare ${bareMax.p99} ms   /me ${meMax.p99} ms`,
       `  at 500 req/s       bare p50 ${bareAt500.p50} ms p99 ${bareAt500.p99} ms   /me p50 ${meAt500.p50} ms p99 ${meAt500.p99} ms (target p99 <= 20 ms)`,
       `  errors             bare ${bareMax.errors + bareAt500.errors}   /me ${meMax.errors + meAt500.errors}, non-2xx /me ${meMax.non2xx + meAt500.non2xx}`,

@@ -3,7 +3,6 @@
 // through the whole pipeline with a zero-time simulator. API, collab-server and gpu-worker run as their
 // own processes; the simulators and the collaborator run here, so their timings are observed directly.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
 import { type ComfySimulator, createComfySimulator } from '../gpu-worker/src/simulator/index.ts';
-import { fmt, percentile, startServer, stopServer } from './lib.ts';
+import { cpuMs, fmt, percentile, startServer, stopServer } from './lib.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_bench';
 const API = 'http://127.0.0.1:4622';
@@ -172,16 +171,6 @@ async function throughput(cookies: string[], jobs: number, database: ReturnType<
   return ids.length / ((performance.now() - start) / 1000);
 }
 let baseline = 0;
-
-/** CPU time (ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 export async function benchGeneration(): Promise<string[]> {
   await migrateDatabase(DATABASE_URL);

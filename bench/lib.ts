@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { type DatabaseClient, createDatabaseClient, migrateDatabase } from '@inkwell/db';
@@ -51,6 +52,16 @@ export async function load(url: string, opts: { seconds: number; connections: nu
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 export function percentile(sorted: number[], p: number): number {
