@@ -3,7 +3,7 @@
 // sampling, and animated outputs (WebP, APNG, GIF, and WebM made of VP8 frames).
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { textCells, textPath } from './label.ts';
 
 export interface PictureSpec {
@@ -116,7 +116,7 @@ function caption(spec: { width: number; height: number }): string {
  * The picture on its colour, optionally with a bar across it that moves with `phase` (0..1), as one sharp
  * pipeline to be encoded by the caller (the bar is composited after the flatten).
  */
-async function frame(spec: PictureSpec, colour: Rgb, phase?: number): Promise<sharp.Sharp> {
+async function frame(spec: PictureSpec, colour: Rgb, phase?: number): Promise<Sharp> {
   const layer = await overlay(spec.width, spec.height, caption(spec));
   const img = sharp(layer, { raw: { width: spec.width, height: spec.height, channels: 4 } }).flatten({ background: colour });
   if (phase === undefined) return img;
