@@ -283,6 +283,15 @@ export class Stack {
     return collab;
   }
 
+  /**
+   * Two collab-servers, as when the service is scaled out. Their stores come late, so an edit seen on the
+   * other one in the meantime can only have travelled through Redis, not through Postgres.
+   */
+  async startPair(): Promise<[Collab, Collab]> {
+    const config = { store: { debounceMs: 2000, maxDebounceMs: 4000, retryBaseMs: 50, retryMaxMs: 200 } };
+    return [await this.startCollab(config), await this.startCollab(config)];
+  }
+
   signUp(): Promise<User> {
     return signUp(this.api);
   }

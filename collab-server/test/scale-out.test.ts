@@ -10,9 +10,7 @@ let owner: User;
 let editor: User;
 
 beforeAll(async () => {
-  // Stores come late, so edits can only have travelled through Redis, not through Postgres.
-  const config = { store: { debounceMs: 2000, maxDebounceMs: 4000, retryBaseMs: 50, retryMaxMs: 200 } };
-  [one, two] = [await stack.startCollab(config), await stack.startCollab(config)];
+  [one, two] = await stack.startPair();
   [owner, editor] = [await stack.signUp(), await stack.signUp()];
 });
 
