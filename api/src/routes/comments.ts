@@ -13,7 +13,7 @@ const write = { permission: 'comics:create', comicRole: 'viewer' } as const;
 export const commentRoutes: FastifyPluginAsyncZod<{ comments: CommentService }> = async (app, { comments }) => {
   app.get(
     '/:id/comments',
-    { config: { permission: 'comics:create', comicRole: 'viewer' }, schema: { tags, summary: 'The comic’s comment threads with their replies, oldest first', params: uuidParams, response: { 200: ok(z.array(commentThread)) } } },
+    { config: { permission: 'comics:read', comicRole: 'viewer' }, schema: { tags, summary: 'The comic’s comment threads with their replies, oldest first', params: uuidParams, response: { 200: ok(z.array(commentThread)) } } },
     async (request) => ({ success: true as const, data: await comments.list(requireAuth(request), request.params.id) }),
   );
 
