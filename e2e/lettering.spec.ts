@@ -11,7 +11,8 @@ const DRAW_TIMEOUT = 30_000;
 
 interface EditorView {
   getSortedChildIdsForParent(id: string): string[];
-  getShape(id: string): { type: string } | undefined;
+  getShape(id: string): { type: string; props: { w: number; h: number } } | undefined;
+  getSelectedShapeIds(): string[];
 }
 type CanvasElement = HTMLElement & { inkwellEditor: EditorView };
 
@@ -65,7 +66,7 @@ async function newTwoByTwo(page: Page, title: string) {
   return comicId;
 }
 
-test('a picture drawn into a panel goes under its bubble for both collaborators, and Cancel stays clickable over the bubble', async ({ page: a, browser, baseURL }, testInfo) => {
+test('pictures drawn, dropped or dragged into a panel go under its bubble for both collaborators, and Cancel stays clickable over the bubble', async ({ page: a, browser, baseURL }, testInfo) => {
   test.skip(testInfo.project.name !== 'desktop', 'two browsers side by side: the desktop layout');
   test.setTimeout(120_000);
   const [ana, ben] = [newAccount('ana'), newAccount('ben')];
@@ -127,6 +128,30 @@ test('a picture drawn into a panel goes under its bubble for both collaborators,
     await expect.poll(() => stackOfFirstPanel(page), { timeout: DRAW_TIMEOUT }).toEqual(['image', 'image', 'speech-bubble']);
     expect(await bubblesDrawnOnTop(page)).toBe(true);
   }
+
+  // One dropped beside the page, then dragged into the panel, is fitted into it, under the bubble.
+  const canvasBox = (await a.getByTestId('comic-canvas').boundingBox())!;
+  const beside = { x: canvasBox.x + 60, y: canvasBox.y + canvasBox.height / 2 };
+  await a.getByTestId('comic-canvas').locator('.tl-canvas').dispatchEvent('drop', { dataTransfer, clientX: beside.x, clientY: beside.y });
+  await expect(shapes(a, 'image')).toHaveCount(3, { timeout: DRAW_TIMEOUT });
+  // The new picture is the one selected: with everything in view (tldraw moved the camera to it), taken by its middle.
+  const droppedId = await a.getByTestId('comic-canvas').evaluate((el: CanvasElement) => el.inkwellEditor.getSelectedShapeIds()[0]);
+  await a.keyboard.press('Shift+1');
+  const dropped = (await a.locator(`.tl-shape[data-shape-id="${droppedId}"]`).boundingBox())!;
+  const target = (await shapes(a, 'comic-panel').first().boundingBox())!;
+  await a.mouse.move(dropped.x + dropped.width / 2, dropped.y + dropped.height / 2);
+  await a.mouse.down();
+  await a.mouse.move(target.x + target.width / 2, target.y + target.height * 0.85, { steps: 12 });
+  // tldraw takes a dragged shape into the panel under it on its next tick: let go once it has.
+  await expect.poll(() => stackOfFirstPanel(a)).toEqual(['image', 'image', 'image', 'speech-bubble']);
+  await a.mouse.up();
+  await expect.poll(() => stackOfFirstPanel(a)).toEqual(['image', 'image', 'image', 'speech-bubble']);
+  const panelId = await shapes(a, 'comic-panel').first().getAttribute('data-shape-id');
+  const sizes = await a.getByTestId('comic-canvas').evaluate((el: CanvasElement, id) => {
+    const size = (shapeId: string) => `${el.inkwellEditor.getShape(shapeId)!.props.w}x${el.inkwellEditor.getShape(shapeId)!.props.h}`;
+    return { panel: size(id!), pictures: el.inkwellEditor.getSortedChildIdsForParent(id!).slice(0, 3).map(size) };
+  }, panelId);
+  expect(sizes.pictures).toEqual([sizes.panel, sizes.panel, sizes.panel]);
   await b.context().close();
 });
 
