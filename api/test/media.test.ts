@@ -255,6 +255,11 @@ describe('the media library', () => {
     expect((await place(bob, ids.large!, 'shape:first')).statusCode).toBe(404);
     const bobs = (await upload(bob, await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer(), 'b.png')).json().data;
     expect((await place(bob, bobs.id, 'shape:first')).statusCode).toBe(404);
+    // A picture a moderator hid stays out of the comic: no copy, no edit.
+    const hidden = (await upload(carol, await sharp({ create: { width: 8, height: 8, channels: 3, background: 'blue' } }).png().toBuffer(), 'hidden.png')).json().data;
+    await t.db.update(schema.media).set({ moderationState: 'hidden' }).where(eq(schema.media.id, hidden.id));
+    expect((await place(carol, hidden.id, 'shape:first')).json().error.code).toBe('media_moderated');
+    expect(await t.db.select({ id: schema.media.id }).from(schema.media).where(eq(schema.media.comicId, comic.id))).toEqual([]);
 
     const placed = await place(carol, ids.large!, 'shape:first');
     expect(placed.statusCode).toBe(202);

@@ -239,6 +239,8 @@ export function createMediaService(deps: {
      */
     async place(actor: Auth, id: string, target: { comicId: string; panelId: string }) {
       const row = await findOwned(actor, id);
+      // The copy would start out visible: a hidden or removed picture would reach the comic's members and readers.
+      if (row.moderationState !== 'visible') throw new AppError(409, 'media_moderated', 'A moderator hid or removed this picture: it cannot be used in a comic');
       await deps.comics.requireRole(actor, target.comicId, 'editor');
       const [comic] = await db.select({ panels: comics.panels }).from(comics).where(eq(comics.id, target.comicId));
       const panels = normalizeSummary(comic?.panels).pages.flatMap((page) => page.panels);
