@@ -90,7 +90,7 @@ export function createVersions(deps: { db: Database; logger: Logger }) {
     async afterStoreDocument({ documentName, document }) {
       const comicId = comicIdOf(documentName);
       if (!comicId || !pending.get(documentName)?.contributors.size) return;
-      // Not awaited: the store's lock and the unload that follows it need not wait for this.
+      // Not awaited: the unload that follows the store need not wait for this.
       autoVersion(documentName, comicId, document).catch((error: unknown) =>
         logger.warn('automatic version not taken', { document: documentName, error: String(error) }),
       );

@@ -1,5 +1,5 @@
 // Keeps the collab-servers that have a comic open in step through Redis. Hocuspocus' Redis extension does
-// the rest (the state exchange when a document loads, awareness, stateless relay, the store lock); what
+// the rest (the state exchange when a document loads, awareness, stateless relay); what
 // changes is how edits travel. Out of the box, every change publishes the document's state vector, and
 // every other instance answers with the difference: two hops, and work in the size of the whole document
 // on every instance for every change. Here:
