@@ -162,13 +162,17 @@ describe('publishing', () => {
     expect(left).toMatchObject({ id: 'shape:left', ...box(0, 0, 400, 300), alt: 'a lighthouse in a storm' });
     expect(right).toMatchObject({ id: 'shape:right', ...box(400, 0, 400, 300), alt: 'An empty sky', lettering: [] });
     // A speech bubble's text sits in the square inscribed in its ellipse, a caption's inside its padding; the
-    // type sizes are tldraw's (16 × 1.375 and 16 × 1.125 canvas units), all scaling with the page.
+    // type sizes are tldraw's (16 × 1.375 and 16 × 1.125 canvas units), all scaling with the page. The bubble's
+    // text does not fit its box at 22: it is set smaller, as the canvas sets it (down to half).
     const inset = (1 - Math.SQRT1_2) / 2;
+    const shrunk = left.lettering[0].fontSize;
+    expect(shrunk).toBeLessThan(share(22 / area.w));
+    expect(shrunk).toBeGreaterThanOrEqual(share(11 / area.w));
     expect(left.lettering).toEqual([
       {
         id: 'shape:bubble', kind: 'speech', ...box(20, 20, 200, 100), tail: at(120, 200),
         textBox: box(20 + 200 * inset, 20 + 100 * inset, 200 * Math.SQRT1_2, 100 * Math.SQRT1_2),
-        text: markup, font: 'draw', size: 'm', fontSize: share(22 / area.w), align: 'middle', color: '#1d1d1d',
+        text: markup, font: 'draw', size: 'm', fontSize: shrunk, align: 'middle', color: '#1d1d1d',
       },
       {
         id: 'shape:caption', kind: 'caption', ...box(0, 240, 400, 60), tail: null, textBox: box(10, 250, 380, 40),

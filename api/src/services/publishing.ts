@@ -12,7 +12,7 @@ import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contr
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
 import { pictureSeenBy, seesModerated, sharedPicture } from '../lib/moderation.ts';
-import { inkOf, styledFontSize, textBoxOf } from '../lib/lettering.ts';
+import { inkOf, layOutLettering, textBoxOf } from '../lib/lettering.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { pageArea, renderPage, withMargin } from './page-render.ts';
@@ -260,6 +260,7 @@ export function createPublishingService(deps: {
           height: image.height,
         };
       };
+      const fitted = await fittedSizes(snapshot);
       let panelNumber = 0;
       return {
         id: comicId,
@@ -296,7 +297,7 @@ export function createPublishingService(deps: {
                   text: l.text,
                   font: l.font,
                   size: l.size,
-                  fontSize: round(styledFontSize(l.size) / area.w),
+                  fontSize: round(fitted.get(l.id)! / area.w),
                   align: l.align,
                   color: inkOf(l.color),
                 })),
@@ -351,6 +352,24 @@ function promptOf(panel: PanelSummary, pictures: Map<string, { prompt: string | 
 
 function resizedKey(image: PublishedImage, width: number): string {
   return `${image.key}.w${width}.webp`;
+}
+
+/** Snapshots whose lettering was laid out lately: a snapshot never changes, and readers ask for the same few. */
+const fittedBySnapshot = new Map<string, Map<string, number>>();
+const FITTED_SNAPSHOTS = 200;
+
+/**
+ * The size each text of a snapshot is set at in its balloon, by lettering id: shrunk to fit, as on the
+ * canvas and in exports.
+ */
+async function fittedSizes(snapshot: PublishedSnapshot): Promise<Map<string, number>> {
+  const known = fittedBySnapshot.get(snapshot.id);
+  if (known) return known;
+  const lettering = snapshot.summary.pages.flatMap((page) => page.panels.flatMap((panel) => panel.lettering));
+  const fitted = new Map(await Promise.all(lettering.map(async (l) => [l.id, (await layOutLettering(l)).fontSize] as const)));
+  if (fittedBySnapshot.size >= FITTED_SNAPSHOTS) fittedBySnapshot.delete(fittedBySnapshot.keys().next().value!);
+  fittedBySnapshot.set(snapshot.id, fitted);
+  return fitted;
 }
 
 function round(value: number): number {
