@@ -2,6 +2,7 @@
 // collaborator's document, minus the time the prompt spent inside ComfyUI (the simulator); and jobs per second
 // through the whole pipeline with a zero-time simulator. API, collab-server and gpu-worker run as their
 // own processes; the simulators and the collaborator run here, so their timings are observed directly.
+//   BENCH_PROFILE=<dir>  runs the API and the gpu-worker with --cpu-prof into <dir>
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -162,9 +163,9 @@ async function throughput(cookies: string[], jobs: number, database: ReturnType<
       }
     }),
   );
+  // Counted by Postgres, not read row by row: the poll shares the cores with what it measures.
   for (;;) {
-    const rows = await database.db.select({ status: schema.jobs.status }).from(schema.jobs).where(eq(schema.jobs.workflow, 'txt2img-sdxl'));
-    const done = rows.filter((r) => r.status === 'completed').length;
+    const [{ done }] = (await database.sql`select count(*)::int as done from jobs where workflow = 'txt2img-sdxl' and status = 'completed'`) as unknown as [{ done: number }];
     if (done >= ids.length + baseline) break;
     await sleep(20);
   }
@@ -177,11 +178,12 @@ export async function benchGeneration(): Promise<string[]> {
   const storage = await mkdtemp(join(tmpdir(), 'inkwell-bench-'));
   const simulators = await Promise.all([0, 1].map(() => createComfySimulator({ port: 0, stepMs: 0, extraNodes: customNodes })));
   const env = { DATABASE_URL, LOG_LEVEL: 'warn', STORAGE_DIR: storage, REDIS_PREFIX: `inkwell-bench:${randomBytes(4).toString('hex')}:` };
-  const api = await startServer('api/src/main.ts', { ...env, API_PORT: '4622', RATE_LIMIT_DISABLED: 'true' }, `${API}/readyz`);
+  const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
+  const api = await startServer('api/src/main.ts', { ...env, ...profile, API_PORT: '4622', RATE_LIMIT_DISABLED: 'true' }, `${API}/readyz`);
   const collab = await startServer('collab-server/src/main.ts', { ...env, COLLAB_PORT: '4623', API_INTERNAL_URL: API }, 'http://127.0.0.1:4623/readyz');
   const worker = await startServer(
     'gpu-worker/src/main.ts',
-    { ...env, WORKER_PORT: '4624', COMFYUI_URLS: simulators.map((s) => s.url).join(','), PROMPTS_PER_INSTANCE: '4' },
+    { ...env, ...profile, WORKER_PORT: '4624', COMFYUI_URLS: simulators.map((s) => s.url).join(','), PROMPTS_PER_INSTANCE: '4' },
     'http://127.0.0.1:4624/readyz',
   );
   const database = createDatabaseClient(DATABASE_URL, { max: 2 });

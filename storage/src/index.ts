@@ -27,10 +27,13 @@ export function createLocalStorage(root: string): ObjectStorage {
   return {
     async put(key, body) {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
-      // Write then rename: a reader never sees half a file.
+      // Write then rename: a reader never sees half a file. The folder is made only when it is missing.
       const partial = `${path}.${process.pid}.partial`;
-      await writeFile(partial, body);
+      await writeFile(partial, body).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(partial, body);
+      });
       await rename(partial, path);
     },
     async get(key) {

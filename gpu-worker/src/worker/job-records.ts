@@ -10,8 +10,32 @@ export function sizeOf(metadata: unknown): { width: number | null; height: numbe
   return { width: width ?? null, height: height ?? null };
 }
 
-/** The gpu-worker's writes to a job's row: what the API reads back and streams to the requester. */
+/**
+ * The gpu-worker's writes to a job's row: what the API reads back and streams to the requester. The writes
+ * every job makes are prepared once (built by drizzle once, parsed by Postgres once per connection).
+ */
 export function createJobRecords(db: Database) {
+  const id = sql.placeholder('jobId');
+  const unfinished = and(eq(jobs.id, id), inArray(jobs.status, ['queued', 'running']));
+  const markRunning = db
+    .update(jobs)
+    .set({ status: 'running', startedAt: sql`coalesce(${jobs.startedAt}, now())`, errorMessage: null })
+    .where(unfinished)
+    .returning()
+    .prepare('worker_mark_running');
+  const linkWhere = and(eq(jobs.id, id), isNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running']));
+  // Update sets take no placeholders in drizzle's types; one inside sql`` is filled in all the same.
+  const linked = { resultMediaId: sql`${sql.placeholder('mediaId')}`, processingTime: sql`${sql.placeholder('processingTime')}` };
+  const completed = { status: 'completed', progress: 100, completedAt: sql`now()`, errorMessage: null } as const;
+  const link = db.update(jobs).set(linked).where(linkWhere).returning({ id: jobs.id }).prepare('worker_link');
+  const linkAndComplete = db.update(jobs).set({ ...linked, ...completed }).where(linkWhere).returning({ id: jobs.id }).prepare('worker_link_complete');
+  const complete = db
+    .update(jobs)
+    .set(completed)
+    .where(and(eq(jobs.id, id), isNotNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running'])))
+    .returning({ id: jobs.id })
+    .prepare('worker_complete');
+
   return {
     async find(jobId: string) {
       const [row] = await db.select().from(jobs).where(eq(jobs.id, jobId));
@@ -20,11 +44,7 @@ export function createJobRecords(db: Database) {
 
     /** Marks a queued or running job running and returns its row; undefined when it has ended (or never was). */
     async markRunning(jobId: string) {
-      const [row] = await db
-        .update(jobs)
-        .set({ status: 'running', startedAt: sql`coalesce(${jobs.startedAt}, now())`, errorMessage: null })
-        .where(and(eq(jobs.id, jobId), inArray(jobs.status, ['queued', 'running'])))
-        .returning();
+      const [row] = await markRunning.execute({ jobId });
       return row;
     },
 
@@ -37,16 +57,8 @@ export function createJobRecords(db: Database) {
      * `complete` the job is completed in the same write (nothing else to wait for); otherwise it stays running
      * until `complete`: for a panel job, until the picture is in the panel.
      */
-    async link(jobId: string, mediaId: string, processingTimeMs: number, complete: boolean): Promise<boolean> {
-      const updated = await db
-        .update(jobs)
-        .set({
-          resultMediaId: mediaId,
-          processingTime: Math.round(processingTimeMs),
-          ...(complete && { status: 'completed', progress: 100, completedAt: new Date(), errorMessage: null }),
-        })
-        .where(and(eq(jobs.id, jobId), isNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running'])))
-        .returning({ id: jobs.id });
+    async link(jobId: string, mediaId: string, processingTimeMs: number, andComplete: boolean): Promise<boolean> {
+      const updated = await (andComplete ? linkAndComplete : link).execute({ jobId, mediaId, processingTime: Math.round(processingTimeMs) });
       return updated.length === 1;
     },
 
@@ -58,11 +70,7 @@ export function createJobRecords(db: Database) {
 
     /** Marks a linked job completed, once. */
     async complete(jobId: string): Promise<boolean> {
-      const updated = await db
-        .update(jobs)
-        .set({ status: 'completed', progress: 100, completedAt: new Date(), errorMessage: null })
-        .where(and(eq(jobs.id, jobId), isNotNull(jobs.resultMediaId), inArray(jobs.status, ['queued', 'running'])))
-        .returning({ id: jobs.id });
+      const updated = await complete.execute({ jobId });
       return updated.length === 1;
     },
 

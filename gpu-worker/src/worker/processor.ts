@@ -164,8 +164,9 @@ export function createGenerationProcessor(deps: {
     const convertTo = workflow.output(job.data.params).convertTo;
     const animated = workflow.output(job.data.params).kind === 'animated';
     const image = sharp(bytes, { animated });
-    const output = convertTo === 'gif' ? await image.gif().toBuffer() : Buffer.from(bytes);
-    const meta = await sharp(output, { animated }).metadata();
+    // A picture kept as ComfyUI wrote it is read for its header only, not decoded or encoded again.
+    const output = convertTo === 'gif' ? await image.gif().toBuffer() : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const meta = await (convertTo === 'gif' ? sharp(output, { animated }) : image).metadata();
     const format = meta.format === 'jpeg' ? 'jpg' : (meta.format ?? 'png');
     const seed = job.data.params.seed;
     return deps.mediaStore.save({
