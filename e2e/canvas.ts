@@ -25,6 +25,15 @@ export async function openComic(page: Page, comicId: string, panels: number) {
   await expect(connection(page)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
 }
 
+/** The owner adds a member by username in the comic's sharing panel, and waits until they are in. */
+export async function invite(page: Page, username: string, role: 'editor' | 'viewer' = 'editor') {
+  const sharing = page.getByRole('complementary', { name: 'Sharing' });
+  await sharing.getByLabel('Username').fill(username);
+  await sharing.getByLabel('Role', { exact: true }).selectOption(role);
+  await sharing.getByRole('button', { name: 'Invite' }).click();
+  await expect(sharing.getByText(`${username} joined as ${role}.`)).toBeVisible();
+}
+
 /** The canvas, once tldraw shows the comic. */
 export const canvasReady = (page: Page) => page.getByTestId('comic-canvas').locator('.tl-canvas');
 export const shapes = (page: Page, type: string) => page.locator(`.tl-shape[data-shape-type="${type}"]`);

@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 import { type Browser, type Page, expect, test } from '@playwright/test';
 import { type Account, newAccount, register } from './accounts.ts';
-import { OPEN_TIMEOUT, canvasReady, connection, createComic, openComic, placeWithText, shapes } from './canvas.ts';
+import { OPEN_TIMEOUT, canvasReady, connection, createComic, invite, openComic, placeWithText, shapes } from './canvas.ts';
 
 /** A second (third) person: their own browser context, so their own session. */
 async function person(browser: Browser, baseURL: string | undefined, account: Account) {
@@ -223,10 +223,7 @@ test.describe('comics', () => {
     const b = await person(browser, baseURL, accountB);
     const comicId = await createComic(a, 'Offline');
     await a.getByRole('button', { name: '2 × 2 grid' }).click();
-    const sharing = a.getByRole('complementary', { name: 'Sharing' });
-    await sharing.getByLabel('Username').fill(accountB.username);
-    await sharing.getByRole('button', { name: 'Invite' }).click();
-    await expect(sharing.getByText(`${accountB.username} joined as editor.`)).toBeVisible();
+    await invite(a, accountB.username);
     await openComic(b, comicId, 4);
 
     await a.context().setOffline(true);
@@ -258,10 +255,7 @@ test.describe('comics', () => {
     const b = await person(browser, baseURL, accountB);
     const comicId = await createComic(a, 'Closed tab');
     await a.getByRole('button', { name: '2 × 2 grid' }).click();
-    const sharing = a.getByRole('complementary', { name: 'Sharing' });
-    await sharing.getByLabel('Username').fill(accountB.username);
-    await sharing.getByRole('button', { name: 'Invite' }).click();
-    await expect(sharing.getByText(`${accountB.username} joined as editor.`)).toBeVisible();
+    await invite(a, accountB.username);
     await openComic(b, comicId, 4);
 
     /** Draws a caption offline, then closes the tab before the connection returns. */

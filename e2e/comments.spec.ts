@@ -3,7 +3,7 @@
 /// <reference lib="dom" />
 import { type Browser, type Page, expect, test } from '@playwright/test';
 import { type Account, newAccount, register } from './accounts.ts';
-import { connection, createComic, openComic, shapes } from './canvas.ts';
+import { connection, createComic, invite, openComic, shapes } from './canvas.ts';
 
 async function person(browser: Browser, baseURL: string | undefined, account: Account) {
   const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
@@ -26,11 +26,7 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await owner.getByRole('button', { name: 'Add page' }).click();
   await owner.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
   await expect(connection(owner)).toHaveText('Saved');
-  const sharing = owner.getByRole('complementary', { name: 'Sharing' });
-  await sharing.getByLabel('Username').fill(viewerAccount.username);
-  await sharing.getByLabel('Role', { exact: true }).selectOption('viewer');
-  await sharing.getByRole('button', { name: 'Invite' }).click();
-  await expect(sharing.getByText(`${viewerAccount.username} joined as viewer.`)).toBeVisible();
+  await invite(owner, viewerAccount.username, 'viewer');
 
   // The viewer opens comment mode and taps the first panel; the mention is offered as they type.
   await openComic(viewer, comicId, 4);

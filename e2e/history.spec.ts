@@ -1,7 +1,7 @@
 // Version history on the comic page: saving a version, restoring it for everyone live, and undoing that.
 import { type Page, expect, test } from '@playwright/test';
 import { newAccount, register } from './accounts.ts';
-import { connection, createComic, openComic, placeWithText, shapes } from './canvas.ts';
+import { connection, createComic, invite, openComic, placeWithText, shapes } from './canvas.ts';
 
 const history = (page: Page) => page.getByRole('complementary', { name: 'History' });
 
@@ -22,10 +22,7 @@ test.describe('version history', () => {
 
     const comicId = await createComic(a, 'Rewrites');
     await a.getByRole('button', { name: '2 × 2 grid' }).click();
-    const sharing = a.getByRole('complementary', { name: 'Sharing' });
-    await sharing.getByLabel('Username').fill(accountB.username);
-    await sharing.getByRole('button', { name: 'Invite' }).click();
-    await expect(sharing.getByText(`${accountB.username} joined as editor.`)).toBeVisible();
+    await invite(a, accountB.username);
     await placeWithText(a, 'caption', shapes(a, 'comic-panel').first(), 'The first draft', 'caption');
     await expect(connection(a)).toHaveText('Saved');
 
