@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { and, count, desc, eq, gt, ilike, inArray, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, ilike, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Database } from '@inkwell/db';
@@ -245,16 +245,19 @@ export function createJobService(deps: {
    */
   async function checkQuota(actor: Auth, adding: number) {
     const quota = quotaFor(actor.user.role.level);
-    const [[today], [active]] = await Promise.all([
-      db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), gt(jobs.createdAt, sql`now() - interval '1 day'`))),
-      db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, actor.user.id), inArray(jobs.status, ['queued', 'running']))),
-    ]);
-    const used = today?.n ?? 0;
+    // Both counts in one round trip.
+    const recent = gt(jobs.createdAt, sql`now() - interval '1 day'`);
+    const unfinished = inArray(jobs.status, ['queued', 'running']);
+    const [counts] = await db
+      .select({ today: sql<number>`(count(*) filter (where ${recent}))::int`, active: sql<number>`(count(*) filter (where ${unfinished}))::int` })
+      .from(jobs)
+      .where(and(eq(jobs.userId, actor.user.id), or(recent, unfinished)));
+    const used = counts?.today ?? 0;
     if (used + adding > quota.perDay) {
       const left = Math.max(0, quota.perDay - used);
       throw new AppError(429, 'quota_exceeded', adding === 1 || left === 0 ? `You have used today's ${quota.perDay} generations; more tomorrow` : `Only ${left} of today's ${quota.perDay} generations are left, and this needs ${adding}`);
     }
-    const waiting = active?.n ?? 0;
+    const waiting = counts?.active ?? 0;
     if (waiting > 0 && waiting + adding > quota.active) {
       throw new AppError(
         429,
