@@ -118,14 +118,3 @@ export function fillPanel(editor: Editor, panel: ComicPanelShape, image: TLShape
     editor.updateShape<TLImageShape>({ id: picture.id, type: 'image', x: 0, y: 0, rotation: 0, index, props: { w, h, crop: coverCrop(ratio, w / h) } });
   });
 }
-
-/**
- * Places one of the person's pictures (a studio result, private to them) as if they had pasted it: uploaded
- * again into the comic's media, so every member can see it, into the selected panel or else centred.
- */
-export async function placeMedia(editor: Editor, mediaId: string): Promise<void> {
-  const response = await fetch(`/api/v1/media/${encodeURIComponent(mediaId)}/file`);
-  if (!response.ok) throw new Error(`The picture could not be loaded (${response.status}).`);
-  const blob = await response.blob();
-  await editor.putExternalContent({ type: 'files', files: [new File([blob], 'picture', { type: blob.type })] });
-}

@@ -17,7 +17,7 @@ import * as Y from 'yjs';
 import type { ComicRole } from '@inkwell/api/contract';
 import { COMIC_PANEL, colorFor, createComicSchema } from '@inkwell/collab-server/model';
 import { createAssetStore } from './asset-store.ts';
-import { addTemplatePage, placeMedia } from './comic-actions.ts';
+import { addTemplatePage } from './comic-actions.ts';
 import { type PanelProgress, PanelGenerations } from './generation.ts';
 import { OfflineEdits } from './offline-edits.ts';
 import { type PresenceBinding, bindPresence } from './presence.ts';
@@ -62,7 +62,6 @@ export class CanvasSession {
   private socketStatus = 'connecting';
   private retry: ReturnType<typeof setTimeout> | undefined;
   private readonly cleanups: (() => void)[] = [];
-  private insert: CanvasOptions['insert'];
   /** Local changes the server has not confirmed yet, kept in the browser until it does. */
   private readonly offline: OfflineEdits;
   /** The origin of changes replayed from an earlier visit: already queued, not to be queued again. */
@@ -73,7 +72,6 @@ export class CanvasSession {
   constructor(options: CanvasOptions) {
     this.options = options;
     this.role = options.role;
-    this.insert = options.insert;
     this.generations = new PanelGenerations(options.comicId, options.onProblem);
     this.mode.set(options.role === 'viewer' ? 'readonly' : 'readwrite');
     const color = colorFor(options.user.id);
@@ -151,23 +149,11 @@ export class CanvasSession {
     this.editor = editor;
     // Everyone arrives looking at the whole page, not at wherever the canvas's origin happens to be.
     if (editor.getCurrentPageShapeIds().size > 0) editor.zoomToFit();
-    this.placeInsert(editor);
     const stop = editor.store.listen(() => this.presence?.refresh(), { scope: 'session' });
     return () => {
       stop();
       if (this.editor === editor) this.editor = undefined;
     };
-  }
-
-  /** The picture the page asked to place, once, when this person may edit. */
-  private placeInsert(editor: Editor) {
-    const insert = this.insert;
-    if (!insert) return;
-    this.insert = undefined;
-    if (this.mode.get() === 'readonly') return insert.done();
-    placeMedia(editor, insert.mediaId)
-      .catch((error: unknown) => this.options.onProblem('Place the picture', error))
-      .finally(() => insert.done());
   }
 
   addPage(template: string) {

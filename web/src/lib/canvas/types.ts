@@ -54,8 +54,6 @@ export interface CanvasOptions {
   onPeople(people: Collaborator[]): void;
   /** A problem worth telling the person about, that does not stop the canvas (a failed upload). */
   onProblem(context: string, error: unknown): void;
-  /** A picture of the person's media to place on the canvas once it is ready (if they may edit), then `done`. */
-  insert?: { mediaId: string; done(): void };
   /** Comment pins and comment mode (web/src/lib/comments), and live news of the comments. */
   comments?: CommentHooks;
 }
