@@ -1,6 +1,5 @@
 // Generation in the comic: server-side edits from the comic-edits queue (a panel's job state, its picture
 // when ready), and each job's progress relayed to everyone who has that comic open on this instance.
-import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import { type Job, Worker } from 'bullmq';
@@ -18,6 +17,7 @@ import {
 } from '@inkwell/workflows';
 import { comicIdOf, documentNameOf } from './documents.ts';
 import type { Logger } from './logger.ts';
+import { whenReady } from './redis-ready.ts';
 import type { Versions } from './versions.ts';
 import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, letterPanel, recordsOf, setPanelGeneration } from './model/index.ts';
 
@@ -156,8 +156,7 @@ export function createProgressRelay(deps: { createClient: () => Redis; redisPref
   const names = redisNames(deps.redisPrefix);
   const subscriber = deps.createClient();
   // A SUBSCRIBE sent before the connection is ready is lost (ioredis' ready check then fails in subscriber mode).
-  const ready = subscriber.status === 'ready' ? Promise.resolve() : once(subscriber, 'ready');
-  ready.catch(() => {});
+  const ready = whenReady(subscriber);
   const loaded = new Map<string, { getConnections(): { sendStateless(payload: string): void }[] }>();
 
   subscriber.on('message', (channel: string, raw: string) => {

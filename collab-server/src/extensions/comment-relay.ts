@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { commentChange, parseMessage } from '@inkwell/workflows';
 import { documentNameOf } from '../documents.ts';
 import type { Logger } from '../logger.ts';
+import { whenReady } from '../redis-ready.ts';
 import type { ConnectionContext } from './auth.ts';
 
 /** `createClient` gives a Redis connection of the relay's own: once subscribed, it can do nothing else. */
@@ -29,9 +30,8 @@ export function createCommentRelay(deps: { createClient: () => Redis; channel: s
         const message = JSON.stringify({ type: 'comments', ...said });
         for (const connection of instance?.documents.get(documentNameOf(change.comicId))?.getConnections() ?? []) connection.sendStateless(message);
       });
-      // A SUBSCRIBE sent before the connection is ready is lost. Not `once(redis, 'ready')`: that rejects on the
-      // first connection error, which ioredis retries, and every connection would then be refused for good.
-      ready = (redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', resolve))).then(() => redis.subscribe(deps.channel));
+      // A SUBSCRIBE sent before the connection is ready is lost.
+      ready = whenReady(redis).then(() => redis.subscribe(deps.channel));
       ready.catch((error: unknown) => deps.logger.error('comment relay not subscribed: comments will not reach open canvases', { error: String(error) }));
     },
     // A connection is served only once changes reach it. The server starts serving only after Redis answered

@@ -1,0 +1,9 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Resolves once `redis` is ready. Not `once(redis, 'ready')`: that rejects on the first connection error,
+ * which ioredis retries by itself, and whatever waited on it would then stay refused for good.
+ */
+export function whenReady(redis: Pick<Redis, 'status' | 'once'>): Promise<void> {
+  return redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()));
+}
