@@ -118,6 +118,20 @@ describe('the character library', () => {
     expect(row!.comicId).toBeNull();
   });
 
+  it('a picture a moderator hid is drawn from by nobody, its owner included: not as a reference, not as a job’s input', async () => {
+    const hidden = await picture(owner, 'navy');
+    await t.db.update(schema.media).set({ moderationState: 'hidden' }).where(eq(schema.media.id, hidden));
+    const before = await characterCount();
+    const refused = await call(owner, 'POST', `/comics/${comicId}/characters`, { name: 'Shade', referenceMediaIds: [hidden] });
+    expectError(refused, 400, 'validation_error');
+    expect(refused.json().error.details).toEqual([{ path: 'referenceMediaIds.0', message: 'A moderator hid or removed this picture' }]);
+    expect(await characterCount()).toBe(before);
+
+    const job = await call(owner, 'POST', '/jobs', { workflow: 'img2img-sdxl', params: { prompt: 'the same, at dusk', inputImage: hidden } });
+    expectError(job, 400, 'validation_error');
+    expect(job.json().error.details).toEqual([{ path: 'params.inputImage', message: 'A moderator hid or removed this picture' }]);
+  });
+
   it('editors change and remove characters; viewers cannot; a character of another comic is not found', async () => {
     const [first, second] = [await picture(owner), await picture(editor, 'navy')];
     const ada = (await call(owner, 'POST', `/comics/${comicId}/characters`, { name: 'Ada', description: 'pilot', referenceMediaIds: [first] })).json().data;

@@ -21,7 +21,7 @@ const invalid = (message: string, path: string, detail: string) => new AppError(
 export function createCharacterService(deps: {
   db: Database;
   comics: Pick<ComicService, 'requireRole'>;
-  media: Pick<MediaService, 'get'>;
+  media: Pick<MediaService, 'unusableImage'>;
   audit: AuditService;
 }) {
   const { db } = deps;
@@ -29,11 +29,8 @@ export function createCharacterService(deps: {
   /** Each reference must be an image the caller may use, as for a job's input images. */
   async function checkReferences(actor: Auth, ids: readonly string[]) {
     for (const [index, id] of ids.entries()) {
-      const path = `referenceMediaIds.${index}`;
-      const item = await deps.media.get(actor, id).catch(() => {
-        throw invalid('This image cannot be used', path, 'No such image in your media');
-      });
-      if (!item.mimeType.startsWith('image/')) throw invalid('Not an image', path, 'Not an image');
+      const refused = await deps.media.unusableImage(actor, id);
+      if (refused) throw invalid(refused.message, `referenceMediaIds.${index}`, refused.detail);
     }
   }
 
@@ -221,8 +218,7 @@ export function createCharacterService(deps: {
         if (!row) throw invalid('This character cannot be used', path, "Not a character of this comic's library");
         const usable = [];
         for (const mediaId of row.referenceMediaIds) {
-          const item = await deps.media.get(actor, mediaId).catch(() => null);
-          if (item?.mimeType.startsWith('image/')) usable.push(mediaId);
+          if (!(await deps.media.unusableImage(actor, mediaId))) usable.push(mediaId);
         }
         if (!usable.length) throw invalid(`${row.name} has no reference image left`, path, 'Add a reference image to this character first');
         cast.push({ id: row.id, name: row.name, description: row.description, referenceMediaIds: usable });

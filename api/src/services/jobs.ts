@@ -104,7 +104,7 @@ export function createJobService(deps: {
   /** Publishes cancellations to the gpu-workers; a copy of it hears the progress of watched jobs. */
   redis: Redis;
   redisPrefix: string;
-  media: Pick<MediaService, 'get' | 'remove'>;
+  media: Pick<MediaService, 'unusableImage' | 'remove'>;
   comics: Pick<ComicService, 'requireRole'>;
   characters: Pick<CharacterService, 'withStyleLock' | 'cast'>;
 }) {
@@ -223,11 +223,8 @@ export function createJobService(deps: {
     for (const name of workflow.imageParams) {
       const id = params[name];
       if (typeof id !== 'string') continue;
-      // Only pictures the caller may see can be fed to the GPU.
-      const item = await deps.media.get(actor, id).catch(() => {
-        throw new AppError(400, 'validation_error', 'This image cannot be used', [{ path: `params.${name}`, message: 'No such image in your media' }]);
-      });
-      if (!item.mimeType.startsWith('image/')) throw new AppError(400, 'validation_error', 'Not an image', [{ path: `params.${name}`, message: 'Not an image' }]);
+      const refused = await deps.media.unusableImage(actor, id);
+      if (refused) throw new AppError(400, 'validation_error', refused.message, [{ path: `params.${name}`, message: refused.detail }]);
     }
     if (input.target) {
       if (workflow.jobType !== 'comic' && workflow.jobType !== 'image') {

@@ -266,6 +266,19 @@ export function createMediaService(deps: {
       return presentMedia(await findVisible(actor, id));
     },
 
+    /**
+     * Why a picture may not be drawn from (a generation's input image, a character's reference), or null when
+     * it may: the caller must see it, it must be an image, and no moderator hid or removed it (its owner still
+     * sees such a picture, but may not feed it to the GPU).
+     */
+    async unusableImage(actor: Auth, id: string): Promise<{ message: string; detail: string } | null> {
+      const row = await findVisible(actor, id).catch(() => null);
+      if (!row) return { message: 'This image cannot be used', detail: 'No such image in your media' };
+      if (!row.mimeType.startsWith('image/')) return { message: 'Not an image', detail: 'Not an image' };
+      if (row.moderationState !== 'visible') return { message: 'This image cannot be used', detail: 'A moderator hid or removed this picture' };
+      return null;
+    },
+
     /** The bytes of a picture (or its thumbnail) the caller may see. */
     async open(actor: Auth | null, id: string, variant: 'file' | 'thumbnail') {
       const row = await findVisible(actor, id);
