@@ -243,7 +243,7 @@ describe('ComfyUI instances', () => {
 
     // The core catalogue lacks the IPAdapter custom nodes: the workflows that use them cannot run there.
     expect(coreOne).toMatchObject({ up: true, queue: { running: 0, pending: 0 } });
-    expect(Object.keys(coreOne.cannotRun).sort()).toEqual(['character-reference', 'comic-panel']);
+    expect(Object.keys(coreOne.cannotRun).sort()).toEqual(['character-reference', 'character-sheet', 'comic-panel']);
     expect(coreOne.cannotRun['comic-panel']).toContain('node class IPAdapterAdvanced');
 
     expect(silentOne).toMatchObject({ up: false, error: 'no answer in time', queue: null, gpus: [], cannotRun: null });
