@@ -96,12 +96,16 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     // A picture is in its panel within seconds when a collab-server runs; the job's time limit bounds the wait.
     comicEdits: createComicEdits({ queue: comicEdits, events: comicEditEvents, applyTimeoutMs: config.jobTimeoutMs }),
     // Previews are for whoever follows the job (its event streams) or its comic (collab-servers with it loaded).
+    // A panel job's word goes to both in one write.
     async publishProgress(progress) {
       const message = JSON.stringify(progress);
-      await Promise.all([
-        redis.publish(names.jobProgress(progress.jobId), message),
-        progress.target && redis.publish(names.comicProgress(progress.target.comicId), message),
-      ]);
+      const channel = names.jobProgress(progress.jobId);
+      if (!progress.target) {
+        await redis.publish(channel, message);
+        return;
+      }
+      const replies = await redis.pipeline().publish(channel, message).publish(names.comicProgress(progress.target.comicId), message).exec();
+      for (const [error] of replies ?? []) if (error) throw error;
     },
     jobTimeoutMs: config.jobTimeoutMs,
     metrics,

@@ -67,6 +67,7 @@ class Lru<V> {
 
 const overlays = new Lru<Promise<Buffer>>(24);
 const pngs = new Lru<Promise<Buffer>>(96);
+const previews = new Lru<Promise<Buffer>>(96);
 
 /** Stripes and the label as an RGBA layer of the given size (cached: it only depends on the size). */
 function overlay(width: number, height: number, caption: string): Promise<Buffer> {
@@ -147,12 +148,19 @@ export async function placeholderPng(spec: PictureSpec, textChunks: Record<strin
 }
 
 /** A latent preview as ComfyUI sends it while sampling: a JPEG (JFIF) at most 512 pixels wide. */
-export async function previewJpeg(spec: PictureSpec, step: number, steps: number): Promise<Buffer> {
+export function previewJpeg(spec: PictureSpec, step: number, steps: number): Promise<Buffer> {
   const k = Math.min(1, 512 / Math.max(spec.width, spec.height));
   const small: PictureSpec = { ...spec, width: Math.max(8, Math.round(spec.width * k)), height: Math.max(8, Math.round(spec.height * k)) };
-  const colour = mix({ r: 128, g: 128, b: 128 }, colourFor(spec.seed, spec.text), steps > 0 ? step / steps : 1);
-  const jpeg = await (await frame(small, colour, steps > 0 ? step / steps : 1)).removeAlpha().jpeg({ quality: 80 }).toBuffer();
-  return withJfif(jpeg);
+  const phase = steps > 0 ? step / steps : 1;
+  const colour = mix({ r: 128, g: 128, b: 128 }, colourFor(spec.seed, spec.text), phase);
+  // Cached like the pictures: a preview depends only on its size, colour and phase.
+  const key = `${small.width}x${small.height}:${colour.r},${colour.g},${colour.b}:${phase}`;
+  let jpeg = previews.get(key);
+  if (!jpeg) {
+    jpeg = frame(small, colour, phase).then(async (img) => withJfif(await img.removeAlpha().jpeg({ quality: 80 }).toBuffer()));
+    previews.set(key, jpeg);
+  }
+  return jpeg;
 }
 
 export type AnimatedFormat = 'webp' | 'png' | 'gif' | 'webm';

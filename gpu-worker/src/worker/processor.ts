@@ -115,14 +115,28 @@ export function createGenerationProcessor(deps: {
     let lastStoredAt = Date.now();
     let lastPreviewAt = 0;
     let latest: GenerationProgress = { jobId: job.data.jobId, percent: 0, target };
-    const report = (force = false) => {
+    let trailing: NodeJS.Timeout | undefined;
+    let ended = false;
+    const publish = () => {
+      clearTimeout(trailing);
+      trailing = undefined;
       const now = Date.now();
-      if (!force && now - lastProgressAt < PROGRESS_EVERY_MS) return;
       lastProgressAt = now;
       void deps.publishProgress(latest).catch(() => {});
+      // Each preview is sent once, with the next word after it came.
+      latest = { ...latest, preview: undefined };
       if (now - lastStoredAt < PROGRESS_STORE_EVERY_MS) return;
       lastStoredAt = now;
       void records.progress(job.data.jobId, latest.percent).catch(() => {});
+    };
+    // Watchers hear the latest state at most every PROGRESS_EVERY_MS: at once when the last word is that old,
+    // else at the end of the interval. A prompt that ends sooner sends only a preview still unsent: its steps
+    // are overtaken by the job's 100%.
+    const report = () => {
+      if (ended || trailing) return;
+      const wait = lastProgressAt + PROGRESS_EVERY_MS - Date.now();
+      if (wait <= 0) publish();
+      else trailing = setTimeout(publish, wait);
     };
     try {
       if (stopReason) throw new Error(stopReason);
@@ -132,8 +146,8 @@ export function createGenerationProcessor(deps: {
       const { outputs } = await instance.client.waitForPrompt(promptId, {
         signal: abort.signal,
         onProgress: ({ value, max }) => {
-          latest = { ...latest, percent: Math.round((value / Math.max(1, max)) * 95), step: value, steps: max, preview: undefined };
-          report(value === max);
+          latest = { ...latest, percent: Math.round((value / Math.max(1, max)) * 95), step: value, steps: max };
+          report();
         },
         onPreview: (image, mimeType) => {
           const now = Date.now();
@@ -141,10 +155,11 @@ export function createGenerationProcessor(deps: {
           lastPreviewAt = now;
           void shrinkPreview(image, mimeType).then((preview) => {
             latest = { ...latest, preview };
-            report(true);
+            report();
           }, () => {});
         },
       });
+      if (trailing && latest.preview !== undefined) publish();
       const files = outputs[workflow.output(params).node]?.images ?? [];
       const file = files[0];
       if (!file) throw new UnrecoverableError('ComfyUI finished without saving a picture');
@@ -154,7 +169,9 @@ export function createGenerationProcessor(deps: {
       if (stopReason === 'timeout') throw new UnrecoverableError(`Took longer than ${Math.round(deps.jobTimeoutMs / 60_000)} minutes`);
       throw error;
     } finally {
+      ended = true;
       clearTimeout(timer);
+      clearTimeout(trailing);
       running.delete(job.data.jobId);
     }
   }
