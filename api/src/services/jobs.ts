@@ -316,9 +316,11 @@ export function createJobService(deps: {
     editComic,
 
     async create(actor: Auth, input: JobRequest) {
-      const request = await prepare(actor, input);
-      await checkQuota(actor, 1);
-      const [row] = await enqueue(actor, [request], null);
+      // The request's checks and the quota's counts at once; a bad request is still reported before a full quota.
+      const [prepared, quota] = await Promise.allSettled([prepare(actor, input), checkQuota(actor, 1)]);
+      if (prepared.status === 'rejected') throw prepared.reason;
+      if (quota.status === 'rejected') throw quota.reason;
+      const [row] = await enqueue(actor, [prepared.value], null);
       return present(row!);
     },
 
