@@ -73,6 +73,11 @@ export interface AppOverrides {
   storage?: ObjectStorage;
   queue?: Queue<GenerationJobData>;
   now?: () => Date;
+  /**
+   * The periodic housekeeping (expired sessions, orphaned jobs, old versions); on unless a test turns it off
+   * because it compares the whole database before and after each request, over more than one sweep's time.
+   */
+  housekeeping?: boolean;
 }
 
 /**
@@ -265,20 +270,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const versions = createVersionService({ db, comics, jobs: jobService });
   await app.register(versionRoutes, { prefix: '/api/v1/comics', versions });
 
-  // Housekeeping: expired sessions are refused on use already; this keeps the table small.
-  const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
-  // Rows a Redis failure left without a queue entry: settled at start and every few minutes after.
-  const failOrphans = () => void jobService.failOrphans(ORPHAN_AGE_MS).catch((err) => app.log.warn({ err }, 'orphan job sweep failed'));
-  app.addHook('onReady', async () => failOrphans());
-  const orphanSweep = setInterval(failOrphans, ORPHAN_AGE_MS);
-  orphanSweep.unref();
-  app.addHook('onClose', async () => clearInterval(orphanSweep));
-  // Automatic versions thin out with age (services/versions.ts, prune).
-  const versionSweep = setInterval(() => void versions.prune().catch((err) => app.log.warn({ err }, 'version pruning failed')), 3_600_000);
-  versionSweep.unref();
-  app.addHook('onClose', async () => clearInterval(versionSweep));
+  if (overrides.housekeeping !== false) {
+    // Expired sessions are refused on use already; this keeps the table small.
+    const sweep = setInterval(() => void sessions.deleteExpired().catch((err) => app.log.warn({ err }, 'session sweep failed')), 3_600_000);
+    sweep.unref();
+    app.addHook('onClose', async () => clearInterval(sweep));
+    // Rows a Redis failure left without a queue entry: settled at start and every few minutes after.
+    const failOrphans = () => void jobService.failOrphans(ORPHAN_AGE_MS).catch((err) => app.log.warn({ err }, 'orphan job sweep failed'));
+    app.addHook('onReady', async () => failOrphans());
+    const orphanSweep = setInterval(failOrphans, ORPHAN_AGE_MS);
+    orphanSweep.unref();
+    app.addHook('onClose', async () => clearInterval(orphanSweep));
+    // Automatic versions thin out with age (services/versions.ts, prune).
+    const versionSweep = setInterval(() => void versions.prune().catch((err) => app.log.warn({ err }, 'version pruning failed')), 3_600_000);
+    versionSweep.unref();
+    app.addHook('onClose', async () => clearInterval(versionSweep));
+  }
 
   app.decorate('admin', admin);
   app.decorate('background', background);

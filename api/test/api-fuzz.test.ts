@@ -25,7 +25,8 @@ let valid: (op: Operation) => ValidInput;
 beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), 'inkwell-fuzz-'));
   // Behind a proxy, as in production, so that X-Forwarded-For is read.
-  t = await createTestApp({ trustProxy: true, storage: { driver: 'local', dir: storageDir } });
+  // No housekeeping: on a slow machine the run outlasts the orphaned-jobs sweep, whose writes are no request's.
+  t = await createTestApp({ trustProxy: true, storage: { driver: 'local', dir: storageDir } }, { housekeeping: false });
   // A super admin holds every permission, so signed-in requests reach every route's own checks.
   caller = await registerUser(t.app, 'super_admin', t.db);
   const member = await registerUser(t.app);
