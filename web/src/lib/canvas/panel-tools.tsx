@@ -3,14 +3,14 @@
 // among the pictures drawn before (each lands on top of the earlier ones; choosing one brings it to the top
 // of the art, still under the lettering, an ordinary undoable edit).
 import type { ComicPanelShape } from '@inkwell/collab-server/model';
-import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type Editor, type TLImageShape, useEditor, useValue } from 'tldraw';
 import { CharacterPicker, PanelCast } from '#lib/characters/panel-characters.tsx';
 import { type MediaItem, studioApi } from '#lib/studio/api.ts';
 import { ACCEPTED_IMAGE_TYPES, uploadErrorMessage } from '#lib/upload-errors.ts';
 import { panelOfSelection, putUnderLettering } from './comic-actions.ts';
 import { COMIC_STYLES, type ComicStyle, type PanelGenerations } from './generation.ts';
-import { placeNextTo, useScreenBox } from './screen-box.ts';
+import { marginsFor, placeNextTo, useScreenBox } from './screen-box.ts';
 
 const STYLE_LABELS: Record<ComicStyle, string> = {
   manga: 'Manga',
@@ -41,15 +41,20 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
   const pictures = useValue('panel pictures', () => (panelId ? picturesIn(editor, panelId) : []), [editor, panelId]);
   const box = useScreenBox(editor, panelId);
   const view = useValue('viewport', () => editor.getViewportScreenBounds(), [editor]);
-  // Placed once its size is known: the first frame lays it out unseen.
-  const element = useRef<HTMLDivElement>(null);
+  // Placed once its size is known (the first frame lays it out unseen), and again whenever it changes: the
+  // form grows when the comic's characters and my pictures arrive, without this component rendering again.
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
-  useLayoutEffect(() => {
-    const el = element.current;
-    if (el && (el.offsetWidth !== size?.w || el.offsetHeight !== size?.h)) setSize({ w: el.offsetWidth, h: el.offsetHeight });
-  });
+  const element = useCallback((el: HTMLDivElement | null) => {
+    if (!el) return;
+    const measure = () => setSize((old) => (old?.w === el.offsetWidth && old.h === el.offsetHeight ? old : { w: el.offsetWidth, h: el.offsetHeight }));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   if (!panel || !box) return null;
   const at = size ? placeNextTo(box, size, { w: view.w, h: view.h }) : null;
+  const room = marginsFor(view);
   const top = pictures.at(-1)?.id;
   // Whom the picture shows is for everyone on the comic; the tools only for those who may edit.
   const cast = <PanelCast comicId={generations.comicId} jobId={top && (editor.getShape(top)?.meta.jobId as string | undefined)} />;
@@ -63,7 +68,8 @@ export function PanelTools({ generations }: { generations: PanelGenerations }) {
     <div
       ref={element}
       className="inkwell-panel-tools"
-      style={at ? { left: at.x, top: at.y } : { left: 0, top: 0, visibility: 'hidden' }}
+      // Never taller than the room between tldraw's menus: on a phone the form scrolls instead of running off.
+      style={{ ...(at ? { left: at.x, top: at.y } : { left: 0, top: 0, visibility: 'hidden' }), maxHeight: view.h - room.top - room.bottom }}
     >
       {readonly ? (
         cast
