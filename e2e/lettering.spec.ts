@@ -32,6 +32,20 @@ async function bubblesDrawnOnTop(page: Page): Promise<boolean> {
   return bubbles.length > 0 && Math.min(...bubbles) > Math.max(...pictures);
 }
 
+/** The element's box once it has stopped moving (the same in two reads a tenth of a second apart). */
+async function boxAtRest(locator: Locator) {
+  let last = JSON.stringify(await locator.boundingBox());
+  await expect
+    .poll(async () => {
+      const now = JSON.stringify(await locator.boundingBox());
+      const still = now === last;
+      last = now;
+      return still;
+    }, { intervals: [100] })
+    .toBe(true);
+  return JSON.parse(last) as { x: number; y: number; width: number; height: number };
+}
+
 /** Pauses (or resumes) the generation queue, as an administrator would from /admin/queues. */
 async function setGenerationPaused(baseURL: string, paused: boolean) {
   const admin = await request.newContext({ baseURL });
@@ -137,11 +151,23 @@ test('pictures drawn, dropped or dragged into a panel go under its bubble for bo
   // The new picture is the one selected: with everything in view (tldraw moved the camera to it), taken by its middle.
   const droppedId = await a.getByTestId('comic-canvas').evaluate((el: CanvasElement) => el.inkwellEditor.getSelectedShapeIds()[0]);
   await a.keyboard.press('Shift+1');
-  const dropped = (await a.locator(`.tl-shape[data-shape-id="${droppedId}"]`).boundingBox())!;
-  const target = (await shapes(a, 'comic-panel').first().boundingBox())!;
+  // The shortcut animates the camera: the boxes are read once it has come to rest.
+  const dropped = await boxAtRest(a.locator(`.tl-shape[data-shape-id="${droppedId}"]`));
+  const target = await boxAtRest(shapes(a, 'comic-panel').first());
   await a.mouse.move(dropped.x + dropped.width / 2, dropped.y + dropped.height / 2);
   await a.mouse.down();
-  await a.mouse.move(target.x + target.width / 2, target.y + target.height * 0.85, { steps: 12 });
+  // A spot of the panel that the canvas itself receives: which panel is first depends on random ids, and the
+  // bottom of a bottom-row panel can lie under tldraw's toolbar once everything is in view.
+  const spot = await a.evaluate((panel) => {
+    for (const [fx, fy] of [[0.5, 0.85], [0.5, 0.15], [0.15, 0.5], [0.85, 0.5], [0.15, 0.15], [0.85, 0.85]] as const) {
+      const point = { x: panel.x + panel.width * fx, y: panel.y + panel.height * fy };
+      const hit = document.elementFromPoint(point.x, point.y);
+      if (hit?.closest('.tl-canvas') && !hit.closest('.tl-shape[data-shape-type="speech-bubble"]')) return point;
+    }
+    return undefined;
+  }, target);
+  expect(spot, `a free spot in the panel at ${JSON.stringify(target)}`).toBeDefined();
+  await a.mouse.move(spot!.x, spot!.y, { steps: 12 });
   // tldraw takes a dragged shape into the panel under it on its next tick: let go once it has.
   await expect.poll(() => stackOfFirstPanel(a)).toEqual(['image', 'image', 'image', 'speech-bubble']);
   await a.mouse.up();
