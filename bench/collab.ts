@@ -5,6 +5,7 @@
 //   BENCH_SECONDS        length of each load (default 5)
 //   BENCH_COLLAB_PARTS   latency,comics,rate,memory,sync (default all)
 //   BENCH_CLIENTS        client counts of the latency figures (default 2,10,50)
+//   BENCH_LATENCY_ROUNDS rounds of each latency figure, taken in turn with the baseline's (default 3)
 //   BENCH_COMICS         comics of the many-comics figure (default 500)
 //   BENCH_WORKERS        generator threads (default: the cores, 2 to 4)
 //   BENCH_BASELINE_CHECK=1  also measures y-websocket with every client in one thread, the way this bench
@@ -34,6 +35,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PARTS = new Set((process.env.BENCH_COLLAB_PARTS ?? 'latency,comics,rate,memory,sync').split(','));
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '2,10,50').split(',').map(Number);
 const COMICS = Number(process.env.BENCH_COMICS ?? 500);
+const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(4, Math.max(2, availableParallelism())));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -147,6 +149,7 @@ class LoadGenerator {
     }
     const samples = drained.flatMap((r) => [...r.samples]).sort((a, b) => a - b);
     return {
+      samples,
       p50: percentile(samples, 50),
       p99: percentile(samples, 99),
       delivered: drained.reduce((sum, r) => sum + r.delivered, 0),
@@ -164,6 +167,23 @@ class LoadGenerator {
 }
 
 type Run = Awaited<ReturnType<LoadGenerator['run']>>;
+type Measured = Awaited<ReturnType<typeof oneDocument>>;
+
+/** Rounds of one path taken together: percentiles of all their samples, sums of counts, means of CPU figures. */
+function pooled(rounds: Measured[]) {
+  const samples = rounds.flatMap((round) => [...round.samples]).sort((a, b) => a - b);
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    samples: samples.length,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    delivered: rounds.reduce((sum, round) => sum + round.delivered, 0),
+    expected: rounds.reduce((sum, round) => sum + round.expected, 0),
+    cpu: mean(rounds.map((round) => round.cpu)),
+    busiestThread: mean(rounds.map((round) => round.busiestThread)),
+    serverCpuPerDelivery: rounds[0]!.serverCpuPerDelivery.map((_, i) => mean(rounds.map((round) => round.serverCpuPerDelivery[i]!))),
+  };
+}
 
 /** `clients` on one document, each writing 10 updates a second, in `threads` generator threads; `servers` are the processes whose CPU counts. */
 async function oneDocument(threads: number, clients: number, servers: number[], peer: (index: number) => PeerSpec, seconds = SECONDS) {
@@ -208,7 +228,7 @@ async function manyDocuments(pid: number, peers: PeerSpec[]) {
 
 const percent = (share: number) => `${fmt(share * 100, 0)}%`;
 const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
-const generatorCpu = (run: Run) => `generator ${percent(run.cpu)} of a core, busiest thread ${percent(run.busiestThread)}`;
+const generatorCpu = (run: Pick<Run, 'cpu' | 'busiestThread'>) => `generator ${percent(run.cpu)} of a core, busiest thread ${percent(run.busiestThread)}`;
 
 /** The highest rate one writer can keep up for two seconds with a reader seeing every update within 250 ms. */
 async function sustainedRate(makePeer: () => Peer): Promise<number> {
@@ -321,29 +341,37 @@ export async function benchCollab(): Promise<string[]> {
     }
 
     if (PARTS.has('latency')) {
-      const viaFront = (comic: { id: string; token: string }) => (index: number): PeerSpec => ({ kind: 'inkwell', url: FRONT, doc: `comic:${comic.id}`, token: comic.token, index });
+      const inkwell = (url: string, comic: { id: string; token: string }) => (index: number): PeerSpec => ({ kind: 'inkwell', url, doc: `comic:${comic.id}`, token: comic.token, index });
       const inRoom = (room: string) => (index: number): PeerSpec => ({ kind: 'reference', url: YWS, doc: room, index });
       // Both paths warmed up (JIT, connections) before anything is measured.
-      await oneDocument(WORKERS, 10, [], viaFront(await user.comic()), 1);
+      await oneDocument(WORKERS, 10, [], inkwell(FRONT, await user.comic()), 1);
       await oneDocument(WORKERS, 10, [], inRoom(`warm-${randomBytes(4).toString('hex')}`), 1);
       for (const clients of CLIENTS) {
-        const comic = await user.comic();
-        const room = `room-${randomBytes(4).toString('hex')}`;
-        // Two clients make few samples a second: they write three times as long, for a p99 of some hundreds.
-        const seconds = clients <= 2 ? SECONDS * 3 : SECONDS;
-        const ours = await oneDocument(WORKERS, clients, [collab.pid!, front.pid!], viaFront(comic), seconds);
-        const theirs = await oneDocument(WORKERS, clients, [reference.pid!], inRoom(room), seconds);
-        const ratio = ours.p99 / theirs.p99;
+        // Rounds taken in turn, so that a change in the machine's load falls on both; two clients make few
+        // samples a second, so they write longer, for a p99 of some hundreds of samples.
+        const seconds = clients <= 2 ? SECONDS * 2 : SECONDS;
+        const [ours, theirs, direct] = [[] as Measured[], [] as Measured[], [] as Measured[]];
+        // Each round on a document of its own: a client that joined one already written would take the
+        // records it syncs for new ones.
+        for (let round = 0; round < LATENCY_ROUNDS; round++) {
+          ours.push(await oneDocument(WORKERS, clients, [collab.pid!, front.pid!], inkwell(FRONT, await user.comic()), seconds));
+          theirs.push(await oneDocument(WORKERS, clients, [reference.pid!], inRoom(`room-${randomBytes(4).toString('hex')}`), seconds));
+          direct.push(await oneDocument(WORKERS, clients, [collab.pid!], inkwell(COLLAB, await user.comic()), seconds));
+        }
+        const [o, t, d] = [pooled(ours), pooled(theirs), pooled(direct)];
+        const ratio = o.p99 / t.p99;
         lines.push(
-          `  ${String(clients).padStart(2)} clients x 10 updates/s, update-to-remote-apply p99 ${fmt(ours.p99)} ms (p50 ${fmt(ours.p50)}), ` +
-            `baseline y-websocket p99 ${fmt(theirs.p99)} ms (p50 ${fmt(theirs.p50)}), ratio ${fmt(ratio, 2)}, target <= 1.00: ${verdict(ratio <= 1)}` +
-            (clients === 50 ? `; target p99 <= 5 ms: ${verdict(ours.p99 <= 5)}` : ''),
-          `      delivered ${ours.delivered}/${ours.expected} (y-websocket ${theirs.delivered}/${theirs.expected}); ${generatorCpu(ours)} (y-websocket run: ${percent(theirs.cpu)})`,
-          `      server CPU per delivered update: collab-server ${fmt(ours.serverCpuPerDelivery[0]!)} µs + front server ${fmt(ours.serverCpuPerDelivery[1]!)} µs, ` +
-            `y-websocket ${fmt(theirs.serverCpuPerDelivery[0]!)} µs`,
+          `  ${String(clients).padStart(2)} clients x 10 updates/s, update-to-remote-apply p99 ${fmt(o.p99)} ms (p50 ${fmt(o.p50)}), ` +
+            `baseline y-websocket p99 ${fmt(t.p99)} ms (p50 ${fmt(t.p50)}), ratio ${fmt(ratio, 2)}, target <= 1.00: ${verdict(ratio <= 1)}` +
+            (clients === 50 ? `; target p99 <= 5 ms: ${verdict(o.p99 <= 5)}` : ''),
+          `      ${o.samples} samples in ${LATENCY_ROUNDS} rounds; delivered ${o.delivered}/${o.expected} (y-websocket ${t.delivered}/${t.expected}); ${generatorCpu(o)} (y-websocket run: ${percent(t.cpu)})`,
+          `      server CPU per delivered update: collab-server ${fmt(o.serverCpuPerDelivery[0]!)} µs + front server ${fmt(o.serverCpuPerDelivery[1]!)} µs, ` +
+            `y-websocket ${fmt(t.serverCpuPerDelivery[0]!)} µs`,
+          `      without the front server (straight to the collab-server, as the proxy hop's share): p99 ${fmt(d.p99)} ms (p50 ${fmt(d.p50)}), ` +
+            `collab-server CPU per delivered update ${fmt(d.serverCpuPerDelivery[0]!)} µs`,
         );
         if (process.env.BENCH_BASELINE_CHECK) {
-          const oneThread = await oneDocument(1, clients, [reference.pid!], inRoom(`check-${room}`), seconds);
+          const oneThread = await oneDocument(1, clients, [reference.pid!], inRoom(`check-${randomBytes(4).toString('hex')}`), seconds);
           lines.push(`      baseline check: y-websocket with every client in one thread p99 ${fmt(oneThread.p99)} ms (p50 ${fmt(oneThread.p50)}), ${generatorCpu(oneThread)}`);
         }
       }

@@ -115,7 +115,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence.whenStored), toFetchRequest(request));
+      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence.whenStored), handshakeOf(request));
       clients.set(ws, client);
       ws.on('message', (data: Buffer) => client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
       ws.on('close', (code, reason) => {
@@ -211,13 +211,18 @@ function pathOf(request: IncomingMessage): string {
   return (request.url ?? '/').split('?')[0]!;
 }
 
-/** Hocuspocus reads the upgrade request as a fetch Request: its headers (the cookie) and query. */
-function toFetchRequest(request: IncomingMessage): Request {
+/**
+ * The upgrade request as Hocuspocus reads it: its headers (the cookie) and path, which it reads again for every
+ * message (hook payloads carry them). Plain properties, not a fetch Request, whose getters rebuild the URL at
+ * each read.
+ */
+function handshakeOf(request: IncomingMessage): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
   }
-  return new Request(new URL(request.url ?? '/', 'http://collab.internal'), { headers });
+  const handshake: Pick<Request, 'url' | 'headers'> = { url: request.url ?? '/', headers };
+  return handshake as Request;
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {

@@ -9,7 +9,22 @@ import { COMIC_LETTERING_KEY, isLetteringFont } from './shapes.ts';
 
 export class InvalidRecordError extends Error {}
 
-const sameSchema = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Per schema object written in a document (its meta hands back the same object each time): whether it is this code's own. */
+const isCurrent = new WeakMap<SerializedSchema, boolean>();
+let currentJson: string | undefined;
+
+/** Whether records written with `written` need no migration; compared once per schema object, not once per record. */
+function isCurrentSchema(written: SerializedSchema): boolean {
+  currentJson ??= JSON.stringify(comicSchema().serialize());
+  // Only objects can be remembered; whatever else a document holds there is compared each time.
+  if (typeof written !== 'object' || written === null) return JSON.stringify(written) === currentJson;
+  let known = isCurrent.get(written);
+  if (known === undefined) {
+    known = JSON.stringify(written) === currentJson;
+    isCurrent.set(written, known);
+  }
+  return known;
+}
 
 /** Same-origin paths (our media), http(s), and inline pictures. */
 const SOURCE = /^(https?:\/\/|\/(?!\/)|data:image\/)/i;
@@ -65,7 +80,7 @@ export function checkRecord(key: string, value: unknown, written: SerializedSche
   const type = typeof record.typeName === 'string' && Object.hasOwn(schema.types, record.typeName) ? schema.types[record.typeName] : undefined;
   if (!type || type.scope !== 'document') throw new InvalidRecordError(`${key}: not a kind of record a comic holds (${String(record.typeName)})`);
   let current = record as TLRecord;
-  if (written && !sameSchema(written, schema.serialize())) {
+  if (written && !isCurrentSchema(written)) {
     const migrated = schema.migratePersistedRecord(current, written, 'up');
     if (migrated.type === 'error') throw new InvalidRecordError(`${key}: cannot be read (${migrated.reason})`);
     current = migrated.value;
