@@ -4,7 +4,7 @@
 import type { Extension } from '@hocuspocus/server';
 import { and, desc, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { type Database, schema } from '@inkwell/db';
+import { type Database, schema, snapshotVersion } from '@inkwell/db';
 import type { ComicEditJobData } from '@inkwell/workflows';
 import { comicIdOf, documentNameOf } from './documents.ts';
 import type { ConnectionContext } from './extensions/auth.ts';
@@ -63,7 +63,7 @@ export function createVersions(deps: { db: Database; logger: Logger }) {
     return row?.at.getTime() ?? 0;
   }
 
-  async function autoVersion(name: string, comicId: string, doc: Y.Doc): Promise<void> {
+  async function autoVersion(name: string, comicId: string): Promise<void> {
     const entry = pendingOf(name);
     entry.known ??= latestVersionAt(comicId).then(
       (at) => void (entry.notBefore = at + AUTO_VERSION_SPACING_MS),
@@ -76,7 +76,8 @@ export function createVersions(deps: { db: Database; logger: Logger }) {
     if (Date.now() < entry.notBefore || entry.contributors.size === 0) return;
     entry.notBefore = Date.now() + AUTO_VERSION_SPACING_MS;
     const contributorIds = takeContributors(name);
-    await db.insert(comicVersions).values({ comicId, kind: 'auto', ...capture(doc), contributorIds });
+    // What the store that ran this just wrote, copied by Postgres: nothing is encoded or summarised here.
+    await snapshotVersion(db, { comicId, kind: 'auto', contributorIds });
   }
 
   const extension: Extension<ConnectionContext> = {
@@ -87,11 +88,11 @@ export function createVersions(deps: { db: Database; logger: Logger }) {
       if (userId) pendingOf(documentName).contributors.add(userId);
     },
 
-    async afterStoreDocument({ documentName, document }) {
+    async afterStoreDocument({ documentName }) {
       const comicId = comicIdOf(documentName);
       if (!comicId || !pending.get(documentName)?.contributors.size) return;
       // Not awaited: the unload that follows the store need not wait for this.
-      autoVersion(documentName, comicId, document).catch((error: unknown) =>
+      autoVersion(documentName, comicId).catch((error: unknown) =>
         logger.warn('automatic version not taken', { document: documentName, error: String(error) }),
       );
     },

@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { ComicSummary, Database, PanelSummary, PublishedImage, PublishedSnapshot } from '@inkwell/db';
-import { schema } from '@inkwell/db';
+import { schema, snapshotVersion } from '@inkwell/db';
 import type { ObjectStorage } from '@inkwell/storage';
 import { READER_IMAGE_WIDTHS, type ReaderComic, type Visibility } from '../contract.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
@@ -17,7 +17,6 @@ import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { pageArea, renderPage, withMargin } from './page-render.ts';
 import type { Auth, ClientInfo } from './sessions.ts';
-import { snapshotVersion } from './versions.ts';
 
 const { comicMembers, comics, media, users } = schema;
 
@@ -206,7 +205,7 @@ export function createPublishingService(deps: {
         throw notFound('Comic');
       }
       if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
-      await snapshotVersion(db, comicId, 'publish', actor.user.id);
+      await snapshotVersion(db, { comicId, kind: 'publish', createdBy: actor.user.id });
       const audited = { comic: comic.title, privacy: input.visibility, snapshotId, pages: pages.length };
       const before = { comic: comic.title, privacy: comic.privacy };
       await deps.audit.record({ actorId: actor.user.id, action: 'comic.published', resourceType: 'comic', resourceId: comicId, oldValues: before, newValues: audited, client });

@@ -5,7 +5,7 @@
 // collab-server from the live document just before it applies the restore, so a restore loses nothing.
 import { and, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { ComicSummary, Database } from '@inkwell/db';
-import { schema } from '@inkwell/db';
+import { schema, snapshotVersion } from '@inkwell/db';
 import { AppError, notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
@@ -14,10 +14,7 @@ import type { ComicService } from './comics.ts';
 import type { JobService } from './jobs.ts';
 import type { Auth } from './sessions.ts';
 
-const { comicDocuments, comicVersions, comics, users } = schema;
-
-/** An empty Yjs document, encoded: the state of a comic nobody has drawn in yet. */
-const EMPTY_STATE = Buffer.from([0, 0]);
+const { comicVersions, users } = schema;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -55,20 +52,6 @@ export function changesBetween(before: ComicSummary | null, after: ComicSummary,
   };
 }
 
-/**
- * Takes a version of the comic's stored document, with the summary stored beside it; its id, or undefined
- * when there is no such comic.
- */
-export async function snapshotVersion(db: Database, comicId: string, kind: Kind, createdBy: string, name: string | null = null): Promise<string | undefined> {
-  const [made] = await db.execute<{ id: string }>(sql`
-    insert into ${comicVersions} (comic_id, kind, name, state, summary, created_by)
-    select ${comics.id}, ${kind}, ${name}, coalesce(${comicDocuments.state}, ${EMPTY_STATE}), ${comics.panels}, ${createdBy}
-    from ${comics} left join ${comicDocuments} on ${comicDocuments.comicId} = ${comics.id}
-    where ${comics.id} = ${comicId}
-    returning id`);
-  return made?.id;
-}
-
 export function createVersionService(deps: {
   db: Database;
   comics: Pick<ComicService, 'requireRole'>;
@@ -97,7 +80,7 @@ export function createVersionService(deps: {
   }
 
   async function snapshot(comicId: string, kind: Kind, createdBy: string, name: string | null = null): Promise<ItemRow> {
-    const id = await snapshotVersion(db, comicId, kind, createdBy, name);
+    const id = await snapshotVersion(db, { comicId, kind, createdBy, name });
     if (!id) throw notFound('Comic');
     return findVersion(comicId, id);
   }
