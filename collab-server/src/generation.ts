@@ -14,10 +14,10 @@ import {
   generationProgress,
   parseMessage,
   redisNames,
+  whenReady,
 } from '@inkwell/workflows';
 import { comicIdOf, documentNameOf } from './documents.ts';
 import type { Logger } from './logger.ts';
-import { whenReady } from './redis-ready.ts';
 import type { Versions } from './versions.ts';
 import { COMIC_PANEL, type ComicPanelShape, insertImageIntoPanel, letterPanel, recordsOf, setPanelGeneration } from './model/index.ts';
 

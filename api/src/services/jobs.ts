@@ -19,6 +19,7 @@ import {
   limitsFor,
   parseMessage,
   redisNames,
+  whenReady,
 } from '@inkwell/workflows';
 import { AppError, conflict, forbidden, notFound } from '../errors.ts';
 import { escapeLike } from '../lib/like.ts';
@@ -139,7 +140,7 @@ export function createJobService(deps: {
     const message = parseMessage(generationProgress, raw);
     if (message && channel === names.jobProgress(message.jobId)) signals.emit(message.jobId, { kind: 'progress', progress: message } satisfies JobSignal);
   });
-  const ready = new Promise<void>((resolve) => progress.once('ready', () => resolve()));
+  const ready = whenReady(progress);
   /**
    * Subscribes to a job's progress while the first of its watchers here watches, and unsubscribes after the
    * last. A SUBSCRIBE sent before the connection is ready is lost: a stream opened as the API starts waits a

@@ -4,10 +4,9 @@
 // API decides what each of them reads.
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import type { Redis } from 'ioredis';
-import { commentChange, parseMessage } from '@inkwell/workflows';
+import { commentChange, parseMessage, whenReady } from '@inkwell/workflows';
 import { documentNameOf } from '../documents.ts';
 import type { Logger } from '../logger.ts';
-import { whenReady } from '../redis-ready.ts';
 import type { ConnectionContext } from './auth.ts';
 
 /** `createClient` gives a Redis connection of the relay's own: once subscribed, it can do nothing else. */

@@ -1,9 +1,13 @@
-import type { Redis } from 'ioredis';
+/** What this needs of an ioredis connection (this package does not depend on ioredis). */
+interface Connection {
+  status: string;
+  once(event: 'ready', listener: () => void): unknown;
+}
 
 /**
  * Resolves once `redis` is ready. Not `once(redis, 'ready')`: that rejects on the first connection error,
  * which ioredis retries by itself, and whatever waited on it would then stay refused for good.
  */
-export function whenReady(redis: Pick<Redis, 'status' | 'once'>): Promise<void> {
+export function whenReady(redis: Connection): Promise<void> {
   return redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()));
 }
