@@ -25,6 +25,14 @@ export async function openComic(page: Page, comicId: string, panels: number) {
   await expect(connection(page)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
 }
 
+/** Adds a 2×2 page to the open comic from the Add page dialog, and waits until it is live with its four panels. */
+export async function addGridPage(page: Page) {
+  await page.getByRole('button', { name: 'Add page' }).click();
+  await page.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
+  await expect(shapes(page, 'comic-panel')).toHaveCount(4, { timeout: OPEN_TIMEOUT });
+  await expect(connection(page)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
+}
+
 /** The owner adds a member by username in the comic's sharing panel, and waits until they are in. */
 export async function invite(page: Page, username: string, role: 'editor' | 'viewer' = 'editor') {
   const sharing = page.getByRole('complementary', { name: 'Sharing' });

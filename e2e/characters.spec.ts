@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 import { type Page, expect, test } from '@playwright/test';
 import { newAccount, register } from './accounts.ts';
-import { OPEN_TIMEOUT, createComic, openComic, shapes } from './canvas.ts';
+import { addGridPage, createComic, openComic, shapes } from './canvas.ts';
 
 /** A picture takes a few seconds with the simulator. */
 const DRAW_TIMEOUT = 30_000;
@@ -44,9 +44,7 @@ test('a panel is drawn with a character of the library: its job names her, and t
   test.setTimeout(90_000);
   await register(page, newAccount('cara'));
   const comicId = await createComic(page, 'The Keeper');
-  await page.getByRole('button', { name: 'Add page' }).click();
-  await page.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
-  await expect(shapes(page, 'comic-panel')).toHaveCount(4, { timeout: OPEN_TIMEOUT });
+  await addGridPage(page);
 
   // Mara, made from a description as above, through the API: the sheet drawn, then made her reference.
   const queued = await page.request.post('/api/v1/jobs', { data: { workflow: 'character-sheet', params: { prompt: 'tall lighthouse keeper, green scarf' } } });

@@ -5,7 +5,7 @@
 import { type Locator, type Page, expect, request, test } from '@playwright/test';
 import { GENERATION_QUEUE } from '@inkwell/workflows';
 import { SUPER_ADMIN, newAccount, register } from './accounts.ts';
-import { OPEN_TIMEOUT, connection, createComic, placeWithText, shapes } from './canvas.ts';
+import { createComic, invite, openComic, placeWithText, shapes } from './canvas.ts';
 
 const DRAW_TIMEOUT = 30_000;
 
@@ -87,14 +87,8 @@ test('pictures drawn, dropped or dragged into a panel go under its bubble for bo
   const b = await (await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } })).newPage();
   await Promise.all([register(a, ana), register(b, ben)]);
   const comicId = await newTwoByTwo(a, 'Under the words');
-  const sharing = a.getByRole('complementary', { name: 'Sharing' });
-  await sharing.getByLabel('Username').fill(ben.username);
-  await sharing.getByLabel('Role', { exact: true }).selectOption('editor');
-  await sharing.getByRole('button', { name: 'Invite' }).click();
-  await expect(sharing.getByText(`${ben.username} joined as editor.`)).toBeVisible();
-  await b.goto(`/comics/${comicId}`);
-  await expect(shapes(b, 'comic-panel')).toHaveCount(4, { timeout: OPEN_TIMEOUT });
-  await expect(connection(b)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
+  await invite(a, ben.username);
+  await openComic(b, comicId, 4);
 
   // A letters the first panel: a bubble in its middle, where the progress card goes.
   await placeWithText(a, 'speech-bubble', shapes(a, 'comic-panel').first(), 'Who goes there?', 'speech-bubble');

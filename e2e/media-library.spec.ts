@@ -2,7 +2,7 @@
 import { expect, request, test } from '@playwright/test';
 import sharp from 'sharp';
 import { newAccount, register } from './accounts.ts';
-import { OPEN_TIMEOUT, connection, createComic, shapes } from './canvas.ts';
+import { addGridPage, createComic, shapes } from './canvas.ts';
 
 const png = (background: string) => sharp({ create: { width: 96, height: 64, channels: 3, background } }).png().toBuffer();
 
@@ -11,10 +11,7 @@ test('the media library shares, renames, places a picture in a comic and warns b
   await register(page, newAccount('librarian'));
   // A comic with a 2×2 page, left open: the picture placed from the library lands on it.
   const comicId = await createComic(page, 'Harbour tales');
-  await page.getByRole('button', { name: 'Add page' }).click();
-  await page.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
-  await expect(shapes(page, 'comic-panel')).toHaveCount(4, { timeout: OPEN_TIMEOUT });
-  await expect(connection(page)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
+  await addGridPage(page);
 
   const library = await context.newPage();
   await library.goto('/media');

@@ -3,7 +3,7 @@
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import { newAccount, register } from './accounts.ts';
-import { OPEN_TIMEOUT, connection, createComic, shapes } from './canvas.ts';
+import { OPEN_TIMEOUT, addGridPage, createComic, shapes } from './canvas.ts';
 
 /** Four pictures from the simulator, two at a time. */
 const DRAW_TIMEOUT = 90_000;
@@ -16,10 +16,7 @@ test('a script fills a 2×2 page: four pictures, and the lines as bubbles and ca
   test.setTimeout(180_000);
   await register(page, newAccount('scribe'));
   const comicId = await createComic(page, 'Rain');
-  await page.getByRole('button', { name: 'Add page' }).click();
-  await page.getByRole('dialog', { name: 'Add a page' }).getByRole('button', { name: '2 × 2 grid' }).click();
-  await expect(shapes(page, 'comic-panel')).toHaveCount(4, { timeout: OPEN_TIMEOUT });
-  await expect(connection(page)).toHaveAttribute('data-connection', 'connected', { timeout: OPEN_TIMEOUT });
+  await addGridPage(page);
 
   // Maya, in the comic's character library.
   const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } }).png().toBuffer();
