@@ -197,10 +197,9 @@ export function createCharacterService(deps: {
 
     /**
      * A panel job's parameters before validation: the comic's style lock fills what the request leaves out.
-     * The caller must be able to edit the comic (the job would put a picture in it).
+     * The job service has checked that the caller may edit the comic (the job would put a picture in it).
      */
-    async withStyleLock(actor: Auth, comicId: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-      await deps.comics.requireRole(actor, comicId, 'editor');
+    async withStyleLock(comicId: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
       const [comic] = await db.select({ lock: comics.styleLock }).from(comics).where(eq(comics.id, comicId));
       return { ...(comic?.lock ? lockedParams(comic.lock) : {}), ...params };
     },

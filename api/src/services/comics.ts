@@ -46,11 +46,15 @@ const comicColumns = {
 export function createComicService(deps: ComicServiceDeps) {
   const { db, publishAccessChange } = deps;
 
+  // Nearly every comic route asks it first: built by drizzle once, parsed by Postgres once per connection.
+  const memberRole = db
+    .select({ role: comicMembers.role })
+    .from(comicMembers)
+    .where(and(eq(comicMembers.comicId, sql.placeholder('comicId')), eq(comicMembers.userId, sql.placeholder('userId'))))
+    .prepare('comic_member_role');
+
   async function roleOf(userId: string, comicId: string): Promise<ComicRole | null> {
-    const [member] = await db
-      .select({ role: comicMembers.role })
-      .from(comicMembers)
-      .where(and(eq(comicMembers.comicId, comicId), eq(comicMembers.userId, userId)));
+    const [member] = await memberRole.execute({ comicId, userId });
     return member?.role ?? null;
   }
 

@@ -191,12 +191,6 @@ export function createJobService(deps: {
     return true;
   }
 
-  /** A panel job aimed at a comic takes the comic's style lock for what its request leaves out. */
-  async function withStyleLock(actor: Auth, workflow: WorkflowDefinition, input: { params: Record<string, unknown>; target?: PanelTarget | undefined }) {
-    if (workflow.id !== 'comic-panel' || !input.target) return input.params;
-    return deps.characters.withStyleLock(actor, input.target.comicId, input.params);
-  }
-
   /** The characters a panel job names, resolved from its comic's library: the job records what it drew. */
   async function withCast(actor: Auth, params: Record<string, unknown>, target: PanelTarget | undefined) {
     const ids = (params.characters as string[] | undefined) ?? [];
@@ -212,7 +206,16 @@ export function createJobService(deps: {
     if (!actor.user.permissions.has(workflow.permission)) {
       throw forbidden(`${workflow.name} is for creators: ask an admin for the creator role`);
     }
-    const parsed = paramsSchema(workflow, actor.user.role.level).safeParse(await withStyleLock(actor, workflow, input));
+    if (input.target) {
+      if (workflow.jobType !== 'comic' && workflow.jobType !== 'image') {
+        throw new AppError(400, 'validation_error', 'Only pictures can go into a panel', [{ path: 'target', message: 'Choose an image workflow' }]);
+      }
+      // The job would put a picture in the comic: checked once, before anything of the comic is read.
+      await deps.comics.requireRole(actor, input.target.comicId, 'editor');
+    }
+    // A panel job aimed at a comic takes the comic's style lock for what its request leaves out.
+    const requested = workflow.id === 'comic-panel' && input.target ? await deps.characters.withStyleLock(input.target.comicId, input.params) : input.params;
+    const parsed = paramsSchema(workflow, actor.user.role.level).safeParse(requested);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
       throw new AppError(400, 'validation_error', 'These settings cannot be used', details);
@@ -227,15 +230,19 @@ export function createJobService(deps: {
       const refused = await deps.media.unusableImage(actor, id);
       if (refused) throw new AppError(400, 'validation_error', refused.message, [{ path: `params.${name}`, message: refused.detail }]);
     }
-    if (input.target) {
-      if (workflow.jobType !== 'comic' && workflow.jobType !== 'image') {
-        throw new AppError(400, 'validation_error', 'Only pictures can go into a panel', [{ path: 'target', message: 'Choose an image workflow' }]);
-      }
-      await deps.comics.requireRole(actor, input.target.comicId, 'editor');
-    }
     await withCast(actor, params, input.target);
     return { workflow, params, target: input.target ?? null };
   }
+
+  // A user's jobs of the last day and those unfinished, in one round trip. Every POST /jobs runs it: built by
+  // drizzle once (which costs more than the query itself), parsed by Postgres once per connection.
+  const recent = gt(jobs.createdAt, sql`now() - interval '1 day'`);
+  const unfinished = inArray(jobs.status, ['queued', 'running']);
+  const quotaCounts = db
+    .select({ today: sql<number>`(count(*) filter (where ${recent}))::int`, active: sql<number>`(count(*) filter (where ${unfinished}))::int` })
+    .from(jobs)
+    .where(and(eq(jobs.userId, sql.placeholder('userId')), or(recent, unfinished)))
+    .prepare('job_quota_counts');
 
   /**
    * Refuses `adding` more generations past the caller's quota. A batch (a page of panels) may pass the number
@@ -243,13 +250,7 @@ export function createJobService(deps: {
    */
   async function checkQuota(actor: Auth, adding: number) {
     const quota = quotaFor(actor.user.role.level);
-    // Both counts in one round trip.
-    const recent = gt(jobs.createdAt, sql`now() - interval '1 day'`);
-    const unfinished = inArray(jobs.status, ['queued', 'running']);
-    const [counts] = await db
-      .select({ today: sql<number>`(count(*) filter (where ${recent}))::int`, active: sql<number>`(count(*) filter (where ${unfinished}))::int` })
-      .from(jobs)
-      .where(and(eq(jobs.userId, actor.user.id), or(recent, unfinished)));
+    const [counts] = await quotaCounts.execute({ userId: actor.user.id });
     const used = counts?.today ?? 0;
     if (used + adding > quota.perDay) {
       const left = Math.max(0, quota.perDay - used);
@@ -267,7 +268,7 @@ export function createJobService(deps: {
 
   type Prepared = Awaited<ReturnType<typeof prepare>>;
 
-  /** Writes the rows and queues them, all or none, then shows each on its panel. */
+  /** Writes the rows and queues them, all or none. */
   async function enqueue(actor: Auth, requests: Prepared[], batchId: string | null): Promise<JobRow[]> {
     const values = requests.map(({ workflow, params, target }) => ({
       id: randomUUID(),
@@ -301,15 +302,21 @@ export function createJobService(deps: {
         await db.delete(jobs).where(inArray(jobs.id, ordered.map((row) => row.id)));
         throw new AppError(503, 'queue_unavailable', 'Generations cannot be queued right now: try again in a moment');
       });
-    for (const row of ordered) {
-      const target = targetOf(row);
-      if (target) await editComic({ kind: 'set-generation', jobId: row.id, ...target, status: 'queued' });
-    }
     return ordered;
   }
 
   async function present(row: JobRow) {
     return presentJob(row, await resultOf(row), row.status === 'queued' ? await positionOf(row.id) : null);
+  }
+
+  /** Queued rows as answered, while each panel job's "queued" is handed to its comic: neither waits for the other. */
+  async function presentQueued(rows: JobRow[]) {
+    const shown = rows.map((row) => {
+      const target = targetOf(row);
+      return target ? editComic({ kind: 'set-generation', jobId: row.id, ...target, status: 'queued' }) : undefined;
+    });
+    const [presented] = await Promise.all([Promise.all(rows.map(present)), ...shown]);
+    return presented;
   }
 
   return {
@@ -321,18 +328,20 @@ export function createJobService(deps: {
       const [prepared, quota] = await Promise.allSettled([prepare(actor, input), checkQuota(actor, 1)]);
       if (prepared.status === 'rejected') throw prepared.reason;
       if (quota.status === 'rejected') throw quota.reason;
-      const [row] = await enqueue(actor, [prepared.value], null);
-      return present(row!);
+      const [presented] = await presentQueued(await enqueue(actor, [prepared.value], null));
+      return presented!;
     },
 
     /** Several jobs queued together as one batch (a page of panels from a script), all or none. */
     async createBatch(actor: Auth, inputs: JobRequest[]) {
-      const requests: Prepared[] = [];
-      for (const input of inputs) requests.push(await prepare(actor, input));
+      // Checked together; the first bad request in the batch's order is the one reported.
+      const checked = await Promise.allSettled(inputs.map((input) => prepare(actor, input)));
+      const refused = checked.find((result) => result.status === 'rejected');
+      if (refused) throw refused.reason;
+      const requests = checked.map((result) => (result as PromiseFulfilledResult<Prepared>).value);
       await checkQuota(actor, requests.length);
       const batchId = randomUUID();
-      const rows = await enqueue(actor, requests, batchId);
-      return { batchId, jobs: await Promise.all(rows.map(present)) };
+      return { batchId, jobs: await presentQueued(await enqueue(actor, requests, batchId)) };
     },
 
     /** Fails queued rows older than `olderThanMs` that have no queue entry: nothing would ever run them. */
