@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { schema } from '@inkwell/db';
 import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
 import { documentNameOf } from '../src/documents.ts';
@@ -199,5 +200,35 @@ describe('persistence', () => {
     await waitFor(() => b.records.has('shape:a'), 'the merged edit to reach the second server’s client');
     a.close();
     b.close();
+  });
+});
+
+describe('the document store', () => {
+  const store = createComicDocumentStore(database.db);
+  const bytes = (...values: number[]) => new Uint8Array(values);
+  const comicRow = async (comicId: string) => (await database.db.select().from(schema.comics).where(eq(schema.comics.id, comicId)))[0]!;
+
+  it('writes only over the version it read, each version later than the last, and tells a conflict from a deleted comic', async () => {
+    const comicId = await stack.newComic(owner);
+    // An empty comic's summary: not the column's default.
+    const summary = summarizeComic(readRecords(new Y.Doc()));
+
+    const first = await store.save(comicId, { state: bytes(1), derived: { panels: summary, thumbnailUrl: '/thumbnail-1' } }, null);
+    if (first.status !== 'saved') throw new Error(`first write: ${first.status}`);
+    expect(await comicRow(comicId)).toMatchObject({ panels: summary, thumbnailUrl: '/thumbnail-1', updatedAt: first.version });
+
+    // A writer that saw no document, or an older version, is told what is stored instead of overwriting it.
+    expect(await store.save(comicId, { state: bytes(2) }, null)).toEqual({ status: 'conflict', stored: { state: bytes(1), version: first.version } });
+    const second = await store.save(comicId, { state: bytes(3) }, first.version);
+    if (second.status !== 'saved') throw new Error(`second write: ${second.status}`);
+    expect(second.version.getTime()).toBeGreaterThan(first.version.getTime());
+    expect(await store.save(comicId, { state: bytes(4) }, first.version)).toEqual({ status: 'conflict', stored: { state: bytes(3), version: second.version } });
+    expect(await store.load(comicId)).toEqual({ state: bytes(3), version: second.version });
+    // A write without a summary leaves the last one.
+    expect(await comicRow(comicId)).toMatchObject({ panels: summary, thumbnailUrl: '/thumbnail-1', updatedAt: second.version });
+
+    await database.db.delete(schema.comics).where(eq(schema.comics.id, comicId));
+    expect(await store.save(comicId, { state: bytes(5) }, second.version)).toEqual({ status: 'gone' });
+    expect(await store.load(comicId)).toBeNull();
   });
 });
