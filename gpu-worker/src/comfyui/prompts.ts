@@ -271,15 +271,24 @@ export function createPromptTracker(deps: {
     }
   }
 
-  /** The queue shrank: a waited-for prompt that never started may have been deleted from it. */
+  /**
+   * The queue shrank: a waited-for prompt that never started may have been deleted from it. One read of the
+   * queue clears every prompt still in it; only those missing from it are looked for in the history, rather
+   * than three requests for each waiting prompt at every shrink.
+   */
   function scheduleQueueCheck(): void {
     if (queueCheckTimer) return;
     queueCheckTimer = setTimeout(() => {
       queueCheckTimer = undefined;
-      for (const id of waiters.keys()) {
-        const t = tracked.get(id);
-        if (!t?.started && !t?.terminal) void recover(id);
-      }
+      const unstarted = () => [...waiters.keys()].filter((id) => !tracked.get(id)?.started && !tracked.get(id)?.terminal);
+      if (!unstarted().length) return;
+      routes.queue().then(
+        (q) => {
+          const queued = new Set([...q.running, ...q.pending].map((entry) => entry.promptId));
+          for (const id of unstarted()) if (!queued.has(id)) void recover(id);
+        },
+        (err: unknown) => log?.warn(`could not read the queue of ${baseUrl}: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }, 100);
     queueCheckTimer.unref();
   }
