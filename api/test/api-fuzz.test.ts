@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
 import { changedTables, dbState } from './db-state.ts';
-import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
+import { type TestApp, type TestUser, createTestAppWithOwnDatabase, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
 import { type ValidInput, malformedRequests, seededRandom } from './malformed-requests.ts';
 import { type Operation, apiOperations, operationName } from './openapi.ts';
 import { publishedComic } from './published.ts';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), 'inkwell-fuzz-'));
   // Behind a proxy, as in production, so that X-Forwarded-For is read.
   // No housekeeping: on a slow machine the run outlasts the orphaned-jobs sweep, whose writes are no request's.
-  t = await createTestApp({ trustProxy: true, storage: { driver: 'local', dir: storageDir } }, { housekeeping: false });
+  t = await createTestAppWithOwnDatabase({ trustProxy: true, storage: { driver: 'local', dir: storageDir } }, { housekeeping: false });
   // A super admin holds every permission, so signed-in requests reach every route's own checks.
   caller = await registerUser(t.app, 'super_admin', t.db);
   const member = await registerUser(t.app);

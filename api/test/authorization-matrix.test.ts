@@ -17,7 +17,7 @@ import { type RoleName, roleByName, schema } from '@inkwell/db';
 import type { ComicRole } from '../src/contract.ts';
 import { COMIC_ROLE_RANK } from '../src/services/comics.ts';
 import { changedTables, dbState } from './db-state.ts';
-import { type TestApp, type TestUser, createTestApp, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
+import { type TestApp, type TestUser, createTestAppWithOwnDatabase, errorAnswerProblem, login, multipartFile, randomIp, registerUser, sessionIdOf } from './helper.ts';
 import { type Hints, type Operation, apiOperations, operationName, sampleObject, urlOf } from './openapi.ts';
 import { publishedComic } from './published.ts';
 
@@ -69,7 +69,7 @@ let referencePicture: string;
 beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), 'inkwell-matrix-'));
   // Rate limits off: the comic's owner sets up a fresh comic for every case, hundreds a minute.
-  t = await createTestApp({ storage: { driver: 'local', dir: storageDir }, rateLimitEnabled: false });
+  t = await createTestAppWithOwnDatabase({ storage: { driver: 'local', dir: storageDir }, rateLimitEnabled: false });
   for (const role of SIGNED_IN_ROLES) users.set(role, await registerUser(t.app, role, t.db));
   for (const { name } of [...MEMBERS, THING_OWNER]) users.set(name, await registerUser(t.app));
   owner = users.get('owner')!;

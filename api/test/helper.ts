@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { eq } from 'drizzle-orm';
-import { type RoleName, createDatabaseClient, schema } from '@inkwell/db';
+import { type RoleName, createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
 import { expect } from 'vitest';
 import { type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
@@ -42,6 +42,34 @@ export async function createTestApp(
     close: async () => {
       await app.close();
       await database.close();
+    },
+  };
+}
+
+/**
+ * A test app on a database of its own, migrated like the shared one and dropped on close, for a test that
+ * fingerprints every table after each request. The shared database holds whatever the files before it left
+ * (thousands of comics after the gallery's), which made those checks slow and their time depend on the order
+ * of the files: the API fuzz went from under to over its ten minutes.
+ */
+export async function createTestAppWithOwnDatabase(overrides: Partial<Config> = {}, appOverrides: Omit<AppOverrides, 'database'> = {}): Promise<TestApp> {
+  const server = new URL(testConfig().databaseUrl);
+  const name = `${server.pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
+  const own = new URL(server);
+  own.pathname = `/${name}`;
+  await migrateDatabase(own.toString());
+  const t = await createTestApp({ ...overrides, databaseUrl: own.toString() }, appOverrides);
+  return {
+    ...t,
+    async close() {
+      await t.close();
+      server.pathname = '/postgres';
+      const admin = createDatabaseClient(server.toString(), { max: 1 });
+      try {
+        await admin.sql.unsafe(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
+      } finally {
+        await admin.close();
+      }
     },
   };
 }
