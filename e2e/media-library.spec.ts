@@ -62,7 +62,11 @@ test('the media library shares, renames, places a picture in a comic and warns b
 
   // The comic's own copy, found by filtering on the comic; deleting it names the comic that shows it.
   await library.reload();
-  await library.getByRole('search').getByLabel('Comic').selectOption(comicId);
+  // A choice made before the reloaded page listens is not applied (seen on the phone run): choose again until it is.
+  await expect(async () => {
+    await library.getByRole('search').getByLabel('Comic').selectOption(comicId);
+    await expect(library).toHaveURL(new RegExp(`[?&]comic=${comicId}`), { timeout: 1000 });
+  }).toPass();
   await expect(cards).toHaveCount(1);
   const copyId = (await cards.first().getAttribute('data-media'))!;
   await expect
