@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { type DatabaseClient, createDatabaseClient, migrateDatabase } from '@inkwell/db';
+import { type DatabaseClient, createDatabaseClient, dropDatabase, migrateDatabase } from '@inkwell/db';
 
 /** Starts a Node 24 child process and waits until `readyUrl` answers 200. */
 export async function startServer(entry: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
@@ -106,7 +106,7 @@ export function percentile(sorted: number[], p: number): number {
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-/** Where a bench creates its databases (a maintenance database of the Postgres server to use). */
+/** The Postgres server where a bench creates its databases (the database the address names is not used). */
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
@@ -114,22 +114,18 @@ const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.
  * the bench starts and a client; `drop()` closes the client and drops the database, connections and all.
  */
 export async function benchDatabase(part: string): Promise<DatabaseClient & { url: string; drop(): Promise<void> }> {
-  const name = `inkwell_bench_${part}_${Date.now().toString(36)}`;
-  const admin = createDatabaseClient(POSTGRES_URL, { max: 1 });
-  await admin.sql.unsafe(`create database ${name}`);
   const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  const database = createDatabaseClient(url.toString(), { max: 2 });
-  const drop = async () => {
-    await database.close();
-    await admin.sql.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.close();
-  };
+  url.pathname = `/inkwell_bench_${part}_${Date.now().toString(36)}`;
   try {
     await migrateDatabase(url.toString());
   } catch (err) {
-    await drop();
+    await dropDatabase(url.toString());
     throw err;
   }
+  const database = createDatabaseClient(url.toString(), { max: 2 });
+  const drop = async () => {
+    await database.close();
+    await dropDatabase(url.toString());
+  };
   return { ...database, url: url.toString(), drop };
 }

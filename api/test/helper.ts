@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { eq } from 'drizzle-orm';
-import { type RoleName, createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
+import { type RoleName, createDatabaseClient, dropDatabase, migrateDatabase, schema } from '@inkwell/db';
 import { expect } from 'vitest';
 import { type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
@@ -53,23 +53,16 @@ export async function createTestApp(
  * of the files: the API fuzz went from under to over its ten minutes.
  */
 export async function createTestAppWithOwnDatabase(overrides: Partial<Config> = {}, appOverrides: Omit<AppOverrides, 'database'> = {}): Promise<TestApp> {
-  const server = new URL(testConfig().databaseUrl);
-  const name = `${server.pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
-  const own = new URL(server);
-  own.pathname = `/${name}`;
-  await migrateDatabase(own.toString());
-  const t = await createTestApp({ ...overrides, databaseUrl: own.toString() }, appOverrides);
+  const url = new URL(testConfig().databaseUrl);
+  url.pathname = `${url.pathname}_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = url.toString();
+  await migrateDatabase(databaseUrl);
+  const t = await createTestApp({ ...overrides, databaseUrl }, appOverrides);
   return {
     ...t,
     async close() {
       await t.close();
-      server.pathname = '/postgres';
-      const admin = createDatabaseClient(server.toString(), { max: 1 });
-      try {
-        await admin.sql.unsafe(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
-      } finally {
-        await admin.close();
-      }
+      await dropDatabase(databaseUrl);
     },
   };
 }

@@ -1,5 +1,5 @@
 export { createDatabaseClient, type Database, type DatabaseClient } from './client.ts';
-export { ensureDatabase, migrateDatabase } from './migrate.ts';
+export { dropDatabase, ensureDatabase, migrateDatabase } from './migrate.ts';
 export * from './permissions.ts';
 export * as schema from './schema.ts';
 export { EMPTY_DOCUMENT_STATE, snapshotVersion } from './versions.ts';
