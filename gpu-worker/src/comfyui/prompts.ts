@@ -280,6 +280,7 @@ export function createPromptTracker(deps: {
     if (queueCheckTimer) return;
     queueCheckTimer = setTimeout(() => {
       queueCheckTimer = undefined;
+      // Asked again once the queue answers: a prompt may have started or ended meanwhile.
       const unstarted = () => [...waiters.keys()].filter((id) => !tracked.get(id)?.started && !tracked.get(id)?.terminal);
       if (!unstarted().length) return;
       routes.queue().then(
