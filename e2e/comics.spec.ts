@@ -289,6 +289,8 @@ test.describe('comics', () => {
     await later.getByLabel('Email or username').fill(accountA.username);
     await later.getByLabel('Password').fill(accountA.password);
     await later.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in before the comic is opened: going there sooner lands on the sign-in page (seen once in CI).
+    await expect(later.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' })).toBeVisible();
     await openComic(later, comicId, 4);
     await expect(connection(later)).toHaveText('Saved');
     await expect(shapes(later, 'caption')).toHaveCount(1);
