@@ -12,6 +12,7 @@ import {
   GENERATION_QUEUE,
   type GenerationJobData,
   type SessionInvalidation,
+  quitOrDrop,
   redisNames,
 } from '@inkwell/workflows';
 import type { Config } from './config.ts';
@@ -111,8 +112,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const redis = overrides.redis ?? new Redis(config.redisUrl, REDIS_OPTIONS);
   app.addHook('onClose', async () => {
     if (!overrides.database) await database.close();
-    // quit() is refused while the connection is down: then just drop it.
-    if (!overrides.redis) await redis.quit().catch(() => redis.disconnect());
+    if (!overrides.redis) await quitOrDrop(redis);
   });
   // Commands sent before the first connection would be refused (no offline queue): start once connected.
   if (redis.status !== 'ready' && !overrides.redis) await once(redis, 'ready');
@@ -205,8 +205,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     });
   }
   app.addHook('onClose', async () => {
-    await queueEvents.close();
-    await eventsConnection.quit();
+    if (eventsConnection.status === 'ready') {
+      await queueEvents.close();
+      await quitOrDrop(eventsConnection);
+    } else {
+      // BullMQ's close first waits for its connection to be ready again, which while Redis is away is never:
+      // stop its loop without waiting, and end the connection's reconnecting ourselves.
+      queueEvents.close().catch(() => {});
+      eventsConnection.disconnect();
+    }
     await comicEdits.close();
     if (!overrides.queue) await queue.close();
   });

@@ -83,3 +83,20 @@ describe('when the API’s Redis is killed and started again', () => {
     }
   }, 60_000);
 });
+
+describe('when the API is stopped while its Redis is gone', () => {
+  it('shuts down promptly, so that a restart is not held up by the outage', async () => {
+    const ownRedis = await startRedis();
+    const own = await createTestApp({ redisUrl: ownRedis.url });
+    try {
+      await ownRedis.kill();
+      // Every client is now waiting to reconnect, its pause growing.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const started = Date.now();
+      await own.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await ownRedis.remove();
+    }
+  }, 30_000);
+});

@@ -13,6 +13,7 @@ import {
   type PanelProgressMessage,
   generationProgress,
   parseMessage,
+  quitOrDrop,
   redisNames,
   whenReady,
 } from '@inkwell/workflows';
@@ -141,7 +142,7 @@ export function createGeneration(deps: {
       // then the connections are dropped.
       const closed = await Promise.race([worker.close().then(() => true), delay(CLOSE_TIMEOUT_MS, false)]);
       if (!closed) logger.warn('the comic-edits worker did not close in time: dropping its Redis connections');
-      await Promise.all(connections.map((c) => (closed ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
+      await Promise.all(connections.map((c) => (closed ? quitOrDrop(c) : c.disconnect())));
     },
   };
 }
@@ -197,7 +198,7 @@ export function createProgressRelay(deps: { createClient: () => Redis; redisPref
       if (channel) loaded.delete(channel);
     },
     async onDestroy() {
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      await quitOrDrop(subscriber);
     },
   };
 }

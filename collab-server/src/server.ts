@@ -6,7 +6,7 @@ import { Hocuspocus } from '@hocuspocus/server';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createDatabaseClient } from '@inkwell/db';
-import { redisNames } from '@inkwell/workflows';
+import { quitOrDrop, redisNames } from '@inkwell/workflows';
 import { createAccessClient } from './access.ts';
 import { acknowledgeWhenStored } from './acknowledgements.ts';
 import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
@@ -181,7 +181,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     await hocuspocus.hooks('onDestroy', { instance: hocuspocus });
     await summaries.close();
     await accessChanges.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await quitOrDrop(redis);
     await database.close();
     http.closeAllConnections();
     await closed;

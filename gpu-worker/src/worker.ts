@@ -14,6 +14,7 @@ import {
   GENERATION_QUEUE,
   type GenerationJobData,
   type GenerationResult,
+  quitOrDrop,
   redisNames,
   unrunnableWorkflows,
 } from '@inkwell/workflows';
@@ -208,7 +209,7 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
         await queue.close();
         await comicEdits.close();
         await comicEditEvents.close();
-        await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+        await Promise.all(connections.map(quitOrDrop));
         await database.close();
       })();
       return closing;

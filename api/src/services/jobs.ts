@@ -18,6 +18,7 @@ import {
   generationProgress,
   limitsFor,
   parseMessage,
+  quitOrDrop,
   redisNames,
   whenReady,
 } from '@inkwell/workflows';
@@ -421,7 +422,7 @@ export function createJobService(deps: {
     },
 
     async close() {
-      await progress.quit().catch(() => progress.disconnect());
+      await quitOrDrop(progress);
     },
 
     positionOf,

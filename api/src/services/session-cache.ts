@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
-import { type SessionInvalidation, parseMessage, sessionInvalidation } from '@inkwell/workflows';
+import { type SessionInvalidation, parseMessage, quitOrDrop, sessionInvalidation } from '@inkwell/workflows';
 import type { Auth } from './sessions.ts';
 
 export interface CachedSession {
@@ -96,7 +96,7 @@ export function createSessionCache(opts: { ttlMs: number; maxEntries: number; re
     async close(): Promise<void> {
       clearInterval(sweep);
       entries.clear();
-      await subscriber?.quit();
+      if (subscriber) await quitOrDrop(subscriber);
     },
   };
 }

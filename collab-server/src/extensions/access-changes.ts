@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { type Connection, type Extension, type Hocuspocus, OutgoingMessage } from '@hocuspocus/server';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { parseMessage, type redisNames, sessionInvalidation } from '@inkwell/workflows';
+import { parseMessage, quitOrDrop, type redisNames, sessionInvalidation } from '@inkwell/workflows';
 import { COMIC_ROLES } from '../access.ts';
 import { documentNameOf } from '../documents.ts';
 import type { Logger } from '../logger.ts';
@@ -112,7 +112,7 @@ export function createAccessChanges(deps: {
     },
     ready,
     async close() {
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      await quitOrDrop(subscriber);
     },
   };
 }

@@ -4,7 +4,7 @@
 // API decides what each of them reads.
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import type { Redis } from 'ioredis';
-import { commentChange, parseMessage, whenReady } from '@inkwell/workflows';
+import { commentChange, parseMessage, quitOrDrop, whenReady } from '@inkwell/workflows';
 import { documentNameOf } from '../documents.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionContext } from './auth.ts';
@@ -39,7 +39,7 @@ export function createCommentRelay(deps: { createClient: () => Redis; channel: s
       await ready;
     },
     async onDestroy() {
-      await subscriber?.quit().catch(() => subscriber?.disconnect());
+      if (subscriber) await quitOrDrop(subscriber);
     },
   };
 }

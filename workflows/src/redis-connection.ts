@@ -11,3 +11,14 @@ interface Connection {
 export function whenReady(redis: Connection): Promise<void> {
   return redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()));
 }
+
+/**
+ * Ends a connection for good: QUIT, so that what was sent before is answered first, or, when QUIT is
+ * refused because Redis is away, a plain disconnect, which also stops the reconnecting.
+ */
+export async function quitOrDrop(redis: { quit(): Promise<unknown>; disconnect(): void }): Promise<void> {
+  await redis.quit().then(
+    () => {},
+    () => redis.disconnect(),
+  );
+}
