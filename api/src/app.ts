@@ -274,7 +274,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(workflowRoutes, { prefix: '/api/v1/workflows' });
   await app.register(jobRoutes, { prefix: '/api/v1/jobs', jobs: jobService });
   await app.register(pageScriptRoutes, { prefix: '/api/v1/comics', pageScripts: createPageScriptService({ db, comics, jobs: jobService }) });
-  const versions = createVersionService({ db, comics, jobs: jobService });
+  const versions = createVersionService({ db, comics, jobs: jobService, audit });
   await app.register(versionRoutes, { prefix: '/api/v1/comics', versions });
 
   if (overrides.housekeeping !== false) {

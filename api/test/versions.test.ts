@@ -1,5 +1,6 @@
 // Version history against the real API, a real collab-server and Hocuspocus providers: who may do what,
-// restores seen live and undone, automatic versions and their spacing, and retention.
+// restores seen live and undone, automatic versions and their spacing, retention, and the limits that keep
+// versions (each a whole copy of the document) from piling up.
 import { and, eq } from 'drizzle-orm';
 import type { TLRecord } from '@tldraw/tlschema';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { caption, page, panel } from '../../collab-server/src/model/fixtures.ts'
 import { recordsOf } from '../../collab-server/src/model/index.ts';
 import { type Client, type User, acknowledged, addMember, connect, database, synced, useStack, waitFor } from '../../collab-server/test/helper.ts';
 import { createVersionService } from '../src/services/versions.ts';
+import { KEPT_VERSIONS_PER_KIND, MAX_NAMED_VERSIONS } from '../src/versions-contract.ts';
 import { expectError, login, setRole } from './helper.ts';
 import { storeSummary, summaryWith } from './published.ts';
 
@@ -23,7 +25,7 @@ beforeAll(async () => {
   [owner, editor, viewer, outsider] = await Promise.all([stack.signUp(), stack.signUp(), stack.signUp(), stack.signUp()]);
 });
 
-const inject = (method: 'GET' | 'POST', url: string, user?: User, payload?: object) =>
+const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, user?: User, payload?: object) =>
   stack.api.app.inject({ method, url, headers: user ? { cookie: user.cookie } : {}, ...(payload && { payload }) });
 
 async function sharedComic(): Promise<string> {
@@ -146,6 +148,95 @@ describe('version routes', () => {
   });
 });
 
+describe('deleting and limits', () => {
+  const versionsOf = (comicId: string, kind?: 'auto' | 'named' | 'publish' | 'restore') =>
+    database.db
+      .select()
+      .from(comicVersions)
+      .where(kind ? and(eq(comicVersions.comicId, comicId), eq(comicVersions.kind, kind)) : eq(comicVersions.comicId, comicId))
+      .orderBy(comicVersions.createdAt);
+  /** Versions written straight into the database, one a minute back from an hour ago, oldest first. */
+  async function insertVersions(comicId: string, kind: 'auto' | 'named' | 'publish' | 'restore', n: number): Promise<string[]> {
+    const start = Date.now() - 3_600_000 - n * 60_000;
+    const rows = await database.db
+      .insert(comicVersions)
+      .values(Array.from({ length: n }, (_, i) => ({ comicId, kind, name: kind === 'named' ? `Old ${i}` : null, state: Buffer.from([0, 0]), summary: { pages: [] }, createdAt: new Date(start + i * 60_000) })))
+      .returning({ id: comicVersions.id });
+    return rows.map((row) => row.id);
+  }
+
+  it('editors delete named versions and those kept before a restore; automatic and publish versions stay; others get nothing', async () => {
+    const comicId = await sharedComic();
+    const base = `/api/v1/comics/${comicId}/versions`;
+    const draft = await saveVersion(comicId, 'Draft', editor);
+    const [auto] = await insertVersions(comicId, 'auto', 1);
+    const [published] = await insertVersions(comicId, 'publish', 1);
+    const all = (await versionsOf(comicId)).length;
+
+    expectError(await inject('DELETE', `${base}/${draft}`, viewer), 403, 'forbidden');
+    expectError(await inject('DELETE', `${base}/${draft}`, outsider), 404, 'not_found');
+    expectError(await inject('DELETE', `${base}/${draft}`), 401, 'unauthenticated');
+    // Through another comic of the owner's, the version is not found.
+    expectError(await inject('DELETE', `/api/v1/comics/${await stack.newComic(owner)}/versions/${draft}`, owner), 404, 'not_found');
+    for (const kept of [auto!, published!]) expectError(await inject('DELETE', `${base}/${kept}`, owner), 409, 'version_kept');
+    expect((await versionsOf(comicId)).length).toBe(all);
+
+    // The owner deletes the editor's version: it is gone from the history, and the audit log says who and what.
+    expect((await inject('DELETE', `${base}/${draft}`, owner)).statusCode).toBe(200);
+    expect((await inject('GET', base, viewer)).json().data.map((v: { id: string }) => v.id)).not.toContain(draft);
+    expectError(await inject('GET', `${base}/${draft}`, viewer), 404, 'not_found');
+    expectError(await inject('DELETE', `${base}/${draft}`, owner), 404, 'not_found');
+    const [entry] = await database.db.select().from(schema.auditLogs).where(and(eq(schema.auditLogs.resourceId, comicId), eq(schema.auditLogs.action, 'comic.version_deleted')));
+    expect(entry).toMatchObject({ userId: owner.id, oldValues: { version: 'Draft', kind: 'named' } });
+
+    // The version kept before a restore can go too, by an editor.
+    const restored = await inject('POST', `${base}/${auto}/restore`, editor);
+    expect(restored.statusCode, restored.body).toBe(202);
+    const before = restored.json().data.before.id;
+    expect((await inject('DELETE', `${base}/${before}`, editor)).statusCode).toBe(200);
+    expect((await versionsOf(comicId)).map((v) => v.id).sort()).toEqual([auto!, published!].sort());
+  });
+
+  it(`a comic keeps at most ${MAX_NAMED_VERSIONS} named versions: one more is refused until one is deleted, also when two are saved at once`, async () => {
+    const comicId = await sharedComic();
+    const base = `/api/v1/comics/${comicId}/versions`;
+    const [oldest] = await insertVersions(comicId, 'named', MAX_NAMED_VERSIONS - 1);
+    await saveVersion(comicId, 'The last one that fits', editor);
+    const refused = await inject('POST', base, editor, { name: 'One too many' });
+    expectError(refused, 409, 'too_many_versions');
+    expect(refused.json().error.message).toContain('delete one');
+    expect(await versionsOf(comicId, 'named')).toHaveLength(MAX_NAMED_VERSIONS);
+
+    expect((await inject('DELETE', `${base}/${oldest}`, editor)).statusCode).toBe(200);
+    const both = await Promise.all([inject('POST', base, editor, { name: 'Mine' }), inject('POST', base, owner, { name: 'Theirs' })]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(await versionsOf(comicId, 'named')).toHaveLength(MAX_NAMED_VERSIONS);
+  });
+
+  it(`keeps the newest ${KEPT_VERSIONS_PER_KIND} versions taken before a restore and at a publish, and lets the older ones go`, async () => {
+    const creator = await stack.signUp();
+    await setRole(database.db, creator.id, 'creator');
+    const cookie = await login(stack.api.app, creator.username, 'correct horse battery staple');
+    const comicId = (await stack.api.app.inject({ method: 'POST', url: '/api/v1/comics', payload: { title: 'Often' }, headers: { cookie } })).json().data.id;
+    await storeSummary(database.db, comicId, summaryWith({ bubble: 'Hi' }));
+    const oldRestores = await insertVersions(comicId, 'restore', KEPT_VERSIONS_PER_KIND);
+    const oldPublishes = await insertVersions(comicId, 'publish', KEPT_VERSIONS_PER_KIND);
+    const [named] = await insertVersions(comicId, 'named', 1);
+
+    const restored = await stack.api.app.inject({ method: 'POST', url: `/api/v1/comics/${comicId}/versions/${named}/restore`, headers: { cookie } });
+    expect(restored.statusCode, restored.body).toBe(202);
+    const published = await stack.api.app.inject({ method: 'POST', url: `/api/v1/comics/${comicId}/publish`, payload: { visibility: 'public' }, headers: { cookie } });
+    expect(published.statusCode, published.body).toBe(200);
+
+    const restores = (await versionsOf(comicId, 'restore')).map((v) => v.id);
+    expect(restores).toEqual([...oldRestores.slice(1), restored.json().data.before.id]);
+    const publishes = await versionsOf(comicId, 'publish');
+    expect(publishes.map((v) => v.id).slice(0, -1)).toEqual(oldPublishes.slice(1));
+    expect(publishes.at(-1)).toMatchObject({ createdBy: creator.id });
+    expect(await versionsOf(comicId, 'named')).toHaveLength(1);
+  });
+});
+
 describe('restore', () => {
   it('brings back exactly the earlier records for everyone live, keeps what was there, and a second restore undoes it', async () => {
     const comicId = await sharedComic();
@@ -264,7 +355,7 @@ describe('retention', () => {
       rows.map((r) => ({ comicId: r.comicId, kind: r.kind, name: r.label, state: Buffer.from([0, 0]), summary: { pages: [] }, createdAt: r.at })),
     );
     const unused = () => Promise.reject(new Error('not used by prune'));
-    const versions = createVersionService({ db: database.db, comics: { requireRole: unused }, jobs: { editComic: unused } });
+    const versions = createVersionService({ db: database.db, comics: { requireRole: unused }, jobs: { editComic: unused }, audit: { record: unused } });
     expect(await versions.prune(now)).toBeGreaterThanOrEqual(4);
 
     const left = await database.db.select({ name: comicVersions.name }).from(comicVersions).where(eq(comicVersions.comicId, comicId));

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { ok, okPage, uuidParams } from '../contract.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { VersionService } from '../services/versions.ts';
-import { createVersionBody, restoreResult, versionDetail, versionItem, versionParams, versionsQuery } from '../versions-contract.ts';
+import { MAX_NAMED_VERSIONS, createVersionBody, restoreResult, versionDetail, versionItem, versionParams, versionsQuery } from '../versions-contract.ts';
 
 const tags = ['versions'];
 
@@ -26,7 +27,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ versions: VersionService }> 
       schema: {
         tags,
         summary: 'Save the comic as it is now as a named version (editors and owner)',
-        description: 'Snapshots the stored document, which follows the live one within the store debounce (1 to 5 s).',
+        description: `Snapshots the stored document, which follows the live one within the store debounce (1 to 5 s). A comic keeps at most ${MAX_NAMED_VERSIONS} named versions: one more is refused (409 \`too_many_versions\`) until one is deleted.`,
         params: uuidParams,
         body: createVersionBody,
         response: { 201: ok(versionItem) },
@@ -47,6 +48,24 @@ export const versionRoutes: FastifyPluginAsyncZod<{ versions: VersionService }> 
       },
     },
     async (request) => ({ success: true as const, data: await versions.get(requireAuth(request), request.params.id, request.params.versionId) }),
+  );
+
+  app.delete(
+    '/:id/versions/:versionId',
+    {
+      config: { permission: 'comics:create', comicRole: 'editor' },
+      schema: {
+        tags,
+        summary: 'Delete a named version, or one kept before a restore (editors and owner)',
+        description: `Automatic and publish versions cannot be deleted (409 \`version_kept\`). A comic keeps at most ${MAX_NAMED_VERSIONS} named versions: deleting one makes room for another.`,
+        params: versionParams,
+        response: { 200: ok(z.object({})) },
+      },
+    },
+    async (request) => {
+      await versions.remove(requireAuth(request), request.params.id, request.params.versionId, request.client);
+      return { success: true as const, data: {} };
+    },
   );
 
   app.post(

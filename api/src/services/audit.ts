@@ -22,6 +22,7 @@ export type AuditAction =
   | `comic.${'created' | 'renamed' | 'description_changed' | 'deleted'}`
   | `comic.${'member_added' | 'member_role_changed' | 'member_removed' | 'member_left'}`
   | `comic.${'invite_created' | 'invite_revoked' | 'invite_accepted'}`
+  | 'comic.version_deleted'
   | `media.${'uploaded' | 'renamed' | 'privacy_changed' | 'deleted'}`
   | `moderation.${'hide' | 'remove' | 'restore' | 'dismiss' | 'warn' | 'undone'}`
   | 'user.suspended'

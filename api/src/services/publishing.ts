@@ -13,6 +13,7 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
 import { pictureSeenBy, seesModerated, sharedPicture } from '../lib/moderation.ts';
 import { inkOf, layOutLettering, textBoxOf } from '../lib/lettering.ts';
+import { KEPT_VERSIONS_PER_KIND } from '../versions-contract.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import { pageArea, renderPage, withMargin } from './page-render.ts';
@@ -205,7 +206,7 @@ export function createPublishingService(deps: {
         throw notFound('Comic');
       }
       if (comic.publishedSnapshot) await removeImages(comic.publishedSnapshot);
-      await snapshotVersion(db, { comicId, kind: 'publish', createdBy: actor.user.id });
+      await snapshotVersion(db, { comicId, kind: 'publish', createdBy: actor.user.id, keep: KEPT_VERSIONS_PER_KIND });
       const audited = { comic: comic.title, privacy: input.visibility, snapshotId, pages: pages.length };
       const before = { comic: comic.title, privacy: comic.privacy };
       await deps.audit.record({ actorId: actor.user.id, action: 'comic.published', resourceType: 'comic', resourceId: comicId, oldValues: before, newValues: audited, client });

@@ -6,20 +6,26 @@
 import { and, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { ComicSummary, Database } from '@inkwell/db';
 import { schema, snapshotVersion } from '@inkwell/db';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, conflict, notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
-import type { VersionChanges, VersionDetail, VersionItem } from '../versions-contract.ts';
+import {
+  DELETABLE_VERSION_KINDS,
+  KEPT_VERSIONS_PER_KIND,
+  MAX_NAMED_VERSIONS,
+  type VersionChanges,
+  type VersionDetail,
+  type VersionItem,
+} from '../versions-contract.ts';
+import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import type { JobService } from './jobs.ts';
-import type { Auth } from './sessions.ts';
+import type { Auth, ClientInfo } from './sessions.ts';
 
-const { comicVersions, users } = schema;
+const { comics, comicVersions, users } = schema;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-
-type Kind = VersionItem['kind'];
 
 const itemColumns = {
   id: comicVersions.id,
@@ -56,6 +62,7 @@ export function createVersionService(deps: {
   db: Database;
   comics: Pick<ComicService, 'requireRole'>;
   jobs: Pick<JobService, 'editComic'>;
+  audit: Pick<AuditService, 'record'>;
 }) {
   const { db } = deps;
 
@@ -79,10 +86,20 @@ export function createVersionService(deps: {
     });
   }
 
-  async function snapshot(comicId: string, kind: Kind, createdBy: string, name: string | null = null): Promise<ItemRow> {
-    const id = await snapshotVersion(db, { comicId, kind, createdBy, name });
-    if (!id) throw notFound('Comic');
-    return findVersion(comicId, id);
+  /** A named version, unless the comic has as many as it may keep. */
+  async function saveNamed(comicId: string, createdBy: string, name: string): Promise<string | undefined> {
+    return db.transaction(async (tx) => {
+      // Saves of one comic take turns here, so that two at once cannot both pass the count.
+      await tx.select({ id: comics.id }).from(comics).where(eq(comics.id, comicId)).for('no key update');
+      const [named] = await tx
+        .select({ n: count() })
+        .from(comicVersions)
+        .where(and(eq(comicVersions.comicId, comicId), eq(comicVersions.kind, 'named')));
+      if (named!.n >= MAX_NAMED_VERSIONS) {
+        throw conflict('too_many_versions', `A comic keeps at most ${MAX_NAMED_VERSIONS} named versions: delete one you no longer need, then save again`);
+      }
+      return snapshotVersion(tx, { comicId, kind: 'named', createdBy, name });
+    });
   }
 
   async function findVersion(comicId: string, versionId: string): Promise<ItemRow> {
@@ -127,8 +144,32 @@ export function createVersionService(deps: {
 
     async save(actor: Auth, comicId: string, name: string): Promise<VersionItem> {
       await deps.comics.requireRole(actor, comicId, 'editor');
-      const [item] = await present([await snapshot(comicId, 'named', actor.user.id, name)]);
+      const id = await saveNamed(comicId, actor.user.id, name);
+      if (!id) throw notFound('Comic');
+      const [item] = await present([await findVersion(comicId, id)]);
       return item!;
+    },
+
+    /** Deletes a named version or one taken before a restore (editors and owner). */
+    async remove(actor: Auth, comicId: string, versionId: string, client: ClientInfo): Promise<void> {
+      await deps.comics.requireRole(actor, comicId, 'editor');
+      const version = await findVersion(comicId, versionId);
+      if (!DELETABLE_VERSION_KINDS.includes(version.kind)) {
+        throw conflict('version_kept', 'Automatic and published versions are kept by Inkwell: only named versions and those taken before a restore can be deleted');
+      }
+      const [removed] = await db.execute<{ title: string }>(sql`
+        delete from ${comicVersions} using ${comics}
+        where ${comicVersions.id} = ${versionId} and ${comicVersions.comicId} = ${comicId} and ${comics.id} = ${comicVersions.comicId}
+        returning ${comics.title}`);
+      if (!removed) throw notFound('Version');
+      await deps.audit.record({
+        actorId: actor.user.id,
+        action: 'comic.version_deleted',
+        resourceType: 'comic',
+        resourceId: comicId,
+        oldValues: { comic: removed.title, version: version.name ?? 'Before a restore', kind: version.kind, createdAt: version.createdAt.toISOString() },
+        client,
+      });
     },
 
     /**
@@ -139,7 +180,9 @@ export function createVersionService(deps: {
     async restore(actor: Auth, comicId: string, versionId: string): Promise<{ before: VersionItem }> {
       await deps.comics.requireRole(actor, comicId, 'editor');
       await findVersion(comicId, versionId);
-      const before = await snapshot(comicId, 'restore', actor.user.id);
+      const beforeId = await snapshotVersion(db, { comicId, kind: 'restore', createdBy: actor.user.id, keep: KEPT_VERSIONS_PER_KIND });
+      if (!beforeId) throw notFound('Comic');
+      const before = await findVersion(comicId, beforeId);
       try {
         await deps.jobs.editComic({ kind: 'restore-version', comicId, versionId, beforeId: before.id, userId: actor.user.id });
       } catch {
