@@ -1,4 +1,5 @@
-// Version history on the comic page: saving a version, restoring it for everyone live, and undoing that.
+// Version history on the comic page: saving a version, restoring it for everyone live, undoing that, and
+// deleting a version.
 import { type Page, expect, test } from '@playwright/test';
 import { newAccount, register } from './accounts.ts';
 import { connection, createComic, invite, openComic, placeWithText, shapes } from './canvas.ts';
@@ -60,7 +61,7 @@ test.describe('version history', () => {
     await contextB.close();
   });
 
-  test('on a phone the history panel saves and previews a version within the screen', async ({ page }, testInfo) => {
+  test('on a phone the history panel saves, previews and deletes a version within the screen', async ({ page }, testInfo) => {
     test.skip(testInfo.project.name !== 'phone', 'the phone layout');
     await register(page, newAccount('pia'));
     await createComic(page, 'Pocket history');
@@ -75,5 +76,15 @@ test.describe('version history', () => {
     await expect(saved.getByRole('button', { name: 'Restore this version' })).toBeVisible();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await saved.getByRole('button', { name: 'Delete version' }).click();
+    await expect(page.getByText('Deleted “Four panels”.')).toBeVisible();
+    await expect(saved).toHaveCount(0);
+    // Gone for good: not back after a reload.
+    await page.reload();
+    await openHistory(page);
+    await expect(history(page).getByRole('listitem').first()).toBeVisible();
+    await expect(history(page).getByRole('listitem').filter({ hasText: 'Four panels' })).toHaveCount(0);
   });
 });

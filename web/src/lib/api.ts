@@ -237,13 +237,15 @@ export function createApi(fetchFn: typeof fetch = fetch) {
         data<CommentThread>('PATCH', `${comic(comicId)}/comments/${encodeURIComponent(commentId)}`, change),
       remove: (comicId: string, commentId: string) => data<unknown>('DELETE', `${comic(comicId)}/comments/${encodeURIComponent(commentId)}`),
     },
-    /** A comic's version history: members read it, editors save and restore. */
+    /** A comic's version history: members read it, editors save, restore and delete. */
     versions: {
       list: (comicId: string, params: PageQuery) => page<VersionItem>(`${comic(comicId)}/versions`, { ...params }),
       get: (comicId: string, versionId: string) => data<VersionDetail>('GET', `${comic(comicId)}/versions/${encodeURIComponent(versionId)}`),
       save: (comicId: string, name: string) => data<VersionItem>('POST', `${comic(comicId)}/versions`, { name }),
       /** The answer's `before` keeps the comic as it was: restoring it undoes this. */
       restore: (comicId: string, versionId: string) => data<RestoreResult>('POST', `${comic(comicId)}/versions/${encodeURIComponent(versionId)}/restore`),
+      /** Named versions and those kept before a restore; automatic and publish versions stay. */
+      remove: (comicId: string, versionId: string) => data<unknown>('DELETE', `${comic(comicId)}/versions/${encodeURIComponent(versionId)}`),
     },
     read: {
       /** A published comic as readers see it; 404 unless it is published and public or unlisted. */
