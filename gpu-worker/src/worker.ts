@@ -67,8 +67,15 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
   const database = createDatabaseClient(config.databaseUrl, { max: 5 });
   // BullMQ leaves closing the connections it is given to their owner: every one made here is quit on close.
   const connections: Redis[] = [];
+  // Every connection reports each failed reconnection during an outage: one warning a minute says enough.
+  let lastRedisWarning = 0;
   const connection = () => {
     const made = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    made.on('error', (error) => {
+      if (Date.now() - lastRedisWarning < 60_000) return;
+      lastRedisWarning = Date.now();
+      log('warn', 'Redis is unreachable, retrying: jobs wait until it is back', { error: error.message });
+    });
     connections.push(made);
     return made;
   };
@@ -200,15 +207,21 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     close() {
       closing ??= (async () => {
         clearInterval(health);
+        // BullMQ's closes wait for their connections to be ready again, which while Redis is away is never. Then
+        // nothing running could be finished or handed back anyway: they are stopped without waiting, the
+        // connections dropped, and BullMQ's stalled-job check hands the running jobs on once Redis is back.
+        const redisAnswers = connections.every((c) => c.status === 'ready');
+        const bullClosed = async (close: () => Promise<unknown> | undefined) => {
+          if (redisAnswers) await close();
+          else void close()?.catch(() => {});
+        };
         // worker.close() waits for running jobs with no limit of its own; a job still running after that is
         // left to BullMQ's stalled-job check, which hands it to another worker.
-        await Promise.race([worker?.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
-        await worker?.close(true).catch(() => {});
+        if (redisAnswers) await Promise.race([worker?.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+        await bullClosed(() => worker?.close(true).catch(() => {}));
         pool.close();
         await new Promise((resolve) => http.close(resolve));
-        await queue.close();
-        await comicEdits.close();
-        await comicEditEvents.close();
+        for (const part of [queue, comicEdits, comicEditEvents]) await bullClosed(() => part.close());
         await Promise.all(connections.map(quitOrDrop));
         await database.close();
       })();

@@ -13,10 +13,11 @@ export function whenReady(redis: Connection): Promise<void> {
 }
 
 /**
- * Ends a connection for good: QUIT, so that what was sent before is answered first, or, when QUIT is
- * refused because Redis is away, a plain disconnect, which also stops the reconnecting.
+ * Ends a connection for good: QUIT, so that what was sent before is answered first; or, while Redis is
+ * away (QUIT would be refused, or queued until it is back), a plain disconnect, which also stops reconnecting.
  */
-export async function quitOrDrop(redis: { quit(): Promise<unknown>; disconnect(): void }): Promise<void> {
+export async function quitOrDrop(redis: { status: string; quit(): Promise<unknown>; disconnect(): void }): Promise<void> {
+  if (redis.status !== 'ready') return redis.disconnect();
   await redis.quit().then(
     () => {},
     () => redis.disconnect(),
