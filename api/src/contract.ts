@@ -639,6 +639,20 @@ export const siteStatus = z.object({
 });
 export type SiteStatus = z.infer<typeof siteStatus>;
 
+// ---- version history (its request and answer shapes are in versions-contract.ts) -----------------------
+
+export const VERSION_KINDS = ['auto', 'named', 'publish', 'restore'] as const;
+export type VersionKind = (typeof VERSION_KINDS)[number];
+/**
+ * Each version is a whole copy of the document, so none may pile up without end: a comic keeps at most this
+ * many named versions (saving another is refused until one is deleted)...
+ */
+export const MAX_NAMED_VERSIONS = 100;
+/** ...and of those taken before a restore and at a publish, the newest this many of each kind (older ones go). */
+export const KEPT_VERSIONS_PER_KIND = 20;
+/** The kinds an editor may delete; automatic ones thin out by themselves, and publish versions record what readers saw. */
+export const DELETABLE_VERSION_KINDS: readonly VersionKind[] = ['named', 'restore'];
+
 // ---- comments on the canvas ------------------------------------------------------------------------------
 // Comment text is plain text: it is never read as HTML.
 

@@ -10,7 +10,7 @@ import { caption, page, panel } from '../../collab-server/src/model/fixtures.ts'
 import { recordsOf } from '../../collab-server/src/model/index.ts';
 import { type Client, type User, acknowledged, addMember, connect, database, synced, useStack, waitFor } from '../../collab-server/test/helper.ts';
 import { createVersionService } from '../src/services/versions.ts';
-import { KEPT_VERSIONS_PER_KIND, MAX_NAMED_VERSIONS } from '../src/versions-contract.ts';
+import { KEPT_VERSIONS_PER_KIND, MAX_NAMED_VERSIONS } from '../src/contract.ts';
 import { expectError, login, setRole } from './helper.ts';
 import { storeSummary, summaryWith } from './published.ts';
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ok, okPage, uuidParams } from '../contract.ts';
+import { MAX_NAMED_VERSIONS, ok, okPage, uuidParams } from '../contract.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import type { VersionService } from '../services/versions.ts';
-import { MAX_NAMED_VERSIONS, createVersionBody, restoreResult, versionDetail, versionItem, versionParams, versionsQuery } from '../versions-contract.ts';
+import { createVersionBody, restoreResult, versionDetail, versionItem, versionParams, versionsQuery } from '../versions-contract.ts';
 
 const tags = ['versions'];
 

@@ -9,14 +9,8 @@ import { schema, snapshotVersion } from '@inkwell/db';
 import { AppError, conflict, notFound } from '../errors.ts';
 import { normalizeSummary } from '../lib/comic-summary.ts';
 import { type PageRequest, paginate } from '../lib/pagination.ts';
-import {
-  DELETABLE_VERSION_KINDS,
-  KEPT_VERSIONS_PER_KIND,
-  MAX_NAMED_VERSIONS,
-  type VersionChanges,
-  type VersionDetail,
-  type VersionItem,
-} from '../versions-contract.ts';
+import { DELETABLE_VERSION_KINDS, KEPT_VERSIONS_PER_KIND, MAX_NAMED_VERSIONS } from '../contract.ts';
+import type { VersionChanges, VersionDetail, VersionItem } from '../versions-contract.ts';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
 import type { JobService } from './jobs.ts';
