@@ -95,7 +95,9 @@ export function CommentPins({ layer }: { layer: CommentLayer }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [placing, layer]);
 
-  function place(event: React.PointerEvent) {
+  // Placed on the click that ends the tap, not on its pointerdown: the panel opens where the finger is, and a
+  // phone's click that follows a tap would otherwise land on the panel's new Cancel button.
+  function place(event: React.MouseEvent) {
     event.preventDefault();
     event.stopPropagation();
     const point = editor.screenToPage({ x: event.clientX, y: event.clientY });
@@ -109,7 +111,16 @@ export function CommentPins({ layer }: { layer: CommentLayer }) {
   return (
     <>
       {placing && (
-        <div className="inkwell-comment-placing" data-testid="comment-placing" onPointerDown={place}>
+        <div
+          className="inkwell-comment-placing"
+          data-testid="comment-placing"
+          // The canvas must not start a selection or a drag under the overlay.
+          onPointerDown={(event) => {
+            event.preventDefault();
+            event.stopPropagation();
+          }}
+          onClick={place}
+        >
           <p>Click or tap a panel, a shape or a spot to comment · Esc cancels</p>
         </div>
       )}
@@ -124,7 +135,10 @@ export function CommentPins({ layer }: { layer: CommentLayer }) {
           aria-label={`Comment ${pin.label}${pin.resolved ? ' (resolved)' : ''}`}
           aria-pressed={pin.selected}
           style={{ left: pin.x, top: pin.y }}
-          onPointerDown={(event) => event.stopPropagation()}
+          onPointerDown={(event) => {
+            event.preventDefault();
+            event.stopPropagation();
+          }}
           onClick={() => layer.hooks.onPinSelect(pin.threadId)}
         >
           {pin.label}
