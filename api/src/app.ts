@@ -12,6 +12,7 @@ import {
   GENERATION_QUEUE,
   type GenerationJobData,
   type SessionInvalidation,
+  closeUnlessAway,
   quitOrDrop,
   redisNames,
 } from '@inkwell/workflows';
@@ -205,15 +206,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     });
   }
   app.addHook('onClose', async () => {
-    if (eventsConnection.status === 'ready') {
-      await queueEvents.close();
-      await quitOrDrop(eventsConnection);
-    } else {
-      // BullMQ's close first waits for its connection to be ready again, which while Redis is away is never:
-      // stop its loop without waiting, and end the connection's reconnecting ourselves.
-      queueEvents.close().catch(() => {});
-      eventsConnection.disconnect();
-    }
+    await closeUnlessAway([eventsConnection], () => queueEvents.close());
+    await quitOrDrop(eventsConnection);
     await comicEdits.close();
     if (!overrides.queue) await queue.close();
   });

@@ -14,6 +14,7 @@ import {
   GENERATION_QUEUE,
   type GenerationJobData,
   type GenerationResult,
+  closeUnlessAway,
   quitOrDrop,
   redisNames,
   unrunnableWorkflows,
@@ -207,21 +208,15 @@ export function createGpuWorker(config: Config, overrides: GpuWorkerOverrides = 
     close() {
       closing ??= (async () => {
         clearInterval(health);
-        // BullMQ's closes wait for their connections to be ready again, which while Redis is away is never. Then
-        // nothing running could be finished or handed back anyway: they are stopped without waiting, the
-        // connections dropped, and BullMQ's stalled-job check hands the running jobs on once Redis is back.
-        const redisAnswers = connections.every((c) => c.status === 'ready');
-        const bullClosed = async (close: () => Promise<unknown> | undefined) => {
-          if (redisAnswers) await close();
-          else void close()?.catch(() => {});
-        };
-        // worker.close() waits for running jobs with no limit of its own; a job still running after that is
-        // left to BullMQ's stalled-job check, which hands it to another worker.
-        if (redisAnswers) await Promise.race([worker?.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
-        await bullClosed(() => worker?.close(true).catch(() => {}));
+        // While Redis is away nothing running could be finished or handed back: the BullMQ parts are stopped
+        // without waiting (closeUnlessAway), and BullMQ's stalled-job check hands the running jobs on once it is
+        // back. Otherwise worker.close() waits for running jobs with no limit of its own; a job still running
+        // after that is left to the same check, which hands it to another worker.
+        await closeUnlessAway(connections, () => Promise.race([worker?.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]));
+        await closeUnlessAway(connections, () => worker?.close(true).catch(() => {}));
         pool.close();
         await new Promise((resolve) => http.close(resolve));
-        for (const part of [queue, comicEdits, comicEditEvents]) await bullClosed(() => part.close());
+        for (const part of [queue, comicEdits, comicEditEvents]) await closeUnlessAway(connections, () => part.close());
         await Promise.all(connections.map(quitOrDrop));
         await database.close();
       })();

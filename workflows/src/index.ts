@@ -29,5 +29,5 @@ export {
   redisNames,
   sessionInvalidation,
 } from './redis-names.ts';
-export { quitOrDrop, whenReady } from './redis-connection.ts';
+export { closeUnlessAway, quitOrDrop, whenReady } from './redis-connection.ts';
 export { checkRequirements, describeRequirements, inspectRequirements, type RequirementsReport, unrunnableWorkflows } from './requirements.ts';

@@ -13,6 +13,18 @@ export function whenReady(redis: Connection): Promise<void> {
 }
 
 /**
+ * Runs a BullMQ close, waiting for it only while every one of `connections` is ready. BullMQ's closes first
+ * wait for their connections to be ready again, which while Redis is away is never (ioredis does not end a
+ * connection that is waiting to reconnect); not waited for, the close stops its loops, and dropping the
+ * connections (`quitOrDrop`) ends the rest.
+ */
+export async function closeUnlessAway(connections: readonly { status: string }[], close: () => Promise<unknown> | undefined): Promise<void> {
+  const closing = close();
+  if (connections.every((connection) => connection.status === 'ready')) await closing;
+  else closing?.catch(() => {});
+}
+
+/**
  * Ends a connection for good: QUIT, so that what was sent before is answered first; or, while Redis is
  * away (QUIT would be refused, or queued until it is back), a plain disconnect, which also stops reconnecting.
  */
