@@ -662,6 +662,10 @@ const recordId = (kind: 'shape' | 'page') => z.string().regex(new RegExp(`^${kin
 const coordinate = z.number().min(-1_000_000).max(1_000_000);
 
 export const COMMENT_MAX_LENGTH = 4000;
+// Every collaborator loads all of a comic's comments on the canvas, so they may not pile up without end: one
+// more thread or reply than these is refused (409) until one is deleted. Resolved threads count until deleted.
+export const MAX_COMMENT_THREADS = 500;
+export const MAX_COMMENT_REPLIES = 200;
 export const commentText = z
   .string()
   .trim()

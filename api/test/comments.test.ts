@@ -1,8 +1,11 @@
 // Comments on a comic's canvas: who may read, write, edit, resolve and delete them; what is refused (and
 // changes nothing); who is notified of mentions, replies and invitations.
-import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { and, eq, isNull } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { schema } from '@inkwell/db';
+import { redisNames } from '@inkwell/workflows';
+import { MAX_COMMENT_REPLIES, MAX_COMMENT_THREADS } from '../src/contract.ts';
 import { type TestApp, type TestUser, createTestApp, expectError, registerUser } from './helper.ts';
 
 let t: TestApp;
@@ -11,6 +14,9 @@ let editor: TestUser;
 let viewer: TestUser;
 let outsider: TestUser;
 let admin: TestUser;
+let subscriber: Redis;
+/** What the API announced to the collab-servers, in order. */
+const announced: { comicId: string; event: string; threadId: string; commentId: string }[] = [];
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const call = (method: Method, url: string, user?: TestUser, payload?: object) =>
@@ -58,8 +64,14 @@ beforeAll(async () => {
   t = await createTestApp({ rateLimitEnabled: false });
   [owner, editor, viewer, outsider] = [await registerUser(t.app), await registerUser(t.app), await registerUser(t.app), await registerUser(t.app)];
   admin = await registerUser(t.app, 'admin', t.db);
+  subscriber = new Redis(process.env.REDIS_URL!);
+  await subscriber.subscribe(redisNames(t.config.redisPrefix).comments);
+  subscriber.on('message', (_channel, message) => announced.push(JSON.parse(message)));
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await subscriber.quit();
+  await t.close();
+});
 
 describe('who may comment', () => {
   it('every member, viewers included, reads and writes threads and replies; they read the same threads', async () => {
@@ -297,6 +309,98 @@ describe('notifications', () => {
     await ok('POST', '/notifications/read', invitee, {});
     expect((await call('GET', '/notifications?unread=true', invitee)).json()).toMatchObject({ data: [], pagination: { total: 0 } });
     expect((await call('GET', '/notifications', invitee)).json().pagination.total).toBe(2);
+  });
+});
+
+describe('how many comments a comic holds', () => {
+  /** `n` threads by `owner` written straight to the database (posting hundreds would take long); their ids, oldest first. */
+  async function insertThreads(comicId: string, n: number): Promise<string[]> {
+    const base = Date.now() - 86_400_000;
+    const rows = await t.db
+      .insert(schema.comments)
+      .values(Array.from({ length: n }, (_, i) => ({ comicId, userId: owner.id, body: `Old thread ${i}`, anchor: onPanel, createdAt: new Date(base + i) })))
+      .returning({ id: schema.comments.id });
+    return rows.map((row) => row.id);
+  }
+  async function insertReplies(comicId: string, threadId: string, n: number): Promise<void> {
+    const base = Date.now() - 3_600_000;
+    await t.db.insert(schema.comments).values(Array.from({ length: n }, (_, i) => ({ comicId, userId: editor.id, parentId: threadId, body: `Old reply ${i}`, createdAt: new Date(base + i) })));
+  }
+  const threadCount = async (comicId: string) => (await t.db.select().from(schema.comments).where(and(eq(schema.comments.comicId, comicId), isNull(schema.comments.parentId)))).length;
+  const replyCount = async (threadId: string) => (await t.db.select().from(schema.comments).where(eq(schema.comments.parentId, threadId))).length;
+  const heardAbout = (comicId: string) => announced.filter((change) => change.comicId === comicId);
+  const mentionsOf = async (user: TestUser, comicId: string) => (await notificationsOf(user)).filter((n) => n.kind === 'mention' && n.payload.comicId === comicId);
+  const post = (comicId: string, user: TestUser, payload: object) => call('POST', `/comics/${comicId}/comments`, user, payload);
+
+  it(`a comic holds at most ${MAX_COMMENT_THREADS} threads: one more is refused with 409 and changes nothing, until one is deleted`, async () => {
+    const comicId = await sharedComic();
+    const [oldest] = await insertThreads(comicId, MAX_COMMENT_THREADS - 1);
+    const last = await startThread(comicId, viewer, 'The last one that fits');
+    expect(await threadCount(comicId)).toBe(MAX_COMMENT_THREADS);
+
+    const refused = await post(comicId, viewer, { body: `One too many, @${editor.username}`, anchor: onPanel });
+    expectError(refused, 409, 'too_many_comments');
+    expect(refused.json().error.message).toBe(
+      `This comic has ${MAX_COMMENT_THREADS} comment threads, the most it can hold: delete old threads (resolved ones first), then comment again`,
+    );
+    expect(await threadCount(comicId)).toBe(MAX_COMMENT_THREADS);
+    expect(await mentionsOf(editor, comicId)).toEqual([]);
+    // Replies do not count as threads: a full comic still takes them.
+    const answered = await reply(comicId, owner, last.id, 'Still room for replies');
+    // Announcements come in the order they were made: once the reply's is heard, a refused post's would have been too.
+    await vi.waitFor(() => expect(heardAbout(comicId).map((change) => change.commentId)).toContain(answered.replies[0]!.id));
+    expect(heardAbout(comicId).map((change) => change.commentId)).toEqual([last.id, answered.replies[0]!.id]);
+
+    await ok('DELETE', `/comics/${comicId}/comments/${oldest}`, owner);
+    const again = await startThread(comicId, viewer, 'Room again');
+    expect(again.body).toBe('Room again');
+    expect(await threadCount(comicId)).toBe(MAX_COMMENT_THREADS);
+    expectError(await post(comicId, owner, { body: 'And one too many again', anchor: onPanel }), 409, 'too_many_comments');
+  });
+
+  it(`a thread holds at most ${MAX_COMMENT_REPLIES} replies; another thread still takes replies`, async () => {
+    const comicId = await sharedComic();
+    const full = await startThread(comicId, owner, 'A long discussion');
+    const other = await startThread(comicId, owner, 'A quiet one');
+    await insertReplies(comicId, full.id, MAX_COMMENT_REPLIES - 1);
+    const last = await reply(comicId, viewer, full.id, 'The last reply that fits');
+    expect(last.replies).toHaveLength(MAX_COMMENT_REPLIES);
+
+    const refused = await post(comicId, viewer, { body: `One reply too many, @${editor.username}`, parentId: full.id });
+    expectError(refused, 409, 'too_many_replies');
+    expect(refused.json().error.message).toContain(`${MAX_COMMENT_REPLIES} replies`);
+    expect(refused.json().error.message).toContain('start a new thread');
+    // A reply to a reply joins the same thread, so it is refused too.
+    expectError(await post(comicId, editor, { body: 'Through a reply', parentId: last.replies.at(-1)!.id }), 409, 'too_many_replies');
+    expect(await replyCount(full.id)).toBe(MAX_COMMENT_REPLIES);
+    expect(await mentionsOf(editor, comicId)).toEqual([]);
+
+    const elsewhere = await reply(comicId, viewer, other.id, 'This thread has room');
+    expect(elsewhere.replies.map((r) => r.body)).toEqual(['This thread has room']);
+    await vi.waitFor(() => expect(heardAbout(comicId).map((change) => change.commentId)).toContain(elsewhere.replies[0]!.id));
+    expect(heardAbout(comicId).map((change) => change.commentId)).toEqual([full.id, other.id, last.replies.at(-1)!.id, elsewhere.replies[0]!.id]);
+
+    await ok('DELETE', `/comics/${comicId}/comments/${last.replies.at(-1)!.id}`, viewer);
+    expect((await reply(comicId, editor, full.id, 'Room again')).replies).toHaveLength(MAX_COMMENT_REPLIES);
+  });
+
+  it('two threads posted at once when one fits: one is stored, the other refused', async () => {
+    const comicId = await sharedComic();
+    await insertThreads(comicId, MAX_COMMENT_THREADS - 1);
+    const both = await Promise.all([post(comicId, viewer, { body: 'Mine', anchor: onPanel }), post(comicId, editor, { body: 'Theirs', anchor: onPanel })]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expectError(both.find((r) => r.statusCode === 409)!, 409, 'too_many_comments');
+    expect(await threadCount(comicId)).toBe(MAX_COMMENT_THREADS);
+  });
+
+  it('two replies posted at once when one fits: one is stored, the other refused', async () => {
+    const comicId = await sharedComic();
+    const thread = await startThread(comicId, owner);
+    await insertReplies(comicId, thread.id, MAX_COMMENT_REPLIES - 1);
+    const both = await Promise.all([post(comicId, viewer, { body: 'Mine', parentId: thread.id }), post(comicId, editor, { body: 'Theirs', parentId: thread.id })]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expectError(both.find((r) => r.statusCode === 409)!, 409, 'too_many_replies');
+    expect(await replyCount(thread.id)).toBe(MAX_COMMENT_REPLIES);
   });
 });
 

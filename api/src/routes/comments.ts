@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { commentParams, commentThread, createCommentBody, ok, updateCommentBody, uuidParams } from '../contract.ts';
+import { MAX_COMMENT_REPLIES, MAX_COMMENT_THREADS, commentParams, commentThread, createCommentBody, ok, updateCommentBody, uuidParams } from '../contract.ts';
 import { requireAuth } from '../plugins/auth.ts';
 import { COMMENT_ROUTE_LIMIT } from '../plugins/rate-limit.ts';
 import type { CommentService } from '../services/comments.ts';
@@ -24,6 +24,7 @@ export const commentRoutes: FastifyPluginAsyncZod<{ comments: CommentService }> 
       schema: {
         tags,
         summary: 'Start a thread pinned to a shape or a point, or reply (parentId); @username notifies a member',
+        description: `A comic holds at most ${MAX_COMMENT_THREADS} threads (resolved ones count until deleted) and a thread at most ${MAX_COMMENT_REPLIES} replies: one more thread is refused (409 \`too_many_comments\`) and one more reply (409 \`too_many_replies\`) until one is deleted. A refused comment is not stored and notifies no one.`,
         params: uuidParams,
         body: createCommentBody,
         response: { 201: ok(commentThread) },

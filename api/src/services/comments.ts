@@ -1,13 +1,13 @@
 // Comments on a comic's canvas: threads pinned to a shape or a point, replies, resolving and reopening,
 // edits by their author, deletion by their author or the comic's owner. Every member may comment, viewers
 // included. Mentions of members and replies notify people; every change is announced for the live relay.
-import { and, asc, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '@inkwell/db';
 import { schema } from '@inkwell/db';
 import type { CommentChange } from '@inkwell/workflows';
-import type { CommentAnchor, CommentItem, CommentThread } from '../contract.ts';
-import { badRequest, forbidden, notFound } from '../errors.ts';
+import { type CommentAnchor, type CommentItem, type CommentThread, MAX_COMMENT_REPLIES, MAX_COMMENT_THREADS } from '../contract.ts';
+import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import type { ComicService } from './comics.ts';
 import type { Notify } from './notifications.ts';
 import type { Auth } from './sessions.ts';
@@ -129,21 +129,44 @@ export function createCommentService(deps: {
       return threadsOf(await rowsOf(comicId));
     },
 
-    /** A new thread at an anchor, or a reply (a reply to a reply joins the same thread). Returns the thread. */
+    /**
+     * A new thread at an anchor, or a reply (a reply to a reply joins the same thread). Returns the thread.
+     * A comic holds at most MAX_COMMENT_THREADS threads and a thread MAX_COMMENT_REPLIES replies: the count
+     * is taken under a lock on the comic's row (on the thread's, for a reply), so two posts at the limit at
+     * once cannot both pass. A refused post changes nothing and tells no one.
+     */
     async create(actor: Auth, comicId: string, input: { body: string; anchor?: CommentAnchor | undefined; parentId?: string | undefined }): Promise<CommentThread> {
       await deps.comics.requireRole(actor, comicId, 'viewer');
-      let threadId: string | null = null;
-      if (input.parentId) {
-        const parent = await db.select({ parentId: comments.parentId }).from(comments).where(and(eq(comments.id, input.parentId), eq(comments.comicId, comicId)));
-        if (!parent[0]) throw badRequest('invalid_parent', 'The comment you reply to does not exist (any more)');
-        threadId = parent[0].parentId ?? input.parentId;
-      }
-      const [row] = await db
-        .insert(comments)
-        .values({ comicId, userId: actor.user.id, parentId: threadId, body: input.body, anchor: threadId ? null : (input.anchor ?? null) })
-        .returning({ id: comments.id });
-      const created = { id: row!.id, threadId: threadId ?? row!.id, body: input.body };
-      await notifyAbout(actor, comicId, created, { reply: threadId !== null });
+      const created = await db.transaction(async (tx) => {
+        let threadId: string | null = null;
+        if (input.parentId) {
+          const parent = await tx.select({ parentId: comments.parentId }).from(comments).where(and(eq(comments.id, input.parentId), eq(comments.comicId, comicId)));
+          if (!parent[0]) throw badRequest('invalid_parent', 'The comment you reply to does not exist (any more)');
+          threadId = parent[0].parentId ?? input.parentId;
+          // The thread may have gone since (deleted with its replies): then there is nothing to reply to.
+          const [locked] = await tx.select({ id: comments.id }).from(comments).where(eq(comments.id, threadId)).for('no key update');
+          if (!locked) throw badRequest('invalid_parent', 'The comment you reply to does not exist (any more)');
+          const [replies] = await tx.select({ n: count() }).from(comments).where(eq(comments.parentId, threadId));
+          if (replies!.n >= MAX_COMMENT_REPLIES) {
+            throw conflict('too_many_replies', `This thread has ${MAX_COMMENT_REPLIES} replies, the most it can hold: start a new thread to go on, or delete replies no longer needed`);
+          }
+        } else {
+          await tx.select({ id: comics.id }).from(comics).where(eq(comics.id, comicId)).for('no key update');
+          const [threads] = await tx
+            .select({ n: count() })
+            .from(comments)
+            .where(and(eq(comments.comicId, comicId), isNull(comments.parentId)));
+          if (threads!.n >= MAX_COMMENT_THREADS) {
+            throw conflict('too_many_comments', `This comic has ${MAX_COMMENT_THREADS} comment threads, the most it can hold: delete old threads (resolved ones first), then comment again`);
+          }
+        }
+        const [row] = await tx
+          .insert(comments)
+          .values({ comicId, userId: actor.user.id, parentId: threadId, body: input.body, anchor: threadId ? null : (input.anchor ?? null) })
+          .returning({ id: comments.id });
+        return { id: row!.id, threadId: threadId ?? row!.id, body: input.body };
+      });
+      await notifyAbout(actor, comicId, created, { reply: created.threadId !== created.id });
       await announce({ comicId, event: 'created', threadId: created.threadId, commentId: created.id });
       return thread(comicId, created.threadId);
     },
