@@ -227,20 +227,41 @@ describe('the media library', () => {
   });
 
   it('names the comics that show a picture before it is deleted, and counts those I am not in', async () => {
-    const summaryWith = (mediaId: string) => ({ pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [{ id: 'shape:p1', x: 0, y: 0, w: 10, h: 10, images: [mediaId], text: [], art: [], lettering: [] }] }] });
-    const mine = (await send(carol, 'POST', '/api/v1/comics', { title: 'Moon diary' })).json().data;
-    const theirs = (await send(bob, 'POST', '/api/v1/comics', { title: 'Bob’s secret comic' })).json().data;
-    const unused = (await send(carol, 'POST', '/api/v1/comics', { title: 'Unrelated' })).json().data;
-    await t.db.update(schema.comics).set({ panels: summaryWith(ids.large!) }).where(eq(schema.comics.id, mine.id));
-    await t.db.update(schema.comics).set({ panels: summaryWith(ids.large!) }).where(eq(schema.comics.id, theirs.id));
-    // Placed a moment ago: in the document, not yet in its summary.
-    const state = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(`/api/v1/media/${ids.gif}/file`), Buffer.from([0])]);
-    await t.db.insert(schema.comicDocuments).values({ comicId: unused.id, state });
+    const comic = async (user: TestUser, title: string, mediaIds: string[] | null, state?: Buffer) => {
+      const { id } = (await send(user, 'POST', '/api/v1/comics', { title })).json().data;
+      await t.db.update(schema.comics).set({ mediaIds }).where(eq(schema.comics.id, id));
+      if (state) await t.db.insert(schema.comicDocuments).values({ comicId: id, state });
+      return id as string;
+    };
+    // A Yjs document keeps the picture's URL as UTF-8 among its bytes.
+    const documentWith = (mediaId: string) => Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(`/api/v1/media/${mediaId}/file`), Buffer.from([0])]);
 
-    const usage = await get(carol, `/api/v1/media/${ids.large}/usage`);
-    expect(usage.json().data).toEqual({ comics: [{ id: mine.id, title: 'Moon diary' }], otherComics: 1 });
-    expect((await get(carol, `/api/v1/media/${ids.gif}/usage`)).json().data).toEqual({ comics: [{ id: unused.id, title: 'Unrelated' }], otherComics: 0 });
-    expect((await get(carol, `/api/v1/media/${ids.small}/usage`)).json().data).toEqual({ comics: [], otherComics: 0 });
+    // Listed by the collab-server at their last store.
+    const mine = await comic(carol, 'Moon diary', [ids.large!, ids.small!]);
+    await comic(bob, 'Bob’s secret comic', [ids.large!]);
+    // Stored before pictures were listed: its document is searched.
+    const unlisted = await comic(carol, 'Unrelated', null, documentWith(ids.gif!));
+    // Listed without the picture: the bytes of one taken out may linger in a document, the list decides.
+    await comic(carol, 'Tidied up', [], documentWith(ids.gif!));
+    // Taken out of the live comic, still on its published pages.
+    const summary = { pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [{ id: 'shape:p1', x: 0, y: 0, w: 10, h: 10, images: [ids.small!], text: [], art: [], lettering: [] }] }] };
+    const published = await comic(carol, 'Published moon', []);
+    const now = new Date();
+    await t.db
+      .update(schema.comics)
+      .set({ isPublished: true, privacy: 'public', publishedAt: now, publishedFrom: now, publishedSnapshot: { summary } as unknown as schema.PublishedSnapshot })
+      .where(eq(schema.comics.id, published));
+
+    const usage = async (mediaId: string) => (await get(carol, `/api/v1/media/${mediaId}/usage`)).json().data;
+    expect(await usage(ids.large!)).toEqual({ comics: [{ id: mine, title: 'Moon diary' }], otherComics: 1 });
+    expect(await usage(ids.gif!)).toEqual({ comics: [{ id: unlisted, title: 'Unrelated' }], otherComics: 0 });
+    expect(await usage(ids.small!)).toEqual({
+      comics: [
+        { id: mine, title: 'Moon diary' },
+        { id: published, title: 'Published moon' },
+      ],
+      otherComics: 0,
+    });
     expect((await get(bob, `/api/v1/media/${ids.large}/usage`)).statusCode).toBe(404);
   });
 

@@ -1,5 +1,5 @@
 // The only module that touches Postgres: a comic's encoded Yjs state in `comic_documents`, and what is
-// derived from it on `comics` (the JSON summary, the thumbnail, the time of the last change).
+// derived from it on `comics` (the JSON summary, the thumbnail, the pictures it holds, the time of the last change).
 import { eq, sql } from 'drizzle-orm';
 import { type Database, schema } from '@inkwell/db';
 import type { ComicSummary } from './model/index.ts';
@@ -14,8 +14,11 @@ export interface StoredDocument {
 
 export interface DocumentWrite {
   state: Uint8Array;
-  /** Left as they are when the summary could not be derived. */
-  derived?: { panels: ComicSummary; thumbnailUrl: string | null };
+  /**
+   * Without it the summary and thumbnail stay as they were, and the pictures the document holds become
+   * unknown (media usage then searches the document itself).
+   */
+  derived?: { panels: ComicSummary; thumbnailUrl: string | null; mediaIds: string[] };
 }
 
 export type SaveResult =
@@ -54,8 +57,8 @@ export function createComicDocumentStore(db: Database): ComicDocumentStore {
       // Strictly increasing, so that two writes never share a version: the write happens only on `expected`.
       const version = new Date(Math.max(Date.now(), (expected?.getTime() ?? 0) + 1));
       const summary = write.derived
-        ? sql`, panels = ${sql.param(write.derived.panels, comics.panels)}, thumbnail_url = ${sql.param(write.derived.thumbnailUrl, comics.thumbnailUrl)}`
-        : sql``;
+        ? sql`, panels = ${sql.param(write.derived.panels, comics.panels)}, thumbnail_url = ${sql.param(write.derived.thumbnailUrl, comics.thumbnailUrl)}, media_ids = ${sql.param(write.derived.mediaIds, comics.mediaIds)}`
+        : sql`, media_ids = null`;
       const saved = await db.execute(sql`
         with written as (
           insert into comic_documents (comic_id, state, updated_at)

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { schema } from '@inkwell/db';
 import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
 import { documentNameOf } from '../src/documents.ts';
-import { bubble, page, panel } from '../src/model/fixtures.ts';
+import { bubble, image, imageAsset, page, panel } from '../src/model/fixtures.ts';
 import { layoutTemplate, readRecords, summarizeComic } from '../src/model/index.ts';
 import {
   type Collab,
@@ -55,15 +56,19 @@ beforeAll(async () => {
 });
 
 describe('persistence', () => {
-  it('stores the document with its summary and thumbnail, and loads it on the next first open', async () => {
+  it('stores the document with its summary, thumbnail and pictures, and loads it on the next first open', async () => {
     const collab = await serverWith();
     const comicId = await stack.newComic(owner);
     const client = connect(collab.url, comicId, { cookie: owner.cookie });
     await synced(client);
+    const looseMediaId = randomUUID();
     const records = [
       page('p1', 'Page 1', 'a1'),
       ...layoutTemplate('grid-2x2').map((rect, i) => panel(`panel${i}`, 'page:p1', `a${i + 1}`, rect)),
       bubble('hello', 'shape:panel0', 'a1', 'Hello there'),
+      // A picture left on the page, outside every panel: not in the summary, still in the comic.
+      imageAsset('loose', `/api/v1/media/${looseMediaId}/file`),
+      image('loose', 'page:p1', 'a9', 'asset:loose'),
     ];
     client.doc.transact(() => records.forEach((record) => client.records.set(record.id, record)));
     await acknowledged(client);
@@ -75,6 +80,7 @@ describe('persistence', () => {
     expect(comic!.thumbnailUrl!.length).toBeLessThanOrEqual(2048);
     expect(comic!.thumbnailUrl!.match(/%3Crect /g)).toHaveLength(5);
     expect(comic!.updatedAt.getTime()).toBeGreaterThan(comic!.createdAt.getTime());
+    expect(comic!.mediaIds).toEqual([looseMediaId]);
 
     client.close();
     await waitFor(() => !isOpen(collab, comicId), 'the document to be unloaded');
@@ -213,9 +219,10 @@ describe('the document store', () => {
     // An empty comic's summary: not the column's default.
     const summary = summarizeComic(readRecords(new Y.Doc()));
 
-    const first = await store.save(comicId, { state: bytes(1), derived: { panels: summary, thumbnailUrl: '/thumbnail-1' } }, null);
+    const mediaIds = [randomUUID()];
+    const first = await store.save(comicId, { state: bytes(1), derived: { panels: summary, thumbnailUrl: '/thumbnail-1', mediaIds } }, null);
     if (first.status !== 'saved') throw new Error(`first write: ${first.status}`);
-    expect(await comicRow(comicId)).toMatchObject({ panels: summary, thumbnailUrl: '/thumbnail-1', updatedAt: first.version });
+    expect(await comicRow(comicId)).toMatchObject({ panels: summary, thumbnailUrl: '/thumbnail-1', mediaIds, updatedAt: first.version });
 
     // A writer that saw no document, or an older version, is told what is stored instead of overwriting it.
     expect(await store.save(comicId, { state: bytes(2) }, null)).toEqual({ status: 'conflict', stored: { state: bytes(1), version: first.version } });
@@ -224,8 +231,8 @@ describe('the document store', () => {
     expect(second.version.getTime()).toBeGreaterThan(first.version.getTime());
     expect(await store.save(comicId, { state: bytes(4) }, first.version)).toEqual({ status: 'conflict', stored: { state: bytes(3), version: second.version } });
     expect(await store.load(comicId)).toEqual({ state: bytes(3), version: second.version });
-    // A write without a summary leaves the last one.
-    expect(await comicRow(comicId)).toMatchObject({ panels: summary, thumbnailUrl: '/thumbnail-1', updatedAt: second.version });
+    // A write without a summary leaves the last one, and makes the pictures the document holds unknown.
+    expect(await comicRow(comicId)).toMatchObject({ panels: summary, thumbnailUrl: '/thumbnail-1', mediaIds: null, updatedAt: second.version });
 
     await database.db.delete(schema.comics).where(eq(schema.comics.id, comicId));
     expect(await store.save(comicId, { state: bytes(5) }, second.version)).toEqual({ status: 'gone' });

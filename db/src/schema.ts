@@ -32,6 +32,9 @@ export interface PublishedImage {
   height: number;
 }
 
+/** The media ids of the pictures in a published snapshot's panels, as a jsonb array of strings (indexed). */
+export const PUBLISHED_MEDIA_IDS = sql.raw(`jsonb_path_query_array(published_snapshot, '$.summary.pages[*].panels[*].images[*]')`);
+
 /** What readers see of a published comic, taken when it was (re)published: later edits do not reach them. */
 export interface PublishedSnapshot {
   /** New at every publish: it names the snapshot's images, so that their URLs change with them. */
@@ -205,6 +208,11 @@ export const comics = pgTable(
     description: text('description'),
     /** Plain JSON summary derived from the Yjs document: pages, panels, images, bubble text. */
     panels: jsonb('panels').notNull().default([]),
+    /**
+     * Every picture of ours the live document holds (its image assets' media ids), written with the summary;
+     * null until the collab-server first derives it, and when it could not (then the document is searched).
+     */
+    mediaIds: uuid('media_ids').array(),
     /** Published comics are read by anyone with the link; `privacy` is then their visibility (public or unlisted). */
     isPublished: boolean('is_published').notNull().default(false),
     /** 'private' exactly when unpublished; set only by publishing and unpublishing. */
@@ -244,6 +252,10 @@ export const comics = pgTable(
     // The gallery's "most read" order, page by page, without sorting every published comic.
     index('idx_comics_popular').on(t.privacy, t.readCount.desc(), t.publishedAt.desc(), t.id.desc()).where(sql`${t.isPublished}`),
     index('idx_comics_search').using('gin', t.search),
+    // Which comics show a picture (before it is deleted), without reading every comic's document.
+    index('idx_comics_media').using('gin', t.mediaIds),
+    index('idx_comics_media_underived').on(t.id).where(sql`${t.mediaIds} is null`),
+    index('idx_comics_published_media').using('gin', sql`${PUBLISHED_MEDIA_IDS}`),
   ],
 );
 

@@ -1,5 +1,5 @@
 import { buffer } from 'node:stream/consumers';
-import { type SQL, and, asc, count, desc, eq, ilike, inArray, like, not, or, sql } from 'drizzle-orm';
+import { type SQL, and, arrayContains, asc, count, desc, eq, ilike, inArray, isNull, like, not, or, sql } from 'drizzle-orm';
 import type { Queue } from 'bullmq';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
@@ -19,7 +19,7 @@ import type { ComicService } from './comics.ts';
 import { MAX_PIXELS, createMediaStore, thumbnailKey } from '@inkwell/storage/media-store';
 import type { Auth, ClientInfo } from './sessions.ts';
 
-const { comicDocuments, comicMembers, comics, media } = schema;
+const { PUBLISHED_MEDIA_IDS, comicDocuments, comicMembers, comics, media } = schema;
 
 /** The workflows whose results are clips, and GIFs: what makes a generated picture one or the other. */
 const workflowsOf = (type: JobType) => WORKFLOWS.filter((w) => w.jobType === type).map((w) => w.id);
@@ -205,12 +205,13 @@ export function createMediaService(deps: {
     },
 
     /**
-     * The comics that show one of my pictures: in their live pages (the summary, or the document not yet
-     * summarised) or their published ones. Comics I am not a member of are counted, not named.
+     * The comics that show one of my pictures: in their live document (anywhere in it, as the collab-server
+     * listed it at the last store) or their published pages. Each test is an index lookup; only comics whose
+     * pictures were never listed (stored before the list existed, or unreadable then) are searched in their
+     * document. Comics I am not a member of are counted, not named.
      */
     async usage(actor: Auth, id: string) {
       const row = await findOwned(actor, id);
-      const text = `%${row.id}%`;
       const rows = await db
         .select({
           id: comics.id,
@@ -218,13 +219,13 @@ export function createMediaService(deps: {
           member: sql<boolean>`exists (select 1 from ${comicMembers} where ${comicMembers.comicId} = ${comics.id} and ${comicMembers.userId} = ${actor.user.id})`,
         })
         .from(comics)
-        .leftJoin(comicDocuments, eq(comicDocuments.comicId, comics.id))
+        .leftJoin(comicDocuments, and(isNull(comics.mediaIds), eq(comicDocuments.comicId, comics.id)))
         .where(
           or(
-            like(sql`${comics.panels}::text`, text),
-            like(sql`${comics.publishedSnapshot}::text`, text),
+            arrayContains(comics.mediaIds, [row.id]),
+            sql`${PUBLISHED_MEDIA_IDS} @> ${JSON.stringify([row.id])}::jsonb`,
             // A Yjs update keeps strings as UTF-8: the picture's URL in the document holds its id as is.
-            sql`position(${Buffer.from(row.id)}::bytea in ${comicDocuments.state}) > 0`,
+            and(isNull(comics.mediaIds), sql`position(${Buffer.from(row.id)}::bytea in ${comicDocuments.state}) > 0`),
           ),
         )
         .orderBy(comics.title);

@@ -3,7 +3,7 @@
 export * from './shapes.ts';
 export { comicShapeSchemas, createComicSchema } from './schema.ts';
 export { DocumentMigrationError, META_MAP, RECORDS_MAP, SCHEMA_KEY, docToSnapshot, metaOf, migrateDoc, putRecords, readRecords, recordsOf } from './doc.ts';
-export { type ComicSummary, type Lettering, type PageSummary, type PanelArt, type PanelSummary, mediaIdOf, richTextToPlain, summarizeComic } from './summary.ts';
+export { type ComicSummary, type Lettering, type PageSummary, type PanelArt, type PanelSummary, mediaIdOf, mediaIdsOf, richTextToPlain, summarizeComic } from './summary.ts';
 export { type ImageInsertion, type InsertResult, type InsertedJob, JOBS_MAP, coverCrop, insertImageIntoPanel, setPanelGeneration } from './edits.ts';
 export { type Layered, artIndex, isLettering } from './layers.ts';
 export { LETTERED_MAP, type LetterResult, type PanelLettering, type PanelLine, letterPanel, letteringSize, placeLettering } from './lettering.ts';

@@ -2,10 +2,10 @@ import { DocumentRecordType, TLDOCUMENT_ID } from '@tldraw/tlschema';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from './doc.ts';
 import { insertImageIntoPanel } from './edits.ts';
-import { bubble, caption, docWith, page, panel } from './fixtures.ts';
+import { bubble, caption, docWith, image, imageAsset, page, panel } from './fixtures.ts';
 import { layoutTemplate } from './layouts.ts';
 import { COMIC_LETTERING_KEY } from './shapes.ts';
-import { summarizeComic } from './summary.ts';
+import { mediaIdsOf, summarizeComic } from './summary.ts';
 
 const media = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
 
@@ -106,5 +106,24 @@ describe('summarizeComic', () => {
 
   it('summarises an empty document as no pages', () => {
     expect(summarizeComic(readRecords(docWith([])))).toEqual({ pages: [] });
+  });
+});
+
+describe('mediaIdsOf', () => {
+  it('lists each of our pictures the document holds once, in a panel or loose on the page, and no one else’s', () => {
+    const doc = docWith([
+      page('p1', 'Page 1', 'a1'),
+      panel('a', 'page:p1', 'a1', layoutTemplate('splash')[0]!),
+      imageAsset('loose', `/api/v1/media/${media(2)}/file`),
+      image('loose', 'page:p1', 'a2', 'asset:loose'),
+      imageAsset('elsewhere', 'https://example.com/picture.png'),
+      imageAsset('upper', `/api/v1/media/${media(3).toUpperCase()}/file`),
+    ]);
+    insertImageIntoPanel(doc, { panelId: 'shape:a', mediaId: media(1), assetSrc: `/api/v1/media/${media(1)}/file`, width: 512, height: 512, jobId: 'job-1' });
+    insertImageIntoPanel(doc, { panelId: 'shape:a', mediaId: media(1), assetSrc: `/api/v1/media/${media(1)}/file`, width: 512, height: 512, jobId: 'job-2' });
+
+    expect(mediaIdsOf(readRecords(doc)).sort()).toEqual([media(1), media(2), media(3)]);
+    // The summary shows only what is in panels: the list is what the document holds.
+    expect(summarizeComic(readRecords(doc)).pages[0]!.panels[0]!.images).toEqual([media(1), media(1)]);
   });
 });

@@ -24,6 +24,16 @@ export function mediaIdOf(asset: TLAsset | undefined): string | undefined {
   return src ? MEDIA_SRC.exec(src)?.[1] : undefined;
 }
 
+/** Every picture of ours the records hold, in a panel or not: what deleting one of them would break. */
+export function mediaIdsOf(records: Iterable<TLRecord>): string[] {
+  const ids = new Set<string>();
+  for (const record of records) {
+    const mediaId = record.typeName === 'asset' ? mediaIdOf(record) : undefined;
+    if (mediaId) ids.add(mediaId.toLowerCase());
+  }
+  return [...ids];
+}
+
 /** The text of a tldraw rich text (TipTap JSON), paragraphs on their own lines. */
 export function richTextToPlain(node: unknown): string {
   if (!node || typeof node !== 'object') return '';
