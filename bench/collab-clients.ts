@@ -29,7 +29,8 @@ export type Command =
 
 export type Reply =
   | { type: 'opened' }
-  | { type: 'stopped'; sent: Array<{ doc: string; index: number; sent: number }> }
+  /** `sent`: each writer's updates so far (its sequence number); `thisRun`: those of the last write command. */
+  | { type: 'stopped'; sent: Array<{ doc: string; index: number; sent: number; thisRun: number }> }
   | { type: 'drained'; samples: Float64Array; delivered: number; cpuMs: number };
 
 /** A clock all threads of the process share (CLOCK_MONOTONIC), in milliseconds. */
@@ -42,11 +43,12 @@ interface Peer {
   /** Highest sequence number seen from each other writer of the document. */
   seen: Map<number, number>;
   sent: number;
+  sentBeforeRun: number;
   timer?: NodeJS.Timeout;
   close(): void;
 }
 
-function connect(spec: PeerSpec): Omit<Peer, 'seen' | 'sent'> {
+function connect(spec: PeerSpec): Omit<Peer, 'seen' | 'sent' | 'sentBeforeRun'> {
   const doc = new Y.Doc();
   if (spec.kind === 'inkwell') {
     const socket = new HocuspocusProviderWebsocket({ url: spec.url, WebSocketPolyfill: WebSocket });
@@ -72,7 +74,7 @@ let cpuAtWrite = process.threadCpuUsage();
 
 function open(specs: PeerSpec[]): Promise<unknown> {
   const opened = specs.map((spec) => {
-    const peer: Peer = { ...connect(spec), seen: new Map(), sent: 0 };
+    const peer: Peer = { ...connect(spec), seen: new Map(), sent: 0, sentBeforeRun: 0 };
     const records = recordsOf(peer.doc);
     records.observe((event) => {
       if (event.transaction.local) return;
@@ -97,6 +99,7 @@ function write(perSecond: number): void {
   cpuAtWrite = process.threadCpuUsage();
   const period = 1000 / perSecond;
   for (const peer of peers) {
+    peer.sentBeforeRun = peer.sent;
     // Spread over the period, as independent people would be.
     setTimeout(() => {
       peer.timer = setInterval(() => recordsOf(peer.doc).set(`shape:c${peer.spec.index}` as never, stamped(peer.spec.index, ++peer.sent)), period);
@@ -139,7 +142,7 @@ parentPort!.on('message', async (command: Command) => {
       return write(command.perSecond);
     case 'stop':
       for (const peer of peers) clearInterval(peer.timer);
-      return reply({ type: 'stopped', sent: peers.map((p) => ({ doc: p.spec.doc, index: p.spec.index, sent: p.sent })) });
+      return reply({ type: 'stopped', sent: peers.map((p) => ({ doc: p.spec.doc, index: p.spec.index, sent: p.sent, thisRun: p.sent - p.sentBeforeRun })) });
     case 'drain':
       return reply(await drain(command.sent, command.deadlineMs));
     case 'close':
