@@ -1,25 +1,21 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisNames } from '@inkwell/workflows';
-import { type TestApp, type TestUser, createTestApp, registerUser, sessionIdOf } from './helper.ts';
+import { type TestApp, type TestUser, createTestApp, listenTo, registerUser, sessionIdOf } from './helper.ts';
 
 let t: TestApp;
 let owner: TestUser;
 let editor: TestUser;
 let viewer: TestUser;
 let stranger: TestUser;
-let subscriber: Redis;
-const published: unknown[] = [];
+let accessChanges: Awaited<ReturnType<typeof listenTo>>;
 
 beforeAll(async () => {
   t = await createTestApp();
   [owner, editor, viewer, stranger] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
-  subscriber = new Redis(process.env.REDIS_URL!);
-  await subscriber.subscribe(redisNames(t.config.redisPrefix).comicAccess);
-  subscriber.on('message', (_channel, message) => published.push(JSON.parse(message)));
+  accessChanges = await listenTo(redisNames(t.config.redisPrefix).comicAccess);
 });
 afterAll(async () => {
-  await subscriber.quit();
+  await accessChanges.close();
   await t.close();
 });
 
@@ -88,7 +84,7 @@ describe('comics', () => {
     expect((await call(editor, 'DELETE', `/comics/${comic.id}`)).statusCode).toBe(403);
     expect((await call(owner, 'DELETE', `/comics/${comic.id}`)).statusCode).toBe(200);
     expect((await call(owner, 'GET', `/comics/${comic.id}`)).statusCode).toBe(404);
-    await waitFor(() => published.find((m) => (m as { comicId: string; deleted?: boolean }).comicId === comic.id && (m as { deleted?: boolean }).deleted));
+    await waitFor(() => accessChanges.heard.find((m) => (m as { comicId: string; deleted?: boolean }).comicId === comic.id && (m as { deleted?: boolean }).deleted));
   });
 });
 
@@ -118,10 +114,10 @@ describe('members', () => {
     const comic = await newComic();
     const demoted = await call(owner, 'PATCH', `/comics/${comic.id}/members/${editor.id}`, { role: 'viewer' });
     expect(demoted.json().data.role).toBe('viewer');
-    await waitFor(() => published.find((m) => JSON.stringify(m) === JSON.stringify({ comicId: comic.id, userId: editor.id, role: 'viewer' })));
+    await waitFor(() => accessChanges.heard.find((m) => JSON.stringify(m) === JSON.stringify({ comicId: comic.id, userId: editor.id, role: 'viewer' })));
 
     expect((await call(owner, 'DELETE', `/comics/${comic.id}/members/${editor.id}`)).statusCode).toBe(200);
-    await waitFor(() => published.find((m) => JSON.stringify(m) === JSON.stringify({ comicId: comic.id, userId: editor.id, role: null })));
+    await waitFor(() => accessChanges.heard.find((m) => JSON.stringify(m) === JSON.stringify({ comicId: comic.id, userId: editor.id, role: null })));
     expect((await call(editor, 'GET', `/comics/${comic.id}`)).statusCode).toBe(404);
 
     expect((await call(viewer, 'DELETE', `/comics/${comic.id}/members/${viewer.id}`)).statusCode).toBe(200);

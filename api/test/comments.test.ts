@@ -1,12 +1,11 @@
 // Comments on a comic's canvas: who may read, write, edit, resolve and delete them; what is refused (and
 // changes nothing); who is notified of mentions, replies and invitations.
-import { Redis } from 'ioredis';
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { schema } from '@inkwell/db';
 import { redisNames } from '@inkwell/workflows';
 import { MAX_COMMENT_REPLIES, MAX_COMMENT_THREADS } from '../src/contract.ts';
-import { type TestApp, type TestUser, createTestApp, expectError, registerUser } from './helper.ts';
+import { type TestApp, type TestUser, createTestApp, expectError, listenTo, registerUser } from './helper.ts';
 
 let t: TestApp;
 let owner: TestUser;
@@ -14,9 +13,8 @@ let editor: TestUser;
 let viewer: TestUser;
 let outsider: TestUser;
 let admin: TestUser;
-let subscriber: Redis;
 /** What the API announced to the collab-servers, in order. */
-const announced: { comicId: string; event: string; threadId: string; commentId: string }[] = [];
+let announcements: Awaited<ReturnType<typeof listenTo<{ comicId: string; event: string; threadId: string; commentId: string }>>>;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const call = (method: Method, url: string, user?: TestUser, payload?: object) =>
@@ -64,12 +62,10 @@ beforeAll(async () => {
   t = await createTestApp({ rateLimitEnabled: false });
   [owner, editor, viewer, outsider] = [await registerUser(t.app), await registerUser(t.app), await registerUser(t.app), await registerUser(t.app)];
   admin = await registerUser(t.app, 'admin', t.db);
-  subscriber = new Redis(process.env.REDIS_URL!);
-  await subscriber.subscribe(redisNames(t.config.redisPrefix).comments);
-  subscriber.on('message', (_channel, message) => announced.push(JSON.parse(message)));
+  announcements = await listenTo(redisNames(t.config.redisPrefix).comments);
 });
 afterAll(async () => {
-  await subscriber.quit();
+  await announcements.close();
   await t.close();
 });
 
@@ -328,7 +324,7 @@ describe('how many comments a comic holds', () => {
   }
   const threadCount = async (comicId: string) => (await t.db.select().from(schema.comments).where(and(eq(schema.comments.comicId, comicId), isNull(schema.comments.parentId)))).length;
   const replyCount = async (threadId: string) => (await t.db.select().from(schema.comments).where(eq(schema.comments.parentId, threadId))).length;
-  const heardAbout = (comicId: string) => announced.filter((change) => change.comicId === comicId);
+  const heardAbout = (comicId: string) => announcements.heard.filter((change) => change.comicId === comicId);
   const mentionsOf = async (user: TestUser, comicId: string) => (await notificationsOf(user)).filter((n) => n.kind === 'mention' && n.payload.comicId === comicId);
   const post = (comicId: string, user: TestUser, payload: object) => call('POST', `/comics/${comicId}/comments`, user, payload);
 

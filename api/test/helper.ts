@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { type RoleName, createDatabaseClient, dropDatabase, migrateDatabase, schema } from '@inkwell/db';
+import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
@@ -65,6 +66,15 @@ export async function createTestAppWithOwnDatabase(overrides: Partial<Config> = 
       await dropDatabase(databaseUrl);
     },
   };
+}
+
+/** Every message published on the Redis `channel` from now on, parsed, in order, until `close`. */
+export async function listenTo<T = unknown>(channel: string): Promise<{ heard: T[]; close(): Promise<void> }> {
+  const subscriber = new Redis(process.env.REDIS_URL!);
+  const heard: T[] = [];
+  await subscriber.subscribe(channel);
+  subscriber.on('message', (_channel, message) => heard.push(JSON.parse(message) as T));
+  return { heard, close: async () => void (await subscriber.quit()) };
 }
 
 export function uniqueName(prefix = 'u'): string {

@@ -1,22 +1,18 @@
 // Collab-servers close the live connections of a session that ended on the API's word: that word goes out
 // even when this API instance keeps no sessions in memory (SESSION_CACHE_SECONDS=0).
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisNames } from '@inkwell/workflows';
-import { type TestApp, createTestApp, login, registerUser, sessionIdOf } from './helper.ts';
+import { type TestApp, createTestApp, listenTo, login, registerUser, sessionIdOf } from './helper.ts';
 
 let t: TestApp;
-let subscriber: Redis;
-const heard: unknown[] = [];
+let invalidations: Awaited<ReturnType<typeof listenTo>>;
 
 beforeAll(async () => {
   t = await createTestApp({ sessionCacheMs: 0 });
-  subscriber = new Redis(process.env.REDIS_URL!);
-  await subscriber.subscribe(redisNames(t.config.redisPrefix).sessionInvalidations);
-  subscriber.on('message', (_channel, message) => heard.push(JSON.parse(message)));
+  invalidations = await listenTo(redisNames(t.config.redisPrefix).sessionInvalidations);
 });
 afterAll(async () => {
-  await subscriber.quit();
+  await invalidations.close();
   await t.close();
 });
 
@@ -25,11 +21,11 @@ describe('with the session cache off', () => {
     const user = await registerUser(t.app);
     const other = await login(t.app, user.username, user.password);
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: user.cookie } });
-    await expect.poll(() => heard).toContainEqual({ kind: 'session', id: sessionIdOf(user.cookie) });
+    await expect.poll(() => invalidations.heard).toContainEqual({ kind: 'session', id: sessionIdOf(user.cookie) });
 
     const third = await login(t.app, user.username, user.password);
     await t.app.inject({ method: 'DELETE', url: '/api/v1/auth/sessions', headers: { cookie: third } });
-    await expect.poll(() => heard).toContainEqual({ kind: 'session', id: sessionIdOf(other) });
-    await expect.poll(() => heard).toContainEqual({ kind: 'session', id: sessionIdOf(third) });
+    await expect.poll(() => invalidations.heard).toContainEqual({ kind: 'session', id: sessionIdOf(other) });
+    await expect.poll(() => invalidations.heard).toContainEqual({ kind: 'session', id: sessionIdOf(third) });
   });
 });
