@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
 import { COMIC_EDITS_QUEUE, type ComicEditJobData, redisNames } from '@inkwell/workflows';
 import { type TestApp, type TestUser, createTestApp, multipartFile, registerUser } from './helper.ts';
+import { storeSummary, summaryWith } from './published.ts';
 
 let t: TestApp;
 let storageDir: string;
@@ -243,25 +244,19 @@ describe('the media library', () => {
     const unlisted = await comic(carol, 'Unrelated', null, documentWith(ids.gif!));
     // Listed without the picture: the bytes of one taken out may linger in a document, the list decides.
     await comic(carol, 'Tidied up', [], documentWith(ids.gif!));
-    // Taken out of the live comic, still on its published pages.
-    const summary = { pages: [{ id: 'page:1', name: 'Page 1', bounds: null, panels: [{ id: 'shape:p1', x: 0, y: 0, w: 10, h: 10, images: [ids.small!], text: [], art: [], lettering: [] }] }] };
-    const published = await comic(carol, 'Published moon', []);
-    const now = new Date();
-    await t.db
-      .update(schema.comics)
-      .set({ isPublished: true, privacy: 'public', publishedAt: now, publishedFrom: now, publishedSnapshot: { summary } as unknown as schema.PublishedSnapshot })
-      .where(eq(schema.comics.id, published));
+    // Someone else's comic, published with my (public) picture, then taken out of the live comic: still on
+    // its published pages.
+    const publisher = await registerUser(t.app, 'creator', t.db);
+    const published = await comic(publisher, 'Published moon', [ids.small!]);
+    await storeSummary(t.db, published, summaryWith({ mediaId: ids.small!, bubble: 'Goodnight' }));
+    expect((await send(publisher, 'POST', `/api/v1/comics/${published}/publish`, { visibility: 'public' })).statusCode).toBe(200);
+    await storeSummary(t.db, published, summaryWith({ bubble: 'Goodnight' }));
+    await t.db.update(schema.comics).set({ mediaIds: [] }).where(eq(schema.comics.id, published));
 
     const usage = async (mediaId: string) => (await get(carol, `/api/v1/media/${mediaId}/usage`)).json().data;
     expect(await usage(ids.large!)).toEqual({ comics: [{ id: mine, title: 'Moon diary' }], otherComics: 1 });
     expect(await usage(ids.gif!)).toEqual({ comics: [{ id: unlisted, title: 'Unrelated' }], otherComics: 0 });
-    expect(await usage(ids.small!)).toEqual({
-      comics: [
-        { id: mine, title: 'Moon diary' },
-        { id: published, title: 'Published moon' },
-      ],
-      otherComics: 0,
-    });
+    expect(await usage(ids.small!)).toEqual({ comics: [{ id: mine, title: 'Moon diary' }], otherComics: 1 });
     expect((await get(bob, `/api/v1/media/${ids.large}/usage`)).statusCode).toBe(404);
   });
 
