@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { documentNameOf } from '../src/documents.ts';
 import { type User, acknowledged, connect, note, startCollab, storedRecords, synced, useStack } from './helper.ts';
 
 const stack = useStack();
@@ -18,10 +19,13 @@ describe('HTTP endpoints', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
 
-    const client = connect(stack.collab.url, await stack.newComic(owner), { cookie: owner.cookie });
+    const comicId = await stack.newComic(owner);
+    const client = connect(stack.collab.url, comicId, { cookie: owner.cookie });
     await synced(client);
     client.records.set('shape:x', note('x', 'counted'));
     await acknowledged(client);
+    // What the metric counts, by name: a document open beside this one is named when this fails.
+    expect([...stack.collab.server.hocuspocus.documents.keys()]).toEqual([documentNameOf(comicId)]);
     const metrics = await (await http('/metrics')).text();
     expect(metrics).toMatch(/^collab_connections 1$/m);
     expect(metrics).toMatch(/^collab_documents_open 1$/m);
