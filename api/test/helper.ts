@@ -34,7 +34,9 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const config = testConfig(overrides);
   const database = createDatabaseClient(config.databaseUrl, { max: 4 });
-  const app = await buildApp(config, { ...appOverrides, database });
+  // No housekeeping unless asked: test apps share one database, each with its own Redis prefix, and one app's
+  // orphaned-jobs sweep would settle the jobs of another's queue.
+  const app = await buildApp(config, { housekeeping: false, ...appOverrides, database });
   await app.ready();
   return {
     app,

@@ -38,7 +38,9 @@ export interface Api {
 
 export async function startApi(redisPrefix: string): Promise<Api> {
   const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_DISABLED: 'true', STORAGE_DIR: join(tmpdir(), 'inkwell-collab-tests') };
-  const app = await buildApp({ ...loadApiConfig(env), redisPrefix });
+  // No housekeeping: its orphaned-jobs sweep would settle other test files' jobs in the shared database (their
+  // queues are under other Redis prefixes) and send their comics' edits to this stack's collab-server.
+  const app = await buildApp({ ...loadApiConfig(env), redisPrefix }, { housekeeping: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
 }

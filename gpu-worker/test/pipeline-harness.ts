@@ -30,7 +30,8 @@ export async function startPipeline(opts: { simulators?: number; stepMs?: number
   const prefix = `inkwell-test:${randomBytes(6).toString('hex')}:`;
   const storageDir = await mkdtemp(join(tmpdir(), 'inkwell-pipeline-'));
   const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_DISABLED: 'true', STORAGE_DIR: storageDir };
-  const api = await buildApp({ ...loadApiConfig(env), redisPrefix: prefix });
+  // No housekeeping: its orphaned-jobs sweep would settle other test files' jobs in the shared database.
+  const api = await buildApp({ ...loadApiConfig(env), redisPrefix: prefix }, { housekeeping: false });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const simulators = await Promise.all(
     Array.from({ length: opts.simulators ?? 1 }, () => createComfySimulator({ port: 0, stepMs: opts.stepMs ?? 5, extraNodes: customNodes })),
