@@ -59,7 +59,8 @@ describe('with Redis down and rate limits on', () => {
       .insert(schema.jobs)
       .values({ userId: user.id, type: 'image', workflow: 'txt2img-sdxl', parameters: { prompt: 'lost' }, createdAt: new Date(Date.now() - 3_600_000) })
       .returning();
-    const restarted = await createTestApp();
+    // Housekeeping is what is tested here (test apps run without it).
+    const restarted = await createTestApp({}, { housekeeping: true });
     try {
       const status = async () => (await healthy.db.select().from(schema.jobs).where(eq(schema.jobs.id, row!.id)))[0]?.status;
       await expect.poll(status, { timeout: 5000 }).toBe('failed');
