@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisNames } from '@inkwell/workflows';
-import { type TestApp, type TestUser, createTestApp, listenTo, registerUser, sessionIdOf } from './helper.ts';
+import { type TestApp, type Listener, type TestUser, createTestApp, listenTo, registerUser, sessionIdOf } from './helper.ts';
 
 let t: TestApp;
 let owner: TestUser;
 let editor: TestUser;
 let viewer: TestUser;
 let stranger: TestUser;
-let accessChanges: Awaited<ReturnType<typeof listenTo>>;
+let accessChanges: Listener<unknown>;
 
 beforeAll(async () => {
   t = await createTestApp();

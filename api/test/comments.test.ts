@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { schema } from '@inkwell/db';
 import { redisNames } from '@inkwell/workflows';
 import { MAX_COMMENT_REPLIES, MAX_COMMENT_THREADS } from '../src/contract.ts';
-import { type TestApp, type TestUser, createTestApp, expectError, listenTo, registerUser } from './helper.ts';
+import { type TestApp, type TestUser, type Listener, createTestApp, expectError, listenTo, registerUser } from './helper.ts';
 
 let t: TestApp;
 let owner: TestUser;
@@ -14,7 +14,7 @@ let viewer: TestUser;
 let outsider: TestUser;
 let admin: TestUser;
 /** What the API announced to the collab-servers, in order. */
-let announcements: Awaited<ReturnType<typeof listenTo<{ comicId: string; event: string; threadId: string; commentId: string }>>>;
+let announcements: Listener<{ comicId: string; event: string; threadId: string; commentId: string }>;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const call = (method: Method, url: string, user?: TestUser, payload?: object) =>

@@ -70,8 +70,14 @@ export async function createTestAppWithOwnDatabase(overrides: Partial<Config> = 
   };
 }
 
+/** What `listenTo` heard on a Redis channel, in order. */
+export interface Listener<T> {
+  heard: T[];
+  close(): Promise<void>;
+}
+
 /** Every message published on the Redis `channel` from now on, parsed, in order, until `close`. */
-export async function listenTo<T = unknown>(channel: string): Promise<{ heard: T[]; close(): Promise<void> }> {
+export async function listenTo<T = unknown>(channel: string): Promise<Listener<T>> {
   const subscriber = new Redis(process.env.REDIS_URL!);
   const heard: T[] = [];
   await subscriber.subscribe(channel);

@@ -2,10 +2,10 @@
 // even when this API instance keeps no sessions in memory (SESSION_CACHE_SECONDS=0).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisNames } from '@inkwell/workflows';
-import { type TestApp, createTestApp, listenTo, login, registerUser, sessionIdOf } from './helper.ts';
+import { type Listener, type TestApp, createTestApp, listenTo, login, registerUser, sessionIdOf } from './helper.ts';
 
 let t: TestApp;
-let invalidations: Awaited<ReturnType<typeof listenTo>>;
+let invalidations: Listener<unknown>;
 
 beforeAll(async () => {
   t = await createTestApp({ sessionCacheMs: 0 });
