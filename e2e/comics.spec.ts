@@ -1,5 +1,6 @@
 // The callbacks given to page.evaluate run in the browser.
 /// <reference lib="dom" />
+import { readFile } from 'node:fs/promises';
 import { type Browser, type Page, expect, test } from '@playwright/test';
 import { type Account, newAccount, register } from './accounts.ts';
 import { OPEN_TIMEOUT, canvasReady, connection, createComic, invite, openComic, placeWithText, shapes } from './canvas.ts';
@@ -366,6 +367,35 @@ test.describe('comics', () => {
     await expect(page.getByRole('link', { name: /Lanterns/ })).toHaveCount(0);
   });
 
+  test('a comic is exported from its page as a PDF and as a PNG of one page', async ({ page }) => {
+    await register(page, newAccount('eve'));
+    await createComic(page, 'Export me');
+    await page.getByRole('button', { name: '2 × 2 grid' }).click();
+    await expect(shapes(page, 'comic-panel')).toHaveCount(4);
+    const menu = page.getByRole('group', { name: 'Export as' });
+
+    // Escape closes the menu without exporting anything.
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect(menu).toBeVisible();
+    await expect(menu).toBeInViewport({ ratio: 1 });
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+
+    const exported = async (format: 'PDF' | 'PNG') => {
+      await page.getByRole('button', { name: 'Export', exact: true }).click();
+      const download = page.waitForEvent('download');
+      await menu.getByRole('button', { name: format, exact: true }).click();
+      await expect(menu).toBeHidden();
+      const file = await download;
+      const bytes = await readFile((await file.path())!);
+      return { name: file.suggestedFilename(), head: bytes.subarray(0, 4).toString('latin1') };
+    };
+    expect(await exported('PDF')).toEqual({ name: 'Export-me.pdf', head: '%PDF' });
+    const png = await exported('PNG');
+    expect(png.name).toMatch(/\.png$/);
+    expect(png.head).toBe('\x89PNG');
+  });
+
   test('a share link asks a signed-out visitor to sign in first', async ({ page }) => {
     await page.goto('/invite/not-a-real-token-0000');
     await expect(page.getByRole('heading', { name: 'You’re invited to a comic' })).toBeVisible();
@@ -395,6 +425,10 @@ test.describe('comics', () => {
     expect(canvas.width).toBe(viewport.width);
     expect(canvas.height).toBeGreaterThan(viewport.height * 0.7);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+    // The comic's buttons are one row that scrolls sideways, not rows of buttons over the canvas.
+    const tops = await page.locator('.bar .tools button:visible').evaluateAll((buttons) => buttons.map((button) => button.getBoundingClientRect().top));
+    expect(tops.length).toBeGreaterThan(5);
+    expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(4);
 
     await page.getByRole('button', { name: 'Share' }).click();
     await expect(sharing).toBeVisible();
