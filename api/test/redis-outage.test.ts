@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '@inkwell/db';
-import { type TestApp, createTestApp, expectError, me, registerUser } from './helper.ts';
+import { type TestApp, createTestApp, createTestAppWithOwnDatabase, expectError, me, registerUser } from './helper.ts';
 
 // Two apps on one database: a healthy one to sign up with, and one whose Redis is gone, rate limits on.
 let healthy: TestApp;
@@ -54,18 +54,31 @@ describe('with Redis down and rate limits on', () => {
   });
 
   it('a queued row without a queue entry is failed when an API starts, freeing its slot', async () => {
-    const user = await registerUser(healthy.app);
-    const [row] = await healthy.db
-      .insert(schema.jobs)
-      .values({ userId: user.id, type: 'image', workflow: 'txt2img-sdxl', parameters: { prompt: 'lost' }, createdAt: new Date(Date.now() - 3_600_000) })
-      .returning();
-    // Housekeeping is what is tested here (test apps run without it).
-    const restarted = await createTestApp({}, { housekeeping: true });
+    // On a database of its own: the sweep settles every queued job over five minutes old that its queue lacks,
+    // and other test files' jobs sit in the shared database, in queues of their own Redis prefixes.
+    const before = await createTestAppWithOwnDatabase();
     try {
-      const status = async () => (await healthy.db.select().from(schema.jobs).where(eq(schema.jobs.id, row!.id)))[0]?.status;
-      await expect.poll(status, { timeout: 5000 }).toBe('failed');
+      const user = await registerUser(before.app);
+      const [row] = await before.db
+        .insert(schema.jobs)
+        .values({ userId: user.id, type: 'image', workflow: 'txt2img-sdxl', parameters: { prompt: 'lost' }, createdAt: new Date(Date.now() - 3_600_000) })
+        .returning();
+      const fresh = await before.db
+        .insert(schema.jobs)
+        .values({ userId: user.id, type: 'image', workflow: 'txt2img-sdxl', parameters: { prompt: 'just queued' } })
+        .returning();
+      // Housekeeping is what is tested here (test apps run without it).
+      const restarted = await createTestApp({ databaseUrl: before.config.databaseUrl }, { housekeeping: true });
+      try {
+        const status = async (id: string) => (await before.db.select().from(schema.jobs).where(eq(schema.jobs.id, id)))[0]?.status;
+        await expect.poll(() => status(row!.id), { timeout: 5000 }).toBe('failed');
+        // A job queued a moment ago may still be on its way to the queue: it is left alone.
+        expect(await status(fresh[0]!.id)).toBe('queued');
+      } finally {
+        await restarted.close();
+      }
     } finally {
-      await restarted.close();
+      await before.close();
     }
   });
 
