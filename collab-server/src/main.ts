@@ -27,6 +27,13 @@ async function main() {
   }
   const port = await server.listen();
   logger.info('listening', { url: `http://${config.host}:${port}`, websocket: `ws://${config.host}:${port}/collab` });
+  const started = Date.now();
+  void server.backfillMediaIds().then(
+    (result) => {
+      if (result.listed + result.unreadable > 0) logger.info('listed the pictures of older comics', { ...result, ms: Date.now() - started });
+    },
+    (error: unknown) => logger.warn('could not list the pictures of older comics', { error: String(error) }),
+  );
 }
 
 /** host:port of a service URL, without its credentials. */

@@ -21,6 +21,7 @@ import { RedisSync } from './extensions/redis-sync.ts';
 import { createUpdateGuard } from './extensions/update-guard.ts';
 import { createGeneration, createProgressRelay } from './generation.ts';
 import { type Logger, createLogger } from './logger.ts';
+import { type BackfillResult, backfillMediaIds } from './media-backfill.ts';
 import { createSummaries } from './summaries.ts';
 import { createVersions } from './versions.ts';
 
@@ -37,6 +38,11 @@ export interface CollabServer {
   listen(): Promise<number>;
   /** Each dependency and whether it answers. */
   readiness(): Promise<Record<'postgres' | 'redis', 'ok' | 'unavailable'>>;
+  /**
+   * Lists the pictures of the comics whose list is unknown (media-backfill.ts), a few at a time; stops when the
+   * server closes. main.ts starts it once the server listens.
+   */
+  backfillMediaIds(): Promise<BackfillResult>;
   /** Graceful and idempotent: stop intake, close connections, store what is pending, unload, disconnect. */
   close(): Promise<void>;
 }
@@ -88,6 +94,8 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
   });
 
   let stopping = false;
+  const stopped = new AbortController();
+  let backfill: Promise<unknown> = Promise.resolve();
   const clients = new Map<WebSocket, ReturnType<typeof hocuspocus.handleConnection>>();
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.limits.messageBytes });
   const http = createServer((request, response) => {
@@ -162,6 +170,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
   async function shutdown() {
     // Stop intake: no new connections (the listening socket closes; upgrades are refused meanwhile).
     stopping = true;
+    stopped.abort();
     const closed = new Promise((resolve) => http.close(resolve));
     // No new server-side edits; the ones under way finish while the documents are still here.
     await generation.close();
@@ -179,6 +188,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     const unstored = persistence.unstored();
     if (unstored.length > 0) logger.error('shut down with changes not stored', { documents: unstored });
     await hocuspocus.hooks('onDestroy', { instance: hocuspocus });
+    await backfill.catch(() => {});
     await summaries.close();
     await accessChanges.close();
     await quitOrDrop(redis);
@@ -199,6 +209,11 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
         http.listen(config.port, config.host, () => resolve());
       });
       return (http.address() as AddressInfo).port;
+    },
+    backfillMediaIds() {
+      const run = backfillMediaIds({ db: database.db, summaries, signal: stopped.signal });
+      backfill = run;
+      return run;
     },
     close() {
       closing ??= shutdown();
