@@ -56,7 +56,11 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await thread.getByLabel('Reply').fill('Fixed: she smiles now');
   await thread.getByRole('button', { name: 'Reply' }).click();
 
-  // The viewer sees the reply live.
+  // The viewer sees the reply live, loading only that thread, not every comment of the comic again.
+  const listLoads: string[] = [];
+  viewer.on('request', (request) => {
+    if (new URL(request.url()).pathname === `/api/v1/comics/${comicId}/comments`) listLoads.push(request.method());
+  });
   await expect(panel(viewer).getByTestId('comment-thread')).toContainText('Fixed: she smiles now');
 
   // The owner moves every panel to the right: the viewer's pin follows its panel.
@@ -74,6 +78,7 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await expect(panel(viewer).getByRole('tab', { name: 'Resolved (1)' })).toHaveAttribute('aria-selected', 'true');
   await panel(viewer).getByTestId('comment-thread').getByRole('button', { expanded: true }).click();
   await expect(pins(viewer)).toHaveCount(0);
+  expect(listLoads.filter((method) => method === 'GET')).toEqual([]);
 
   // The mention reached the owner's bell; the notification leads back to the thread.
   await owner.reload();
@@ -85,6 +90,13 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await expect(owner).toHaveURL(new RegExp(`/comics/${comicId}\\?comment=`));
   await expect(panel(owner).getByTestId('comment-thread')).toContainText('Fixed: she smiles now');
   await expect(pins(owner)).toHaveAttribute('aria-pressed', 'true');
+
+  // The owner deletes the thread: it goes from the viewer's resolved list live.
+  await expect(panel(viewer).getByRole('tab', { name: 'Resolved (1)' })).toBeVisible();
+  owner.once('dialog', (dialog) => void dialog.accept());
+  await panel(owner).getByTestId('comment-thread').getByRole('button', { name: 'Delete' }).first().click();
+  await expect(pins(owner)).toHaveCount(0);
+  await expect(panel(viewer).getByRole('tab', { name: 'Resolved (0)' })).toBeVisible();
   await viewer.context().close();
 });
 

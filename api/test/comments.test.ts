@@ -87,7 +87,11 @@ describe('who may comment', () => {
         [viewer.username, 2],
         [editor.username, 0],
       ]);
+      // One thread alone (what a canvas told of a change to it loads) is the same as in the list.
+      expect(await ok<Thread>('GET', `/comics/${comicId}/comments/${fromViewer.id}`, member)).toEqual(seen[0]);
     }
+    // A reply names no thread.
+    expectError(await call('GET', `/comics/${comicId}/comments/${second.replies[0]!.id}`, viewer), 404, 'not_found');
   });
 
   it('non-members, moderators included, get 404 and signed-out callers 401; nothing is written', async () => {
@@ -95,12 +99,14 @@ describe('who may comment', () => {
     const thread = await startThread(comicId, owner);
     for (const stranger of [outsider, admin]) {
       expectError(await call('GET', `/comics/${comicId}/comments`, stranger), 404, 'not_found');
+      expectError(await call('GET', `/comics/${comicId}/comments/${thread.id}`, stranger), 404, 'not_found');
       expectError(await call('POST', `/comics/${comicId}/comments`, stranger, { body: 'hi', anchor: onPanel }), 404, 'not_found');
       expectError(await call('POST', `/comics/${comicId}/comments`, stranger, { body: 'hi', parentId: thread.id }), 404, 'not_found');
       expectError(await call('PATCH', `/comics/${comicId}/comments/${thread.id}`, stranger, { resolved: true }), 404, 'not_found');
       expectError(await call('DELETE', `/comics/${comicId}/comments/${thread.id}`, stranger), 404, 'not_found');
     }
     expectError(await call('GET', `/comics/${comicId}/comments`), 401, 'unauthenticated');
+    expectError(await call('GET', `/comics/${comicId}/comments/${thread.id}`), 401, 'unauthenticated');
     expectError(await call('POST', `/comics/${comicId}/comments`, undefined, { body: 'hi', anchor: onPanel }), 401, 'unauthenticated');
     expect(await commentRows(comicId)).toHaveLength(1);
   });
@@ -108,6 +114,7 @@ describe('who may comment', () => {
   it('a comment id of another comic is not found through this one', async () => {
     const [mine, other] = [await sharedComic(), await sharedComic()];
     const elsewhere = await startThread(other, owner);
+    expectError(await call('GET', `/comics/${mine}/comments/${elsewhere.id}`, owner), 404, 'not_found');
     expectError(await call('PATCH', `/comics/${mine}/comments/${elsewhere.id}`, owner, { resolved: true }), 404, 'not_found');
     expectError(await call('DELETE', `/comics/${mine}/comments/${elsewhere.id}`, owner), 404, 'not_found');
     expectError(await call('POST', `/comics/${mine}/comments`, owner, { body: 'hi', parentId: elsewhere.id }), 400, 'invalid_parent');
@@ -241,6 +248,7 @@ describe('editing, resolving and deleting', () => {
     await ok('DELETE', `/comics/${comicId}/comments/${byOwner.id}`, owner);
     await ok('DELETE', `/comics/${comicId}/comments/${thread.id}`, viewer);
     expect(await commentRows(comicId)).toEqual([]);
+    expectError(await call('GET', `/comics/${comicId}/comments/${thread.id}`, viewer), 404, 'not_found');
     expectError(await call('DELETE', `/comics/${comicId}/comments/${thread.id}`, viewer), 404, 'not_found');
   });
 });

@@ -17,6 +17,21 @@ export const commentRoutes: FastifyPluginAsyncZod<{ comments: CommentService }> 
     async (request) => ({ success: true as const, data: await comments.list(requireAuth(request), request.params.id) }),
   );
 
+  app.get(
+    '/:id/comments/:commentId',
+    {
+      config: { permission: 'comics:read', comicRole: 'viewer' },
+      schema: {
+        tags,
+        summary: 'One thread with its replies, by its first comment’s id (what a change announced on the canvas names)',
+        description: 'A reply’s id names no thread (404), nor does a thread that was deleted.',
+        params: commentParams,
+        response: { 200: ok(commentThread) },
+      },
+    },
+    async (request) => ({ success: true as const, data: await comments.thread(requireAuth(request), request.params.id, request.params.commentId) }),
+  );
+
   app.post(
     '/:id/comments',
     {

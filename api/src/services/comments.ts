@@ -129,6 +129,12 @@ export function createCommentService(deps: {
       return threadsOf(await rowsOf(comicId));
     },
 
+    /** One thread, by its first comment's id: a canvas told of a change to it loads only it. */
+    async thread(actor: Auth, comicId: string, threadId: string): Promise<CommentThread> {
+      await deps.comics.requireRole(actor, comicId, 'viewer');
+      return thread(comicId, threadId);
+    },
+
     /**
      * A new thread at an anchor, or a reply (a reply to a reply joins the same thread). Returns the thread.
      * A comic holds at most MAX_COMMENT_THREADS threads and a thread MAX_COMMENT_REPLIES replies: the count

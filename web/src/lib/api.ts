@@ -229,6 +229,8 @@ export function createApi(fetchFn: typeof fetch = fetch) {
     /** Comments on a comic's canvas: threads with their replies. */
     comments: {
       list: (comicId: string) => data<CommentThread[]>('GET', `${comic(comicId)}/comments`),
+      /** One thread, by its first comment's id: 404 once it is deleted. */
+      thread: (comicId: string, threadId: string) => data<CommentThread>('GET', `${comic(comicId)}/comments/${encodeURIComponent(threadId)}`),
       /** A new thread at an anchor; the answer is the thread. */
       start: (comicId: string, body: string, anchor: CommentAnchor) => data<CommentThread>('POST', `${comic(comicId)}/comments`, { body, anchor }),
       reply: (comicId: string, parentId: string, body: string) => data<CommentThread>('POST', `${comic(comicId)}/comments`, { body, parentId }),

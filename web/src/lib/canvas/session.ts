@@ -238,6 +238,8 @@ export class CanvasSession {
   }
 
   private onSocketStatus(status: string) {
+    // Back after a drop: comment changes told meanwhile were missed, so all comments load again.
+    if (status === 'connected' && this.everConnected && this.socketStatus !== 'connected') this.options.comments?.onChanged();
     this.socketStatus = status;
     if (status === 'connected') this.everConnected = true;
     // A socket can look open for a while after the network is gone: the browser's word counts first.
@@ -303,7 +305,10 @@ export class CanvasSession {
       return;
     }
     if (message.type === 'generation-progress') this.generations.onProgress(message as PanelProgress);
-    if (message.type === 'comments') this.options.comments?.onChanged();
+    if (message.type === 'comments') {
+      const { threadId } = message as { threadId?: unknown };
+      this.options.comments?.onChanged(typeof threadId === 'string' ? threadId : undefined);
+    }
     if (message.type === 'update-refused') this.onChangeRefused(`Your last change was not saved: ${String((message as { message?: unknown }).message)}.`);
     if (message.type !== 'access' || typeof message.role !== 'string') return;
     this.role = message.role as ComicRole;

@@ -1,7 +1,7 @@
 // One comic's comments as the page holds them: the threads, the one selected, comment mode and the new
 // thread's anchor, which pinned shapes are gone. It talks to the API and, through CommentCanvas, to the pins.
 import type { CommentAnchor, CommentThread } from '@inkwell/api/contract';
-import { api } from '#lib/api.ts';
+import { ApiError, api } from '#lib/api.ts';
 import { handleError } from '#lib/handle-error.ts';
 import { splitThreads } from './threads.ts';
 import type { CommentCanvas, CommentHooks } from './types.ts';
@@ -20,7 +20,8 @@ export class CommentsState {
   /** A thread to show on the canvas once it is there (a notification's link). */
   private pendingReveal: CommentAnchor | null = null;
   private loading: Promise<void> | null = null;
-  private again = false;
+  /** What the next round of loading fetches: everything, or only these threads. */
+  private wanted = { all: false, threads: [] as string[] };
   private readonly comicId: string;
   private readonly onOpen: () => void;
 
@@ -49,7 +50,7 @@ export class CommentsState {
       onMissingShapes: (ids) => {
         if (ids.length !== this.missingShapes.length || ids.some((id) => !this.missingShapes.includes(id))) this.missingShapes = ids;
       },
-      onChanged: () => void this.load(),
+      onChanged: (threadId) => void (threadId ? this.refresh(threadId) : this.load()),
     };
   }
 
@@ -57,27 +58,52 @@ export class CommentsState {
     return splitThreads(this.threads);
   }
 
-  /** Loads the threads; a call while one is under way loads once more after it (a change may have come in between). */
+  /** Loads all the threads, after whatever load is under way (a change may have come in between). */
   load(): Promise<void> {
-    if (this.loading) {
-      this.again = true;
-      return this.loading;
-    }
-    this.loading = (async () => {
-      do {
-        this.again = false;
+    this.wanted.all = true;
+    return this.drain();
+  }
+
+  /** One thread changed: loads only it (a comic may hold hundreds), or forgets it when it was deleted. */
+  private refresh(threadId: string): Promise<void> {
+    if (!this.wanted.threads.includes(threadId)) this.wanted.threads.push(threadId);
+    return this.drain();
+  }
+
+  /**
+   * Loads what is wanted, one round at a time, so that an older answer never overwrites a newer one. After a
+   * failure the next round loads everything, and only a whole load clears the error.
+   */
+  private drain(): Promise<void> {
+    this.loading ??= (async () => {
+      while (this.wanted.all || this.wanted.threads.length > 0) {
+        const { all, threads } = this.wanted;
+        this.wanted = { all: false, threads: [] };
         try {
-          this.set(await api.comments.list(this.comicId));
-          this.loadError = null;
+          if (all || this.loadError) {
+            this.set(await api.comments.list(this.comicId));
+            this.loadError = null;
+          } else {
+            for (const threadId of threads) this.replace(threadId, await this.threadOrGone(threadId));
+          }
         } catch (error) {
           this.loadError = 'The comments could not be loaded.';
           console.error('comments', error);
         }
-      } while (this.again);
+      }
       this.loaded = true;
       this.loading = null;
     })();
     return this.loading;
+  }
+
+  private async threadOrGone(threadId: string): Promise<CommentThread | null> {
+    try {
+      return await api.comments.thread(this.comicId, threadId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   select(threadId: string | null, reveal = true) {
@@ -126,13 +152,20 @@ export class CommentsState {
   private async run(what: string, change: () => Promise<CommentThread>): Promise<CommentThread | null> {
     try {
       const thread = await change();
-      const known = this.threads.some((t) => t.id === thread.id);
-      this.set(known ? this.threads.map((t) => (t.id === thread.id ? thread : t)) : [...this.threads, thread]);
+      this.replace(thread.id, thread);
       return thread;
     } catch (error) {
       handleError(error, what);
       return null;
     }
+  }
+
+  /** Shows the thread as it is now (a new one goes last: threads are oldest first), or drops it (null: deleted). */
+  private replace(threadId: string, thread: CommentThread | null) {
+    const others = this.threads.filter((t) => t.id !== threadId);
+    if (!thread) this.set(others);
+    else if (others.length === this.threads.length) this.set([...this.threads, thread]);
+    else this.set(this.threads.map((t) => (t.id === threadId ? thread : t)));
   }
 
   private set(threads: CommentThread[]) {

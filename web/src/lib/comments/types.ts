@@ -33,6 +33,9 @@ export interface CommentHooks {
   onPlacingCancelled(): void;
   /** Which pinned shapes are no longer in the comic (their threads are shown as on a deleted shape). */
   onMissingShapes(shapeIds: string[]): void;
-  /** Someone changed the comic's comments (the collab-server's relay): load them again. */
-  onChanged(): void;
+  /**
+   * Someone changed the comic's comments (the collab-server's relay): load that thread again, or all of them
+   * when no thread is named (after a reconnection, when changes may have been missed).
+   */
+  onChanged(threadId?: string): void;
 }
