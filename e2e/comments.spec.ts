@@ -1,7 +1,8 @@
 // Comments on the canvas: a viewer pins a comment on a panel, the owner sees the pin live and replies, the
-// viewer sees the reply live; the pin follows its panel when it moves; the mention reaches the owner's bell.
+// viewer sees the reply live; the pin follows its panel when it moves; the mention reaches the owner's bell;
+// what was said while someone was disconnected reaches them when they are back.
 /// <reference lib="dom" />
-import { type Browser, type Page, expect, test } from '@playwright/test';
+import { type Browser, type Page, type WebSocketRoute, expect, test } from '@playwright/test';
 import { type Account, newAccount, register } from './accounts.ts';
 import { connection, createComic, invite, openComic, shapes } from './canvas.ts';
 
@@ -98,6 +99,43 @@ test('a viewer comments on a panel; the owner sees the pin and replies; the view
   await expect(pins(owner)).toHaveCount(0);
   await expect(panel(viewer).getByRole('tab', { name: 'Resolved (0)' })).toBeVisible();
   await viewer.context().close();
+});
+
+test('comments posted while a collaborator was disconnected reach them when the connection returns', async ({ page: owner, browser, baseURL }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'two browsers side by side: the desktop layout');
+  const [ownerAccount, editorAccount] = [newAccount('ada'), newAccount('eli')];
+  await register(owner, ownerAccount);
+  const editor = await person(browser, baseURL, editorAccount);
+  const comicId = await createComic(owner, 'Away');
+  await owner.getByRole('button', { name: '2 × 2 grid' }).click();
+  await invite(owner, editorAccount.username);
+
+  // The editor's connection to the collab-server goes through here, so that the test can cut it (and keep
+  // refusing it) while the browser still believes it is online.
+  let cut = false;
+  const sockets: WebSocketRoute[] = [];
+  await editor.routeWebSocket(/\/collab/, (socket) => {
+    if (cut) return void socket.close({ code: 1006 });
+    sockets.push(socket);
+    socket.connectToServer();
+  });
+  await openComic(editor, comicId, 4);
+
+  // The announcement of the new thread reaches no one while the editor is disconnected...
+  cut = true;
+  for (const socket of sockets) await socket.close({ code: 1006 });
+  await expect(connection(editor)).toHaveAttribute('data-connection', 'reconnecting');
+  const pageId = await owner.getByTestId('comic-canvas').evaluate((el) => (el as HTMLElement & { inkwellEditor: { getCurrentPageId(): string } }).inkwellEditor.getCurrentPageId());
+  const posted = await owner.request.post(`/api/v1/comics/${comicId}/comments`, { data: { body: 'Posted while you were away', anchor: { pageId, x: 40, y: 40 } } });
+  expect(posted.status()).toBe(201);
+  await expect(pins(owner)).toHaveCount(1);
+  await expect(pins(editor)).toHaveCount(0);
+
+  // ...so the editor's canvas loads every comment again once it is back.
+  cut = false;
+  await expect(connection(editor)).toHaveText('Saved', { timeout: 15_000 });
+  await expect(pins(editor)).toHaveCount(1);
+  await editor.context().close();
 });
 
 test('on a phone, a comment is placed with a tap and read in the folding panel', async ({ page }, testInfo) => {
