@@ -381,7 +381,7 @@ export async function benchCollab(): Promise<string[]> {
         const ratio = o.p99 / t.p99;
         lines.push(
           `  ${String(clients).padStart(2)} clients x 10 updates/s, update-to-remote-apply p99 ${fmt(o.p99)} ms (p50 ${fmt(o.p50)}), ` +
-            `baseline y-websocket p99 ${fmt(t.p99)} ms (p50 ${fmt(t.p50)}), ratio ${fmt(ratio, 2)}, target <= 1.00: ${verdict(ratio <= 1)}` +
+            `baseline y-websocket p99 ${fmt(t.p99)} ms (p50 ${fmt(t.p50)}), ratio ${fmt(ratio, 3)}, target <= 1.00: ${verdict(ratio <= 1)}` +
             (clients === 50 ? `; target p99 <= 5 ms: ${verdict(o.p99 <= 5)}` : ''),
           `      ${o.samples} samples in ${LATENCY_ROUNDS} rounds; delivered ${o.delivered}/${o.expected} (y-websocket ${t.delivered}/${t.expected}); ${generatorCpu(o)} (y-websocket run: ${percent(t.cpu)})`,
           `      server CPU per delivered update: collab-server ${fmt(o.serverCpuPerDelivery[0]!)} µs + front server ${fmt(o.serverCpuPerDelivery[1]!)} µs, ` +
