@@ -35,6 +35,19 @@ describe('HTTP endpoints', () => {
     client.close();
   });
 
+  it('shows a stall of its event loop in the metrics', async () => {
+    const lagMax = async () => Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await http('/metrics')).text())![1]);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Each scrape starts the next measurement afresh, from the sampling timer's next tick.
+    await lagMax();
+    await pause(250);
+    // The server runs in this process: blocking this thread blocks its event loop.
+    const until = performance.now() + 400;
+    while (performance.now() < until);
+    await pause(250);
+    expect(await lagMax()).toBeGreaterThanOrEqual(0.2);
+  });
+
   it('takes websockets on /collab only', async () => {
     expect((await http('/collab')).status).toBe(426);
     expect((await http('/elsewhere')).status).toBe(404);

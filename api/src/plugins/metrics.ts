@@ -5,7 +5,9 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 /** The API's Prometheus registry, with the process' default metrics. */
 export function createApiRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: 100 wake-ups a second cost an idle
+  // process 9 ms of CPU a second on a 2-core machine, against 1-2 ms at 100 ms, and a stall still shows.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   return registry;
 }
 
