@@ -221,6 +221,14 @@ async function cpuSecondsOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU each process uses per second while nothing is connected: its timers' cost, which every update shares. */
+async function idleCpu(pids: number[], seconds: number): Promise<number[]> {
+  const before = await Promise.all(pids.map(cpuSecondsOf));
+  await sleep(seconds * 1000);
+  const after = await Promise.all(pids.map(cpuSecondsOf));
+  return pids.map((_, i) => ((after[i]! - before[i]!) * 1000) / seconds);
+}
+
 /** `comics` documents with three clients each writing 2 updates a second: latency, server CPU per 1,000 updates/s, memory per document. */
 async function manyDocuments(pid: number, peers: PeerSpec[]) {
   const generator = LoadGenerator.start(WORKERS);
@@ -346,7 +354,12 @@ export async function benchCollab(): Promise<string[]> {
       `  load generator: ${WORKERS} worker threads; its CPU is shown as a share of one core. Machine: ${availableParallelism()} cores, load average ${fmt(loadavg()[0]!, 2)} at the start`,
     ];
 
-    // First, while the servers hold nothing else: what an idle document costs.
+    // First, while the servers hold nothing else: what they cost idle, and what an idle document costs.
+    const [collabIdle, frontIdle, referenceIdle] = await idleCpu([collab.pid!, front.pid!, reference.pid!], SECONDS * 2);
+    lines.push(
+      `  CPU while nothing is connected: collab-server ${fmt(collabIdle!)} ms/s, front server ${fmt(frontIdle!)} ms/s (y-websocket ${fmt(referenceIdle!)} ms/s)`,
+    );
+
     if (PARTS.has('memory')) {
       // Enough documents that the heap's growth in steps of megabytes is not what is measured (200 gave 47 to 268 KB).
       const [docs, warmup] = [600, 100];
@@ -441,7 +454,9 @@ export async function benchCollab(): Promise<string[]> {
           `(y-websocket, in memory: ${fmt(reference10, 0)} ms) (target <= 1000 ms)`,
       );
     }
-    lines.push(`  load average ${fmt(loadavg()[0]!, 2)} at the end (above the core count, other work shared the machine and absolute figures suffer)`);
+    const load = loadavg()[0]!;
+    const busy = load > availableParallelism() ? ': above the core count, other work shared the machine and absolute figures suffer' : '';
+    lines.push(`  load average ${fmt(load, 2)} at the end${busy}`);
     return lines;
   } finally {
     await database.close();
