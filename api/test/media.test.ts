@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -64,6 +64,26 @@ describe('uploading', () => {
     const thumbnail = await get(alice, item.thumbnailUrl);
     expect(thumbnail.headers['content-type']).toBe('image/webp');
     expect((await get(alice, '/api/v1/media')).json().data.map((m: { id: string }) => m.id)).toContain(item.id);
+  });
+
+  it('serves the picture itself for a thumbnail not made yet, and its own thumbnail once it is', async () => {
+    const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: 'teal' } }).png().toBuffer();
+    const item = (await upload(alice, png, 'wide.png')).json().data;
+    const thumbnailFile = join(storageDir, 'thumbnails', alice.id, `${item.id}.webp`);
+    const made = await readFile(thumbnailFile);
+    // As a generated picture is between its panel and its thumbnail (or its worker stopped in between).
+    await rm(thumbnailFile);
+    const standIn = await get(alice, item.thumbnailUrl);
+    expect(standIn.statusCode).toBe(200);
+    expect(standIn.headers['content-type']).toBe('image/png');
+    expect((await sharp(standIn.rawPayload).metadata()).width).toBe(600);
+    // Only its owner sees it, as with the thumbnail itself.
+    expect((await get(bob, item.thumbnailUrl)).statusCode).toBe(404);
+
+    await writeFile(thumbnailFile, made);
+    const thumbnail = await get(alice, item.thumbnailUrl);
+    expect(thumbnail.headers['content-type']).toBe('image/webp');
+    expect((await sharp(thumbnail.rawPayload).metadata()).width).toBe(320);
   });
 
   it('decides the type from the bytes: a text file named .png is refused and nothing is stored', async () => {

@@ -38,6 +38,10 @@ describe('a generation', () => {
     const file = await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: alice.cookie } });
     expect(file.statusCode).toBe(200);
     expect((await sharp(file.rawPayload).metadata()).width).toBe(512);
+    // Its thumbnail is made before the job reads completed.
+    const thumbnail = await p.api.inject({ method: 'GET', url: `/api/v1/media/${job.result!.id}/thumbnail`, headers: { cookie: alice.cookie } });
+    expect(thumbnail.headers['content-type']).toBe('image/webp');
+    expect((await sharp(thumbnail.rawPayload).metadata()).width).toBe(320);
     const bob = await signUp(p);
     expect((await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: bob.cookie } })).statusCode).toBe(404);
 

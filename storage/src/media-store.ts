@@ -56,55 +56,77 @@ export function createMediaStore(deps: { db: Database; storage: ObjectStorage })
     .onConflictDoNothing({ target: media.jobId })
     .returning()
     .prepare('media_insert');
+  const makeThumbnail = (bytes: Buffer) =>
+    sharp(bytes, { limitInputPixels: MAX_PIXELS })
+      .rotate()
+      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+      // Effort 2 skips the encoder's costliest analysis: under half the CPU, files within a few per cent.
+      .webp({ quality: 75, effort: 2 })
+      .toBuffer();
+
+  /**
+   * Writes the picture (and its thumbnail unless `thumbnail` is false), then its row; nothing is left behind on
+   * failure. `created` is false when the row is another attempt's at the same job.
+   */
+  async function keep(input: NewMedia, thumbnail: boolean) {
+    const id = crypto.randomUUID();
+    const key = `media/${input.userId}/${id}.${input.ext}`;
+    const thumbKey = thumbnailKey({ userId: input.userId, id });
+    const dropObjects = () => Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
+    // The picture is written while its thumbnail is made; both go again when either fails.
+    const written = await Promise.allSettled([
+      storage.put(key, input.bytes, input.mimeType),
+      thumbnail ? makeThumbnail(input.bytes).then((made) => storage.put(thumbKey, made, 'image/webp')) : undefined,
+    ]);
+    const failed = written.find((result) => result.status === 'rejected');
+    if (failed) {
+      await dropObjects();
+      throw failed.reason;
+    }
+    let row: typeof media.$inferSelect | undefined;
+    try {
+      [row] = await insert.execute({
+        id,
+        userId: input.userId,
+        filename: `${id}.${input.ext}`,
+        originalFilename: input.filename,
+        mimeType: input.mimeType,
+        fileSize: input.bytes.length,
+        privacy: input.privacy,
+        metadata: { ...input.metadata, width: input.width, height: input.height },
+        thumbnailUrl: `/api/v1/media/${id}/thumbnail`,
+        storagePath: key,
+        comicId: input.comicId ?? null,
+        jobId: input.jobId ?? null,
+      });
+    } catch (error) {
+      await dropObjects();
+      throw error;
+    }
+    if (row) return { row, created: true };
+    // Another attempt of the same job stored its picture first: that one is the result.
+    await dropObjects();
+    const [first] = await db.select().from(media).where(eq(media.jobId, input.jobId!));
+    if (!first) throw new Error(`The result of job ${input.jobId} was removed while another was being stored`);
+    return { row: first, created: false };
+  }
+
   return {
     /**
-     * Stores the picture and its row. A job's result is stored once: when another attempt of the same job
-     * stored its picture first, that row is returned and these bytes are dropped.
+     * Stores the picture, its thumbnail and its row. A job's result is stored once: when another attempt of
+     * the same job stored its picture first, that row is returned and these bytes are dropped.
      */
-    async save(input: NewMedia) {
-      const id = crypto.randomUUID();
-      const key = `media/${input.userId}/${id}.${input.ext}`;
-      const thumbKey = thumbnailKey({ userId: input.userId, id });
-      const thumbnail = sharp(input.bytes, { limitInputPixels: MAX_PIXELS })
-        .rotate()
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-        // Effort 2 skips the encoder's costliest analysis: under half the CPU, files within a few per cent.
-        .webp({ quality: 75, effort: 2 })
-        .toBuffer();
-      const dropObjects = () => Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
-      // The picture is written while its thumbnail is made; both go again when either fails.
-      const written = await Promise.allSettled([storage.put(key, input.bytes, input.mimeType), thumbnail.then((made) => storage.put(thumbKey, made, 'image/webp'))]);
-      const failed = written.find((result) => result.status === 'rejected');
-      if (failed) {
-        await dropObjects();
-        throw failed.reason;
-      }
-      let row: typeof media.$inferSelect | undefined;
-      try {
-        [row] = await insert.execute({
-          id,
-          userId: input.userId,
-          filename: `${id}.${input.ext}`,
-          originalFilename: input.filename,
-          mimeType: input.mimeType,
-          fileSize: input.bytes.length,
-          privacy: input.privacy,
-          metadata: { ...input.metadata, width: input.width, height: input.height },
-          thumbnailUrl: `/api/v1/media/${id}/thumbnail`,
-          storagePath: key,
-          comicId: input.comicId ?? null,
-          jobId: input.jobId ?? null,
-        });
-      } catch (error) {
-        await dropObjects();
-        throw error;
-      }
-      if (row) return row;
-      // Another attempt of the same job stored its picture first: that one is the result.
-      await dropObjects();
-      const [first] = await db.select().from(media).where(eq(media.jobId, input.jobId!));
-      if (!first) throw new Error(`The result of job ${input.jobId} was removed while another was being stored`);
-      return first;
+    save: async (input: NewMedia) => (await keep(input, true)).row,
+
+    /**
+     * Stores the picture and its row as `save` does, and hands back the making of its thumbnail to run when the
+     * caller likes: the gpu-worker puts a picture in its panel meanwhile. Until the thumbnail is there, the API
+     * serves the picture itself for it. `thumbnail` is null when the row is another attempt's, with its own.
+     */
+    async saveThumbnailLater(input: NewMedia) {
+      const { row, created } = await keep(input, false);
+      const thumbnail = created ? async () => storage.put(thumbnailKey(row), await makeThumbnail(input.bytes), 'image/webp') : null;
+      return { row, thumbnail };
     },
 
     /** Removes a picture and its bytes (e.g. a duplicate result of a retried job). */

@@ -280,15 +280,19 @@ export function createMediaService(deps: {
       return null;
     },
 
-    /** The bytes of a picture (or its thumbnail) the caller may see. */
+    /**
+     * The bytes of a picture (or its thumbnail) the caller may see. A generated picture is in its panel before
+     * its thumbnail is made (and one whose worker stopped in between never gets one): until there is a
+     * thumbnail, the picture itself stands in for it.
+     */
     async open(actor: Auth | null, id: string, variant: 'file' | 'thumbnail') {
       const row = await findVisible(actor, id);
-      const key = variant === 'file' ? row.storagePath : thumbnailKey(row);
-      const object = await storage.get(key);
+      const thumbnail = variant === 'thumbnail' ? await storage.get(thumbnailKey(row)) : null;
+      const object = thumbnail ?? (await storage.get(row.storagePath));
       if (!object) throw notFound('Media file');
       return {
         ...object,
-        mimeType: variant === 'file' ? row.mimeType : 'image/webp',
+        mimeType: thumbnail ? 'image/webp' : row.mimeType,
         privacy: row.privacy,
         filename: row.originalFilename,
         /** Hidden by moderators: the caller is its owner or a moderator, and no shared cache may keep it. */

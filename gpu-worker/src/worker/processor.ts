@@ -176,7 +176,10 @@ export function createGenerationProcessor(deps: {
     }
   }
 
-  /** Stores the result, once per job: when an earlier attempt stored its picture, that one is the result. */
+  /**
+   * Stores the result, once per job: when an earlier attempt stored its picture, that one is the result. Its
+   * thumbnail is left to the caller (`thumbnail`), to make while the picture goes into its panel.
+   */
   async function storeResult(job: Job<GenerationJobData>, workflow: WorkflowDefinition, bytes: Uint8Array) {
     const convertTo = workflow.output(job.data.params).convertTo;
     const animated = workflow.output(job.data.params).kind === 'animated';
@@ -186,7 +189,7 @@ export function createGenerationProcessor(deps: {
     const meta = await (convertTo === 'gif' ? sharp(output, { animated }) : image).metadata();
     const format = meta.format === 'jpeg' ? 'jpg' : (meta.format ?? 'png');
     const seed = job.data.params.seed;
-    return deps.mediaStore.save({
+    return deps.mediaStore.saveThumbnailLater({
       userId: job.data.userId,
       bytes: output,
       mimeType: `image/${meta.format === 'jpeg' ? 'jpeg' : format}`,
@@ -220,13 +223,21 @@ export function createGenerationProcessor(deps: {
 
   /**
    * Puts the picture in its panel, then marks the job completed: whoever reads the job never sees it
-   * completed while its panel still shows it running. The panel's edit is idempotent, so an attempt that
-   * died on the way is finished by the next one.
+   * completed while its panel still shows it running (nor before `alongside`, its thumbnail, is done). The
+   * panel's edit is idempotent, so an attempt that died on the way is finished by the next one.
    */
-  async function finish(job: Job<GenerationJobData>, result: GenerationResult): Promise<void> {
+  async function finish(job: Job<GenerationJobData>, result: GenerationResult, alongside?: Promise<void>): Promise<void> {
     const { target, jobId } = job.data;
-    if (target) await deps.comicEdits.apply({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
+    const inserted = target && deps.comicEdits.apply({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
+    await Promise.all([inserted, alongside]);
     await records.complete(jobId);
+  }
+
+  /** Makes a stored picture's thumbnail; without one the API serves the picture itself, so a failure only costs bytes. */
+  async function makeThumbnail(job: Job<GenerationJobData>, thumbnail: (() => Promise<void>) | null): Promise<void> {
+    await thumbnail?.().catch((error: unknown) => {
+      deps.log('warn', 'could not make the thumbnail of a generated picture', { jobId: job.data.jobId, error: error instanceof Error ? error.message : String(error) });
+    });
   }
 
   /** Hands a panel's generation state to the collab-servers, once per state however often it is reported. */
@@ -283,10 +294,15 @@ export function createGenerationProcessor(deps: {
 
     await shown;
     const processingMs = performance.now() - started;
-    const result = await link(job, await storeResult(job, workflow, bytes), processingMs);
+    const stored = await storeResult(job, workflow, bytes);
+    // A job without a panel is completed by its link: its thumbnail comes first. A panel's picture goes into
+    // the panel while its thumbnail is made (when it is this attempt's: a duplicate's bytes are dropped).
+    if (!job.data.target) await makeThumbnail(job, stored.thumbnail);
+    const result = await link(job, stored.row, processingMs);
+    const thumbnail = job.data.target && result.mediaId === stored.row.id ? makeThumbnail(job, stored.thumbnail) : undefined;
     // Heard before the job's completion, as its last progress.
     await deps.publishProgress({ jobId: job.data.jobId, percent: 100, target: job.data.target }).catch(() => {});
-    if (job.data.target) await finish(job, result);
+    if (job.data.target) await finish(job, result, thumbnail);
     deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
     return result;
   }
