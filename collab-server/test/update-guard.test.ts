@@ -120,6 +120,29 @@ describe('size limits', () => {
     for (const client of [ownerClient, editorClient]) client.close();
   });
 
+  it('opens a comic already over its limit (the limit was lowered since), and refuses only what would add to it', async () => {
+    const comicId = await stack.newComic(owner);
+    const writer = connect(stack.collab.url, comicId, { cookie: owner.cookie });
+    await synced(writer);
+    writer.records.set('shape:large', big('large', 30 * 1024));
+    await acknowledged(writer);
+    writer.close();
+
+    const strict = await stack.startCollab({ limits: { messageBytes: 4 * 1024 * 1024, documentBytes: 16 * 1024 } });
+    const reader = connect(strict.url, comicId, { cookie: owner.cookie });
+    await synced(reader);
+    expect(reader.records.has('shape:large')).toBe(true);
+    // Its answer to the server's sync carries nothing (a new tab has nothing of its own): the comic stays open.
+    await sleep(300);
+    expect(reader.closedBecause).toBeUndefined();
+    expect(refusals(reader)).toEqual([]);
+
+    reader.records.set('shape:more', note('more', 'one more'));
+    await waitFor(() => reader.closedBecause === 'document-too-large', 'the edit to be refused');
+    expect([...(await storedRecords(comicId)).keys()].sort()).toEqual(['shape:large']);
+    reader.close();
+  });
+
   it('refuses an update that would make the document bigger than its limit, and stores nothing of it', async () => {
     const collab = await stack.startCollab({ limits: { messageBytes: 4 * 1024 * 1024, documentBytes: 48 * 1024 } });
     const { comicId, ownerClient, editorClient } = await openComic(collab);
