@@ -51,6 +51,8 @@ export function createUpdateGuard(deps: { maxDocumentBytes: number; logger: Logg
     if (estimate !== undefined && estimate + update.byteLength <= maxDocumentBytes) return true;
     const state = Y.encodeStateAsUpdate(document);
     sizes.set(document, state.byteLength);
+    // Merging (as long again as the encoding, on a large comic) only when the sum does not settle it.
+    if (state.byteLength + update.byteLength <= maxDocumentBytes) return true;
     return Y.mergeUpdates([state, update]).byteLength <= maxDocumentBytes;
   }
 
