@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { newAccount, register } from './accounts.ts';
 import { addGridPage, createComic, shapes } from './canvas.ts';
 
-const png = (background: string) => sharp({ create: { width: 96, height: 64, channels: 3, background } }).png().toBuffer();
+const png = (background: string, width = 96, height = 64) => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
 
 test('the media library shares, renames, places a picture in a comic and warns before deleting one a comic shows', async ({ page, context, baseURL }) => {
   test.setTimeout(120_000);
@@ -81,6 +81,23 @@ test('the media library shares, renames, places a picture in a comic and warns b
 
   // Nothing on the page is wider than the screen (a 375 px phone included).
   expect(await library.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+});
+
+test('the media library shows a tall picture whole inside its card, its buttons with it', async ({ page }) => {
+  await register(page, newAccount('tower'));
+  await page.goto('/media');
+  // Taller than its card is wide: its thumbnail is 107 × 320.
+  await page.getByLabel('Upload pictures').setInputFiles([{ name: 'tower.png', mimeType: 'image/png', buffer: await png('#553322', 240, 720) }]);
+  const card = page.locator('article[data-media]');
+  await expect(card).toHaveCount(1);
+  const picture = card.locator('.thumb img');
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalHeight)).toBe(320);
+  const [box, thumb, image, remove] = await Promise.all([card.boundingBox(), card.locator('.thumb').boundingBox(), picture.boundingBox(), card.getByRole('button', { name: 'Delete' }).boundingBox()]);
+  // The square holds the whole picture, and neither it nor the last button reaches past the card.
+  expect(thumb!.x + thumb!.width).toBeLessThanOrEqual(box!.x + box!.width);
+  expect(image!.height).toBeLessThanOrEqual(thumb!.height);
+  expect(image!.x).toBeGreaterThanOrEqual(thumb!.x);
+  expect(remove!.x + remove!.width).toBeLessThanOrEqual(box!.x + box!.width);
 });
 
 test('the studio gallery finds a generation by its prompt, shows a tall one whole with its caption, and deletes one', async ({ page }) => {
