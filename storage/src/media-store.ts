@@ -31,7 +31,8 @@ export interface NewMedia {
 
 /**
  * Keeps a picture: its bytes and a WebP thumbnail in object storage, and its `media` row. Used for
- * uploads (after checks) and by the gpu-worker for generated outputs. Nothing is left half-written.
+ * uploads (after checks) and by the gpu-worker for generated outputs. Nothing is left half-written: a row
+ * always has its bytes (a generated picture's thumbnail may follow its row, see `saveThumbnailLater`).
  */
 export function createMediaStore(deps: { db: Database; storage: ObjectStorage }) {
   const { db, storage } = deps;
