@@ -76,6 +76,8 @@ describe('uploading', () => {
     const standIn = await get(alice, item.thumbnailUrl);
     expect(standIn.statusCode).toBe(200);
     expect(standIn.headers['content-type']).toBe('image/png');
+    // Kept by no cache: the browser asks again and gets the thumbnail once it is made.
+    expect(standIn.headers['cache-control']).toBe('private, no-store');
     expect((await sharp(standIn.rawPayload).metadata()).width).toBe(600);
     // Only its owner sees it, as with the thumbnail itself.
     expect((await get(bob, item.thumbnailUrl)).statusCode).toBe(404);
@@ -83,6 +85,7 @@ describe('uploading', () => {
     await writeFile(thumbnailFile, made);
     const thumbnail = await get(alice, item.thumbnailUrl);
     expect(thumbnail.headers['content-type']).toBe('image/webp');
+    expect(thumbnail.headers['cache-control']).toBe('private, max-age=86400');
     expect((await sharp(thumbnail.rawPayload).metadata()).width).toBe(320);
   });
 

@@ -100,8 +100,9 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
       async (request, reply) => {
         const object = await media.open(request.auth, request.params.id, variant);
         // Bytes never change once stored, but moderators may hide a public picture: shared caches revalidate
-        // within a minute (see PUBLIC_CACHE); what is not public is cached by the browser only.
-        const cache = object.restricted ? RESTRICTED_CACHE : object.privacy === 'public' ? PUBLIC_CACHE : PRIVATE_CACHE;
+        // within a minute (see PUBLIC_CACHE); what is not public is cached by the browser only. Neither keeps a
+        // picture standing in for its thumbnail, or hidden by moderators.
+        const cache = object.restricted || object.standIn ? RESTRICTED_CACHE : object.privacy === 'public' ? PUBLIC_CACHE : PRIVATE_CACHE;
         return reply
           .type(object.mimeType)
           .header('content-length', object.size)

@@ -297,6 +297,8 @@ export function createMediaService(deps: {
         filename: row.originalFilename,
         /** Hidden by moderators: the caller is its owner or a moderator, and no shared cache may keep it. */
         restricted: row.moderationState !== 'visible',
+        /** The picture standing in for a thumbnail not made yet: no cache may keep it, its thumbnail may come any moment. */
+        standIn: variant === 'thumbnail' && !thumbnail,
       };
     },
 
