@@ -22,6 +22,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
 import { loadConfig } from '../collab-server/src/config.ts';
+import { relayHandOffs } from '../collab-server/src/handoff.ts';
 import { caption } from '../collab-server/src/model/fixtures.ts';
 import { recordsOf } from '../collab-server/src/model/index.ts';
 import type { Command, PeerSpec, Reply } from './collab-clients.ts';
@@ -339,12 +340,17 @@ export async function benchCollab(): Promise<string[]> {
   const env = { DATABASE_URL, LOG_LEVEL: 'warn', REDIS_PREFIX: `inkwell-bench:${randomBytes(4).toString('hex')}:` };
   const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
   const api = await startServer('api/src/main.ts', { ...env, API_PORT: '4612', RATE_LIMIT_DISABLED: 'true' }, `${API}/readyz`);
-  const collab = await startServer('collab-server/src/main.ts', { ...env, ...profile, COLLAB_PORT: '4613', API_INTERNAL_URL: API }, 'http://127.0.0.1:4613/readyz');
+  // As `npm start` runs them (scripts/run-all.ts): the front server hands websockets to the collab-server through this process.
+  const collab = await startServer('collab-server/src/main.ts', { ...env, ...profile, COLLAB_PORT: '4613', API_INTERNAL_URL: API }, 'http://127.0.0.1:4613/readyz', {
+    ipc: true,
+  });
   const front = await startServer(
-    'bench/servers/front.ts',
-    { ...profile, PORT: '4615', API_INTERNAL_URL: API, COLLAB_INTERNAL_URL: 'http://127.0.0.1:4613' },
+    'test/servers/front.ts',
+    { ...profile, PORT: '4615', API_INTERNAL_URL: API, COLLAB_INTERNAL_URL: 'http://127.0.0.1:4613', COLLAB_HANDOFF: process.env.BENCH_HANDOFF ?? 'ipc' },
     'http://127.0.0.1:4615/healthz',
+    { ipc: true },
   );
+  relayHandOffs(front, () => collab);
   const reference = await startServer('node_modules/y-websocket/bin/server.cjs', { HOST: '127.0.0.1', PORT: '4614' }, 'http://127.0.0.1:4614/');
   const database = createDatabaseClient(DATABASE_URL, { max: 2 });
   try {

@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { type DatabaseClient, createDatabaseClient, dropDatabase, migrateDatabase } from '@inkwell/db';
 
-/** Starts a Node 24 child process and waits until `readyUrl` answers 200. */
-export async function startServer(entry: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+/** Starts a Node 24 child process and waits until `readyUrl` answers 200; `ipc` gives it an IPC channel to this process. */
+export async function startServer(entry: string, env: Record<string, string>, readyUrl: string, options: { ipc?: boolean } = {}): Promise<ChildProcess> {
+  const stdio = options.ipc ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'];
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: stdio as Array<'ignore' | 'inherit' | 'ipc'> });
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
     try {

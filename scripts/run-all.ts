@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { migrateDatabase } from '@inkwell/db';
 import { describeConnectionError } from '../api/src/lib/connection-errors.ts';
+import { relayHandOffs } from '../collab-server/src/handoff.ts';
 
 type Defaults = 'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'API_PORT' | 'COLLAB_PORT' | 'SIMULATOR_PORT';
 const env: NodeJS.ProcessEnv & Record<Defaults, string> = {
@@ -70,16 +71,22 @@ async function checkServices(): Promise<void> {
   }
 }
 
-type Service = { entry: string; env?: NodeJS.ProcessEnv };
+const only = env.SERVICES?.split(',').map((name) => name.trim());
+const wanted = (name: string) => !only || only.includes(name);
+// With both here, the front server hands /collab websockets to the collab-server through this process
+// (collab-server/src/handoff.ts) instead of relaying every message.
+const handOff = wanted('web') && wanted('collab');
+
+/** `ipc`: the service gets an IPC channel to this process. */
+type Service = { entry: string; env?: NodeJS.ProcessEnv; ipc?: boolean };
 const allServices: Record<string, Service> = {
   ...(simulated && { comfyui: { entry: 'gpu-worker/src/simulator/main.ts', env: { PORT: env.SIMULATOR_PORT } } }),
   api: { entry: 'api/src/main.ts' },
-  collab: { entry: 'collab-server/src/main.ts' },
+  collab: { entry: 'collab-server/src/main.ts', ipc: handOff },
   worker: { entry: 'gpu-worker/src/main.ts' },
-  web: { entry: 'web/server.ts' },
+  web: { entry: 'web/server.ts', ipc: handOff, env: handOff ? { COLLAB_HANDOFF: 'ipc' } : {} },
 };
-const only = env.SERVICES?.split(',').map((name) => name.trim());
-const services = Object.entries(allServices).filter(([name]) => !only || only.includes(name));
+const services = Object.entries(allServices).filter(([name]) => wanted(name));
 
 // Restart pauses: 1 s, doubling up to 30 s; a service that stayed up a minute starts again from 1 s.
 const FIRST_PAUSE_MS = 1000;
@@ -93,8 +100,10 @@ let stopping = false;
 /** Starts one service; `attempt` counts its starts since it last stayed up. */
 function start(name: string, service: Service, attempt = 1): void {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [service.entry], { env: { ...env, ...service.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdio = service.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
+  const child = spawn(process.execPath, [service.entry], { env: { ...env, ...service.env }, stdio: stdio as Array<'ignore' | 'pipe' | 'ipc'> });
   children.set(name, child);
+  if (name === 'web' && handOff) relayHandOffs(child, () => children.get('collab'));
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => console.log(`[${name}] ${line}`));
   }

@@ -15,6 +15,11 @@ export interface FrontServerOptions {
   collabTarget: string;
   /** The API's upload limit (MEDIA_MAX_MB), answered here so that the browser gets a 413, not a reset. */
   mediaMaxMb: number;
+  /**
+   * Gives a /collab websocket connection to the collab-server process itself (collab-server/src/handoff.ts)
+   * instead of relaying its messages; without it, the connection is proxied to `collabTarget`.
+   */
+  handOffCollab?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
   log?: (message: string) => void;
 }
 
@@ -110,6 +115,7 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
       return;
     }
     setForwarded(req);
+    if (options.handOffCollab) return options.handOffCollab(req, socket, head);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     proxy.ws(req, socket, head, { target: options.collabTarget }, (error) => {

@@ -2,6 +2,7 @@
  * Starts the one-origin front server (front-server.ts) with the SvelteKit app built into web/build. In
  * production nginx does the proxying and this server only serves the app; run with Node 24: `node web/server.ts`.
  */
+import { handOffToParent } from '@inkwell/collab-server/handoff';
 import { createFrontServer, type Handler } from './front-server.ts';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -19,7 +20,14 @@ const { handler } = (await import(handlerFile.href).catch((error: unknown) => {
   throw error;
 })) as { handler: Handler };
 
-const front = createFrontServer({ app: handler, apiTarget, collabTarget, mediaMaxMb: Number(process.env.MEDIA_MAX_MB ?? 20) });
+const front = createFrontServer({
+  app: handler,
+  apiTarget,
+  collabTarget,
+  mediaMaxMb: Number(process.env.MEDIA_MAX_MB ?? 20),
+  // Started by scripts/run-all.ts beside the collab-server: websockets go to it over IPC, not through a relay.
+  handOffCollab: handOffToParent(),
+});
 front.server.listen(port, host, () => {
   console.log(`Inkwell web listening on http://${host}:${port} (API ${apiTarget}, collab ${collabTarget})`);
 });

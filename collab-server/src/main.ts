@@ -1,6 +1,8 @@
 // Starts the collab-server: validates configuration, checks Postgres and Redis, serves, and shuts down
 // gracefully (once) on SIGTERM or SIGINT.
+import { Socket } from 'node:net';
 import { ConfigError, loadConfig } from './config.ts';
+import { asHandOff, refuseHandOff } from './handoff.ts';
 import { createLogger } from './logger.ts';
 import { createCollabServer } from './server.ts';
 
@@ -8,6 +10,13 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const server = createCollabServer(config, { logger });
+  // Websockets handed off by the front server (handoff.ts), when `npm start` runs both; from the start, so that
+  // none arrives unheard (it is refused until the server listens).
+  process.on('message', (message, handle) => {
+    const received = asHandOff(message, handle);
+    if (received) server.adopt(received.socket, received.handOff);
+    else if (handle instanceof Socket) refuseHandOff(handle);
+  });
   const checks = await server.readiness();
   const missing = Object.entries(checks).filter(([, state]) => state !== 'ok');
   if (missing.length > 0) {

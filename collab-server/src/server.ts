@@ -1,7 +1,7 @@
 // The collaboration server: Hocuspocus with our extensions, websockets on /collab, and /healthz,
 // /readyz and /metrics on the same port. `createCollabServer` is what main.ts and the tests start.
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Hocuspocus } from '@hocuspocus/server';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -10,6 +10,7 @@ import { quitOrDrop, redisNames } from '@inkwell/workflows';
 import { createAccessClient } from './access.ts';
 import { acknowledgeWhenStored } from './acknowledgements.ts';
 import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
+import { type HandOff, refuseHandOff, requestBytes } from './handoff.ts';
 import type { Config } from './config.ts';
 import { createAccessChanges } from './extensions/access-changes.ts';
 import { createCommentRelay } from './extensions/comment-relay.ts';
@@ -36,6 +37,11 @@ export interface CollabServer {
   hocuspocus: Hocuspocus<ConnectionContext>;
   /** Starts serving; resolves with the port (config.port, or the one picked for 0). */
   listen(): Promise<number>;
+  /**
+   * Takes a websocket connection the front server handed off (handoff.ts): its upgrade request is read and
+   * answered as if this server had accepted the connection. Refused until the server listens.
+   */
+  adopt(socket: Socket, handOff: HandOff): void;
   /** Each dependency and whether it answers. */
   readiness(): Promise<Record<'postgres' | 'redis', 'ok' | 'unavailable'>>;
   /**
@@ -93,6 +99,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     logger,
   });
 
+  let listening = false;
   let stopping = false;
   const stopped = new AbortController();
   let backfill: Promise<unknown> = Promise.resolve();
@@ -208,7 +215,14 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
         http.once('error', reject);
         http.listen(config.port, config.host, () => resolve());
       });
+      listening = true;
       return (http.address() as AddressInfo).port;
+    },
+    adopt(socket, handOff) {
+      if (!listening) return refuseHandOff(socket);
+      http.emit('connection', socket);
+      // The HTTP parser now reads from the socket; the request the front server already read comes first.
+      socket.emit('data', requestBytes(handOff));
     },
     backfillMediaIds() {
       const run = backfillMediaIds({ db: database.db, summaries, signal: stopped.signal });

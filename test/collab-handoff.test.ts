@@ -1,0 +1,120 @@
+// `npm start`'s path for the live canvas: the front server hands each /collab websocket to the collab-server
+// process (collab-server/src/handoff.ts), through the process that started both, as scripts/run-all.ts does.
+// Both servers run as their own processes; this test's process relays, with run-all's own code.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type User, acknowledged, connect, note, storedRecords, synced, useStack, waitFor } from '../collab-server/test/helper.ts';
+import { relayHandOffs } from '../collab-server/src/handoff.ts';
+import { freePort } from './private-services.ts';
+
+const COLLAB_MAIN = fileURLToPath(new URL('../collab-server/src/main.ts', import.meta.url));
+const FRONT = fileURLToPath(new URL('./servers/front.ts', import.meta.url));
+
+const stack = useStack({ collab: false });
+let owner: User;
+let comicId: string;
+const running: ChildProcess[] = [];
+
+beforeAll(async () => {
+  owner = await stack.signUp();
+  comicId = await stack.newComic(owner);
+});
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+});
+
+interface Site {
+  /** The site's own websocket address, as a browser on it opens it. */
+  collabUrl: string;
+  origin: string;
+  collab: ChildProcess;
+  front: ChildProcess;
+}
+
+async function ready(url: string): Promise<boolean> {
+  return (await fetch(url).catch(() => undefined))?.ok === true;
+}
+
+function start(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  running.push(child);
+  return child;
+}
+
+/** The collab-server and the front server, each a process of its own, with this process relaying between them. */
+async function startSite(): Promise<Site> {
+  const [sitePort, collabPort] = [await freePort(), await freePort()];
+  const origin = `http://127.0.0.1:${sitePort}`;
+  const collab = start(COLLAB_MAIN, { COLLAB_PORT: String(collabPort), API_INTERNAL_URL: stack.api.url, REDIS_PREFIX: stack.prefix, PUBLIC_URL: origin });
+  const front = start(FRONT, { PORT: String(sitePort), API_INTERNAL_URL: stack.api.url, COLLAB_INTERNAL_URL: `http://127.0.0.1:${collabPort}`, COLLAB_HANDOFF: 'ipc' });
+  relayHandOffs(front, () => collab);
+  await waitFor(() => ready(`http://127.0.0.1:${collabPort}/readyz`), 'the collab-server to start', 15_000);
+  await waitFor(() => ready(`${origin}/healthz`), 'the front server to start', 15_000);
+  return { collabUrl: `ws://127.0.0.1:${sitePort}/collab`, origin, collab, front };
+}
+
+/** The HTTP status a bare handshake through the site gets (101 when it is accepted). */
+async function handshake(url: string, headers: Record<string, string>): Promise<number> {
+  const socket = new WebSocket(url, { headers });
+  socket.on('error', () => {});
+  const [response] = (await Promise.race([once(socket, 'upgrade'), once(socket, 'unexpected-response').then(([, answer]) => [answer])])) as [IncomingMessage];
+  socket.terminate();
+  return response.statusCode!;
+}
+
+describe('a websocket handed off to the collab-server', () => {
+  it('carries live edits between collaborators, stores them, and stays open when the front server goes', async () => {
+    const site = await startSite();
+    const [alice, bob] = [1, 2].map(() => connect(site.collabUrl, comicId, { cookie: owner.cookie, origin: site.origin }));
+    try {
+      await Promise.all([synced(alice!), synced(bob!)]);
+      alice!.records.set('shape:handed-1' as never, note('handed-1', 'through the site'));
+      await waitFor(() => bob!.records.has('shape:handed-1' as never), 'the edit to reach the other collaborator');
+      await acknowledged(alice!);
+      expect((await storedRecords(comicId)).has('shape:handed-1')).toBe(true);
+
+      // The connections are the collab-server's own: with the front server killed, nothing relayed breaks.
+      site.front.kill('SIGKILL');
+      await once(site.front, 'exit');
+      alice!.records.set('shape:handed-2' as never, note('handed-2', 'after the front server went'));
+      await waitFor(() => bob!.records.has('shape:handed-2' as never), 'the later edit to reach the other collaborator');
+      await acknowledged(alice!);
+      expect(alice!.provider.isSynced && bob!.provider.isSynced).toBe(true);
+      expect((await storedRecords(comicId)).has('shape:handed-2')).toBe(true);
+    } finally {
+      alice!.close();
+      bob!.close();
+    }
+  });
+
+  it('is still judged by the collab-server: another site’s page and a signed-out visitor get nothing', async () => {
+    const site = await startSite();
+    expect(await handshake(site.collabUrl, { cookie: owner.cookie, origin: 'http://evil.example' })).toBe(403);
+    expect(await handshake(site.collabUrl, { cookie: owner.cookie, origin: site.origin })).toBe(101);
+
+    const stranger = connect(site.collabUrl, comicId, { origin: site.origin });
+    try {
+      await waitFor(() => stranger.refused !== undefined, 'the signed-out visitor to be refused');
+      expect(stranger.provider.isSynced).toBe(false);
+      expect(stranger.records.size).toBe(0);
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('is refused at once, not left hanging, while no collab-server is there to take it', async () => {
+    const site = await startSite();
+    site.collab.kill('SIGKILL');
+    await once(site.collab, 'exit');
+    expect(await handshake(site.collabUrl, { cookie: owner.cookie, origin: site.origin })).toBe(503);
+  });
+});
