@@ -1,5 +1,6 @@
 // Collaboration benchmark: Inkwell's collab-server (Hocuspocus, with auth, Postgres persistence and the
-// Redis extension), reached through the one-origin front server as browsers reach it, against y-websocket's
+// Redis extension), reached through the one-origin front server as browsers reach it (which hands each
+// websocket to the collab-server, as under `npm start`), against y-websocket's
 // reference server, in the same run, on this machine's loopback. The clients of the latency figures run in
 // worker threads (collab-clients.ts), and the generator's own CPU is printed beside each figure.
 //   BENCH_SECONDS        length of each load (default 5)
@@ -11,6 +12,7 @@
 //   BENCH_BASELINE_CHECK=1  also measures y-websocket with every client in one thread, the way this bench
 //                        did before, to see whether the generator layout moves the baseline
 //   BENCH_PROFILE=<dir>  runs the collab-server and the front server with --cpu-prof into <dir>
+//   BENCH_HANDOFF=off    the front server relays websockets instead of handing them off (as behind nginx)
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
