@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { connect as connectTcp } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -71,6 +72,18 @@ async function handshake(url: string, headers: Record<string, string>): Promise<
   return response.statusCode!;
 }
 
+/** How a bare handshake through the site ends: its status, or 'closed' when the connection closes unanswered. */
+async function handshakeEnd(url: string, headers: Record<string, string>): Promise<number | 'closed'> {
+  const socket = new WebSocket(url, { headers });
+  const ended = await new Promise<number | 'closed'>((resolve) => {
+    socket.once('upgrade', (response) => resolve(response.statusCode!));
+    socket.once('unexpected-response', (_, response) => resolve(response.statusCode!));
+    socket.once('error', () => resolve('closed'));
+  });
+  socket.terminate();
+  return ended;
+}
+
 describe('a websocket handed off to the collab-server', () => {
   it('carries live edits between collaborators, stores them, and stays open when the front server goes', async () => {
     const site = await startSite();
@@ -82,9 +95,11 @@ describe('a websocket handed off to the collab-server', () => {
       await acknowledged(alice!);
       expect((await storedRecords(comicId)).has('shape:handed-1')).toBe(true);
 
-      // The connections are the collab-server's own: with the front server killed, nothing relayed breaks.
-      site.front.kill('SIGKILL');
-      await once(site.front, 'exit');
+      // The connections are the collab-server's own: the front server stops at once (it holds none of them),
+      // and with it gone, nothing relayed breaks.
+      site.front.kill('SIGTERM');
+      const [code] = await once(site.front, 'exit');
+      expect(code).toBe(0);
       alice!.records.set('shape:handed-2' as never, note('handed-2', 'after the front server went'));
       await waitFor(() => bob!.records.has('shape:handed-2' as never), 'the later edit to reach the other collaborator');
       await acknowledged(alice!);
@@ -109,6 +124,42 @@ describe('a websocket handed off to the collab-server', () => {
     } finally {
       stranger.close();
     }
+  });
+
+  it('survives visitors who reset their connection while it is refused or handed over', async () => {
+    const site = await startSite();
+    const { port } = new URL(site.origin);
+    for (let n = 0; n < 40; n++) {
+      const origin = n % 2 === 0 ? 'http://evil.example' : site.origin;
+      const socket = connectTcp(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.write(
+        `GET /collab HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
+      if (n % 4 < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      socket.resetAndDestroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(site.front.exitCode ?? site.front.signalCode).toBeNull();
+    expect(site.collab.exitCode ?? site.collab.signalCode).toBeNull();
+    expect(await handshake(site.collabUrl, { cookie: owner.cookie, origin: site.origin })).toBe(101);
+  });
+
+  it('leaves no connection hanging when the collab-server dies while connections wait for it', async () => {
+    const site = await startSite();
+    // A stuck collab-server: the first connection is written to its channel and never acknowledged, so the
+    // next ones queue behind it. Then it dies.
+    site.collab.kill('SIGSTOP');
+    const headers = { cookie: owner.cookie, origin: site.origin };
+    const waiting = [1, 2, 3].map(() => handshakeEnd(site.collabUrl, headers));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    site.collab.kill('SIGKILL');
+    const ends = await Promise.all(waiting);
+    // The one in the dead process's channel closes with it; the queued ones are told why.
+    expect(ends.filter((end) => end === 503).length).toBeGreaterThanOrEqual(2);
+    expect(ends.every((end) => end === 503 || end === 'closed')).toBe(true);
   });
 
   it('is refused at once, not left hanging, while no collab-server is there to take it', async () => {

@@ -30,27 +30,72 @@ export function handOffOf(request: IncomingMessage, head: Buffer): HandOff {
   return { type: HANDOFF, request: `${text}\r\n${head.toString('latin1')}` };
 }
 
+/** Where a socket can be sent: the IPC channel to a child process, or to this process's parent. */
+interface Channel {
+  send(message: HandOff, socket: Socket, options: { keepOpen: boolean }, callback: (error: Error | null) => void): boolean;
+  once(event: 'disconnect' | 'exit', listener: () => void): unknown;
+}
+
+/** Per channel, the sockets sent but not yet written to it. */
+const inFlight = new WeakMap<Channel, Set<Socket>>();
+
+/**
+ * Sends `socket` with `handOff` over `channel` and closes this process's copy once it is written (the receiver
+ * has its own descriptor by then; the connection stays open). A socket that cannot go, the channel refusing it
+ * or its receiver dying first (with sockets queued behind one it never acknowledged), is refused, not left
+ * hanging.
+ */
+function pass(channel: Channel, handOff: HandOff, socket: Socket): void {
+  let pending = inFlight.get(channel);
+  if (!pending) {
+    const sockets = new Set<Socket>();
+    const refuseAll = () => {
+      for (const waiting of sockets) refuseHandOff(waiting);
+      sockets.clear();
+    };
+    // A child that dies with sockets queued never says 'disconnect' (Node waits for the queue to drain): its exit does.
+    channel.once('disconnect', refuseAll);
+    channel.once('exit', refuseAll);
+    inFlight.set(channel, sockets);
+    pending = sockets;
+  }
+  pending.add(socket);
+  channel.send(handOff, socket, { keepOpen: true }, (error) => {
+    if (!pending.delete(socket)) return;
+    if (error) refuseHandOff(socket);
+    else socket.destroy();
+  });
+}
+
 /**
  * In the front server: what hands a /collab connection to the process that started it, to relay on to the
  * collab-server; undefined unless that process asked for it (COLLAB_HANDOFF=ipc) and gave it an IPC channel.
  */
 export function handOffToParent(): ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined {
   if (process.env.COLLAB_HANDOFF !== 'ipc' || !process.send) return undefined;
-  const send = process.send.bind(process);
+  const parent = process as unknown as Channel;
   return (request, socket, head) => {
-    send(handOffOf(request, head), socket as Socket, undefined, (error) => {
-      if (error) socket.destroy();
-    });
+    guard(socket);
+    pass(parent, handOffOf(request, head), socket as Socket);
   };
+}
+
+/**
+ * Node's HTTP server takes its error listener off a socket it hands to 'upgrade'. Until the socket's next
+ * owner listens, a visitor resetting the connection would otherwise be an uncaught error that stops the process.
+ */
+export function guard(socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
 }
 
 /** The bytes to give the collab-server's HTTP parser. */
 export const requestBytes = (handOff: HandOff) => Buffer.from(handOff.request, 'latin1');
 
-/** A received IPC message and handle, when they are a handed-off connection. */
+/** A received IPC message and handle, when they are a handed-off connection (its socket guarded, above). */
 export function asHandOff(message: unknown, handle: unknown): { handOff: HandOff; socket: Socket } | undefined {
   const candidate = message as Partial<HandOff> | null;
   if (candidate?.type !== HANDOFF || typeof candidate.request !== 'string' || !(handle instanceof Socket)) return undefined;
+  guard(handle);
   return { handOff: candidate as HandOff, socket: handle };
 }
 
@@ -69,8 +114,6 @@ export function relayHandOffs(front: ChildProcess, collab: () => ChildProcess | 
     if (!received) return;
     const target = collab();
     if (!target?.connected) return refuseHandOff(received.socket);
-    target.send(received.handOff, received.socket, (error) => {
-      if (error) refuseHandOff(received.socket);
-    });
+    pass(target as unknown as Channel, received.handOff, received.socket);
   });
 }

@@ -2,7 +2,7 @@
 // gracefully (once) on SIGTERM or SIGINT.
 import { Socket } from 'node:net';
 import { ConfigError, loadConfig } from './config.ts';
-import { asHandOff, refuseHandOff } from './handoff.ts';
+import { asHandOff } from './handoff.ts';
 import { createLogger } from './logger.ts';
 import { createCollabServer } from './server.ts';
 
@@ -15,7 +15,7 @@ async function main() {
   process.on('message', (message, handle) => {
     const received = asHandOff(message, handle);
     if (received) server.adopt(received.socket, received.handOff);
-    else if (handle instanceof Socket) refuseHandOff(handle);
+    else if (handle instanceof Socket) handle.destroy();
   });
   const checks = await server.readiness();
   const missing = Object.entries(checks).filter(([, state]) => state !== 'ok');

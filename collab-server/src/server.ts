@@ -10,7 +10,7 @@ import { quitOrDrop, redisNames } from '@inkwell/workflows';
 import { createAccessClient } from './access.ts';
 import { acknowledgeWhenStored } from './acknowledgements.ts';
 import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
-import { type HandOff, refuseHandOff, requestBytes } from './handoff.ts';
+import { type HandOff, guard, refuseHandOff, requestBytes } from './handoff.ts';
 import type { Config } from './config.ts';
 import { createAccessChanges } from './extensions/access-changes.ts';
 import { createCommentRelay } from './extensions/comment-relay.ts';
@@ -126,6 +126,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
   http.on('upgrade', (request, socket, head) => {
     const refusal = refusalOf(request);
     if (refusal) {
+      guard(socket);
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\n\r\n`);
       return;
     }
