@@ -37,6 +37,8 @@ interface Site {
   /** The site's own websocket address, as a browser on it opens it. */
   collabUrl: string;
   origin: string;
+  /** Where the collab-server listens itself (as nginx reaches it in production). */
+  collabPort: number;
   collab: ChildProcess;
   front: ChildProcess;
 }
@@ -60,7 +62,7 @@ async function startSite(): Promise<Site> {
   relayHandOffs(front, () => collab);
   await waitFor(() => ready(`http://127.0.0.1:${collabPort}/readyz`), 'the collab-server to start', 15_000);
   await waitFor(() => ready(`${origin}/healthz`), 'the front server to start', 15_000);
-  return { collabUrl: `ws://127.0.0.1:${sitePort}/collab`, origin, collab, front };
+  return { collabUrl: `ws://127.0.0.1:${sitePort}/collab`, origin, collabPort, collab, front };
 }
 
 /** The HTTP status a bare handshake through the site gets (101 when it is accepted). */
@@ -128,17 +130,22 @@ describe('a websocket handed off to the collab-server', () => {
 
   it('survives visitors who reset their connection while it is refused or handed over', async () => {
     const site = await startSite();
-    const { port } = new URL(site.origin);
-    for (let n = 0; n < 40; n++) {
-      const origin = n % 2 === 0 ? 'http://evil.example' : site.origin;
-      const socket = connectTcp(Number(port), '127.0.0.1');
+    const sitePort = Number(new URL(site.origin).port);
+    // Through the site (handed off) and straight to the collab-server; refused (another site's Origin) or not;
+    // reset at once, a moment later, or once the answer is there.
+    for (let n = 0; n < 48; n++) {
+      const port = n < 24 ? sitePort : site.collabPort;
+      const refused = n % 2 === 0;
+      const socket = connectTcp(port, '127.0.0.1');
       socket.on('error', () => {});
       await once(socket, 'connect');
       socket.write(
-        `GET /collab HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        `GET /collab HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${refused ? 'http://evil.example' : site.origin}\r\n` +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
       );
-      if (n % 4 < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      const when = Math.floor(n / 2) % 3;
+      if (when === 1) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (when === 2) await once(socket, 'data');
       socket.resetAndDestroy();
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
