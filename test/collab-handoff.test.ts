@@ -3,12 +3,10 @@
 // Both servers run as their own processes; this test's process relays, with run-all's own code.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { type User, acknowledged, connect, note, storedRecords, synced, useStack, waitFor } from '../collab-server/test/helper.ts';
+import { type User, acknowledged, connect, handshake, note, storedRecords, synced, useStack, waitFor } from '../collab-server/test/helper.ts';
 import { relayHandOffs } from '../collab-server/src/handoff.ts';
 import { freePort } from './private-services.ts';
 
@@ -63,27 +61,6 @@ async function startSite(): Promise<Site> {
   await waitFor(() => ready(`http://127.0.0.1:${collabPort}/readyz`), 'the collab-server to start', 15_000);
   await waitFor(() => ready(`${origin}/healthz`), 'the front server to start', 15_000);
   return { collabUrl: `ws://127.0.0.1:${sitePort}/collab`, origin, collabPort, collab, front };
-}
-
-/** The HTTP status a bare handshake through the site gets (101 when it is accepted). */
-async function handshake(url: string, headers: Record<string, string>): Promise<number> {
-  const socket = new WebSocket(url, { headers });
-  socket.on('error', () => {});
-  const [response] = (await Promise.race([once(socket, 'upgrade'), once(socket, 'unexpected-response').then(([, answer]) => [answer])])) as [IncomingMessage];
-  socket.terminate();
-  return response.statusCode!;
-}
-
-/** How a bare handshake through the site ends: its status, or 'closed' when the connection closes unanswered. */
-async function handshakeEnd(url: string, headers: Record<string, string>): Promise<number | 'closed'> {
-  const socket = new WebSocket(url, { headers });
-  const ended = await new Promise<number | 'closed'>((resolve) => {
-    socket.once('upgrade', (response) => resolve(response.statusCode!));
-    socket.once('unexpected-response', (_, response) => resolve(response.statusCode!));
-    socket.once('error', () => resolve('closed'));
-  });
-  socket.terminate();
-  return ended;
 }
 
 describe('a websocket handed off to the collab-server', () => {
@@ -160,7 +137,7 @@ describe('a websocket handed off to the collab-server', () => {
     // next ones queue behind it. Then it dies.
     site.collab.kill('SIGSTOP');
     const headers = { cookie: owner.cookie, origin: site.origin };
-    const waiting = [1, 2, 3].map(() => handshakeEnd(site.collabUrl, headers));
+    const waiting = [1, 2, 3].map(() => handshake(site.collabUrl, headers));
     await new Promise((resolve) => setTimeout(resolve, 500));
     site.collab.kill('SIGKILL');
     const ends = await Promise.all(waiting);

@@ -24,10 +24,15 @@ export interface HandOff {
  */
 export function handOffOf(request: IncomingMessage, head: Buffer): HandOff {
   let text = `${request.method} ${request.url} HTTP/1.1\r\n`;
-  for (const [name, value] of Object.entries(request.headers)) {
-    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) text += `${name}: ${one}\r\n`;
-  }
+  for (const [name, value] of headerPairs(request)) text += `${name}: ${value}\r\n`;
   return { type: HANDOFF, request: `${text}\r\n${head.toString('latin1')}` };
+}
+
+/** A request's headers, one name and value at a time (Node joins repeated ones, except those it lists). */
+export function* headerPairs(request: IncomingMessage): Generator<[string, string]> {
+  for (const [name, value] of Object.entries(request.headers)) {
+    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) yield [name, one];
+  }
 }
 
 /** Where a socket can be sent: the IPC channel to a child process, or to this process's parent. */

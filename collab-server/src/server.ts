@@ -10,7 +10,7 @@ import { quitOrDrop, redisNames } from '@inkwell/workflows';
 import { createAccessClient } from './access.ts';
 import { acknowledgeWhenStored } from './acknowledgements.ts';
 import { type ComicDocumentStore, createComicDocumentStore } from './comic-store.ts';
-import { type HandOff, guard, refuseHandOff, requestBytes } from './handoff.ts';
+import { type HandOff, guard, headerPairs, refuseHandOff, requestBytes } from './handoff.ts';
 import type { Config } from './config.ts';
 import { createAccessChanges } from './extensions/access-changes.ts';
 import { createCommentRelay } from './extensions/comment-relay.ts';
@@ -248,9 +248,7 @@ function pathOf(request: IncomingMessage): string {
  */
 function handshakeOf(request: IncomingMessage): Request {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
-  }
+  for (const [name, value] of headerPairs(request)) headers.append(name, value);
   const handshake: Pick<Request, 'url' | 'headers'> = { url: request.url ?? '/', headers };
   return handshake as Request;
 }

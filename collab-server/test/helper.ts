@@ -211,6 +211,18 @@ export function connect(url: string, comicId: string, auth: { cookie?: string; t
   return client;
 }
 
+/** How a bare websocket handshake to `url` ends: its HTTP status (101 when accepted), or 'closed' when the connection closes unanswered. */
+export async function handshake(url: string, headers: Record<string, string>): Promise<number | 'closed'> {
+  const socket = new WebSocket(url, { headers });
+  const ended = await new Promise<number | 'closed'>((resolve) => {
+    socket.once('upgrade', (response) => resolve(response.statusCode!));
+    socket.once('unexpected-response', (_, response) => resolve(response.statusCode!));
+    socket.once('error', () => resolve('closed'));
+  });
+  socket.terminate();
+  return ended;
+}
+
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

@@ -1,11 +1,8 @@
 // Cross-site websocket hijacking: a page on another site opens the collab websocket, and the browser sends
 // the visitor's cookie along. The handshake's Origin gives it away.
-import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { documentNameOf } from '../src/documents.ts';
-import { type User, connect, sleep, synced, useStack } from './helper.ts';
+import { type User, connect, handshake, sleep, synced, useStack } from './helper.ts';
 
 const stack = useStack();
 let owner: User;
@@ -16,22 +13,11 @@ beforeAll(async () => {
   comicId = await stack.newComic(owner);
 });
 
-/** The HTTP status a bare handshake gets (101 when it is accepted). */
-async function handshake(headers: Record<string, string>): Promise<number> {
-  const socket = new WebSocket(stack.collab.url, { headers });
-  const status = await Promise.race([
-    once(socket, 'upgrade').then(([response]) => (response as IncomingMessage).statusCode!),
-    once(socket, 'unexpected-response').then(([, response]) => (response as IncomingMessage).statusCode!),
-  ]);
-  socket.terminate();
-  return status;
-}
-
 describe('the Origin of a websocket handshake', () => {
   it('refuses another site’s page, even with a valid cookie, before anything is synced', async () => {
-    expect(await handshake({ cookie: owner.cookie, origin: 'http://evil.example' })).toBe(403);
+    expect(await handshake(stack.collab.url, { cookie: owner.cookie, origin: 'http://evil.example' })).toBe(403);
     // A look-alike of ours is another site too.
-    expect(await handshake({ cookie: owner.cookie, origin: `${stack.config().publicOrigin}.evil.example` })).toBe(403);
+    expect(await handshake(stack.collab.url, { cookie: owner.cookie, origin: `${stack.config().publicOrigin}.evil.example` })).toBe(403);
 
     const client = connect(stack.collab.url, comicId, { cookie: owner.cookie, origin: 'http://evil.example' });
     await sleep(500);
@@ -41,7 +27,7 @@ describe('the Origin of a websocket handshake', () => {
   });
 
   it('accepts the site’s own pages, and clients that send no Origin at all', async () => {
-    expect(await handshake({ cookie: owner.cookie, origin: stack.config().publicOrigin })).toBe(101);
+    expect(await handshake(stack.collab.url, { cookie: owner.cookie, origin: stack.config().publicOrigin })).toBe(101);
     const fromSite = connect(stack.collab.url, comicId, { cookie: owner.cookie, origin: stack.config().publicOrigin });
     const noOrigin = connect(stack.collab.url, comicId, { cookie: owner.cookie });
     await Promise.all([synced(fromSite), synced(noOrigin)]);
