@@ -35,6 +35,8 @@ const API = 'http://127.0.0.1:4612';
 const COLLAB = 'ws://127.0.0.1:4613/collab';
 const YWS = 'ws://127.0.0.1:4614';
 const FRONT = 'ws://127.0.0.1:4615/collab';
+/** Where the collab-server and y-websocket answer what they retain (servers/memory-report.ts). */
+const MEMORY_REPORT_PORTS = { collab: 4616, reference: 4617 };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PARTS = new Set((process.env.BENCH_COLLAB_PARTS ?? 'latency,comics,rate,memory,sync').split(','));
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '2,10,50').split(',').map(Number);
@@ -237,7 +239,7 @@ async function manyDocuments(server: Watched, peers: PeerSpec[]) {
   const { pid } = server;
   const generator = LoadGenerator.start(WORKERS);
   try {
-    const [rssBefore, retainedBefore] = [await rssOf(pid), await retainedOf(server)];
+    const before = await memoryOf(server);
     await generator.open(peers);
     // Not measured: the JIT's warm-up, and the first store of every comic, which comes once the longest store
     // debounce has run out (with them, each comic's first automatic version and the summary worker's start).
@@ -249,12 +251,7 @@ async function manyDocuments(server: Watched, peers: PeerSpec[]) {
     const cpu = (await cpuSecondsOf(pid)) - cpuBefore;
     const seconds = (performance.now() - start) / 1000;
     const documents = new Set(peers.map((p) => p.doc)).size;
-    const [rssAfter, retainedAfter] = [await rssOf(pid), await retainedOf(server)];
-    return {
-      ...run,
-      cpuPerThousand: cpu / seconds / (run.updates / seconds / 1000),
-      memory: { resident: (rssAfter - rssBefore) / documents, retained: (retainedAfter - retainedBefore) / documents },
-    };
+    return { ...run, cpuPerThousand: cpu / seconds / (run.updates / seconds / 1000), memory: growthPer(documents, before, await memoryOf(server)) };
   } finally {
     await generator.close();
   }
@@ -304,10 +301,25 @@ interface Watched {
   reportPort: number;
 }
 
-/** What the process keeps for its data after a full garbage collection: its heap without compiled code, and the memory outside it. */
-async function retainedOf(server: Watched): Promise<number> {
+/**
+ * A server's memory two ways: `resident`, its RSS; `retained`, what it keeps for its data after a full garbage
+ * collection (its heap without compiled code, and the memory outside it).
+ */
+interface Memory {
+  resident: number;
+  retained: number;
+}
+
+async function memoryOf(server: Watched): Promise<Memory> {
+  // Resident memory first, as the process holds it: the report's collection would shrink it.
+  const resident = await rssOf(server.pid);
   const report = (await (await fetch(`http://127.0.0.1:${server.reportPort}/`)).json()) as { data: number; external: number };
-  return report.data + report.external;
+  return { resident, retained: report.data + report.external };
+}
+
+/** The growth from `before` to `after`, per document. */
+function growthPer(documents: number, before: Memory, after: Memory): Memory {
+  return { resident: (after.resident - before.resident) / documents, retained: (after.retained - before.retained) / documents };
 }
 
 /**
@@ -325,12 +337,12 @@ async function memoryPerDocument(server: Watched, makePeer: (n: number) => Promi
   };
   (await open(count, count + warmup)).forEach((p) => p.close());
   await sleep(1500);
-  const [rssBefore, retainedBefore] = [await rssOf(server.pid), await retainedOf(server)];
+  const before = await memoryOf(server);
   const peers = await open(0, count);
   await sleep(1500);
-  const [rssAfter, retainedAfter] = [await rssOf(server.pid), await retainedOf(server)];
+  const after = await memoryOf(server);
   peers.forEach((p) => p.close());
-  return { resident: (rssAfter - rssBefore) / count, retained: (retainedAfter - retainedBefore) / count };
+  return growthPer(count, before, after);
 }
 
 /** A document of about 10 MB: a tldraw-like store of many records with text. */
@@ -368,7 +380,7 @@ export async function benchCollab(): Promise<string[]> {
   });
   const api = await startServer('api/src/main.ts', { ...env, API_PORT: '4612', RATE_LIMIT_DISABLED: 'true' }, `${API}/readyz`);
   // As `npm start` runs them (scripts/run-all.ts): the front server hands websockets to the collab-server through this process.
-  const collab = await startServer('collab-server/src/main.ts', { ...env, ...reportingMemory(4616), COLLAB_PORT: '4613', API_INTERNAL_URL: API }, 'http://127.0.0.1:4613/readyz', {
+  const collab = await startServer('collab-server/src/main.ts', { ...env, ...reportingMemory(MEMORY_REPORT_PORTS.collab), COLLAB_PORT: '4613', API_INTERNAL_URL: API }, 'http://127.0.0.1:4613/readyz', {
     ipc: true,
   });
   const front = await startServer(
@@ -378,8 +390,11 @@ export async function benchCollab(): Promise<string[]> {
     { ipc: true },
   );
   relayHandOffs(front, () => collab);
-  const reference = await startServer('node_modules/y-websocket/bin/server.cjs', { ...reportingMemory(4617), HOST: '127.0.0.1', PORT: '4614' }, 'http://127.0.0.1:4614/');
-  const watched = { collab: { pid: collab.pid!, reportPort: 4616 }, reference: { pid: reference.pid!, reportPort: 4617 } };
+  const reference = await startServer('node_modules/y-websocket/bin/server.cjs', { ...reportingMemory(MEMORY_REPORT_PORTS.reference), HOST: '127.0.0.1', PORT: '4614' }, 'http://127.0.0.1:4614/');
+  const watched = {
+    collab: { pid: collab.pid!, reportPort: MEMORY_REPORT_PORTS.collab },
+    reference: { pid: reference.pid!, reportPort: MEMORY_REPORT_PORTS.reference },
+  };
   const database = createDatabaseClient(DATABASE_URL, { max: 2 });
   try {
     const user = await signUp();
