@@ -4,8 +4,9 @@
 // reference server, in the same run, on this machine's loopback. The clients of the latency figures run in
 // worker threads (collab-clients.ts), and the generator's own CPU is printed beside each figure.
 //   BENCH_SECONDS        length of each load (default 5)
-//   BENCH_COLLAB_PARTS   latency,comics,rate,memory,sync (default all)
+//   BENCH_COLLAB_PARTS   latency,presence,comics,rate,memory,sync (default all)
 //   BENCH_CLIENTS        client counts of the latency figures (default 2,10,50)
+//   BENCH_CURSORS        clients moving their cursors in the presence figure (default 10)
 //   BENCH_LATENCY_ROUNDS rounds of each latency figure, taken in turn with the baseline's (default 3)
 //   BENCH_COMICS         comics of the many-comics figure (default 500)
 //   BENCH_WORKERS        generator threads (default: the cores, 2 to 4)
@@ -38,8 +39,11 @@ const FRONT = 'ws://127.0.0.1:4615/collab';
 /** Where the collab-server and y-websocket answer what they retain (servers/memory-report.ts). */
 const MEMORY_REPORT_PORTS = { collab: 4616, reference: 4617 };
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const PARTS = new Set((process.env.BENCH_COLLAB_PARTS ?? 'latency,comics,rate,memory,sync').split(','));
+const PARTS = new Set((process.env.BENCH_COLLAB_PARTS ?? 'latency,presence,comics,rate,memory,sync').split(','));
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '2,10,50').split(',').map(Number);
+const CURSORS = Number(process.env.BENCH_CURSORS ?? 10);
+/** How often the canvas sends its person's cursor while it moves (web/src/lib/canvas/presence.ts: every 40 ms). */
+const CURSOR_MOVES_PER_SECOND = 25;
 const COMICS = Number(process.env.BENCH_COMICS ?? 500);
 const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? Math.min(4, Math.max(2, availableParallelism())));
@@ -141,11 +145,11 @@ class LoadGenerator {
     }
   }
 
-  /** Every client writes `perSecond` updates a second for `seconds`; then waits (up to 5 s) for every update to arrive. */
-  async run(perSecond: number, seconds: number) {
+  /** Every client writes `perSecond` updates (records, or cursor moves) a second for `seconds`; then waits (up to 5 s) for every update to arrive. */
+  async run(perSecond: number, seconds: number, what: 'records' | 'cursors' = 'records') {
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
-    this.workers.forEach((worker) => worker.postMessage({ type: 'write', perSecond } satisfies Command));
+    this.workers.forEach((worker) => worker.postMessage({ type: 'write', perSecond, what } satisfies Command));
     await sleep(seconds * 1000);
     const stopped = await this.all(() => ({ type: 'stop' }));
     const sent: Record<string, Record<number, number>> = {};
@@ -205,19 +209,29 @@ function pooled(rounds: Measured[]) {
   };
 }
 
-/** `clients` on one document, each writing 10 updates a second, in `threads` generator threads; `servers` are the processes whose CPU counts. */
-async function oneDocument(threads: number, clients: number, servers: number[], peer: (index: number) => PeerSpec, seconds = SECONDS) {
+/**
+ * `clients` on one document, each writing 10 updates a second (or moving its cursor as often as the canvas sends
+ * it), in `threads` generator threads; `servers` are the processes whose CPU counts.
+ */
+async function oneDocument(threads: number, clients: number, servers: number[], peer: (index: number) => PeerSpec, seconds = SECONDS, what: 'records' | 'cursors' = 'records') {
   const generator = LoadGenerator.start(threads);
   try {
     await generator.open(Array.from({ length: clients }, (_, i) => peer(i + 1)));
     const cpuBefore = await Promise.all(servers.map(cpuSecondsOf));
-    const run = await generator.run(10, seconds);
+    const run = await generator.run(what === 'records' ? 10 : CURSOR_MOVES_PER_SECOND, seconds, what);
     const cpu = (await Promise.all(servers.map(cpuSecondsOf))).map((after, i) => after - cpuBefore[i]!);
     // Server CPU for each update that reached a client, in microseconds.
     return { ...run, serverCpuPerDelivery: cpu.map((seconds) => (seconds * 1e6) / run.delivered) };
   } finally {
     await generator.close();
   }
+}
+
+/** Each path measured in LATENCY_ROUNDS rounds, taken in turn so that a change in the machine's load falls on all of them. */
+async function inTurn<Paths extends Array<() => Promise<Measured>>>(paths: [...Paths]) {
+  const rounds = paths.map(() => [] as Measured[]);
+  for (let round = 0; round < LATENCY_ROUNDS; round++) for (const [i, path] of paths.entries()) rounds[i]!.push(await path());
+  return rounds.map(pooled) as { [P in keyof Paths]: ReturnType<typeof pooled> };
 }
 
 /** CPU seconds a process has used (user and system), from /proc. */
@@ -422,9 +436,9 @@ export async function benchCollab(): Promise<string[]> {
       );
     }
 
+    const inkwell = (url: string, comic: { id: string; token: string }) => (index: number): PeerSpec => ({ kind: 'inkwell', url, doc: `comic:${comic.id}`, token: comic.token, index });
+    const inRoom = (room: string) => (index: number): PeerSpec => ({ kind: 'reference', url: YWS, doc: room, index });
     if (PARTS.has('latency')) {
-      const inkwell = (url: string, comic: { id: string; token: string }) => (index: number): PeerSpec => ({ kind: 'inkwell', url, doc: `comic:${comic.id}`, token: comic.token, index });
-      const inRoom = (room: string) => (index: number): PeerSpec => ({ kind: 'reference', url: YWS, doc: room, index });
       // Both paths warmed up (JIT, connections) before anything is measured.
       await oneDocument(WORKERS, 10, [], inkwell(FRONT, await user.comic()), 1);
       await oneDocument(WORKERS, 10, [], inRoom(`warm-${randomBytes(4).toString('hex')}`), 1);
@@ -433,15 +447,13 @@ export async function benchCollab(): Promise<string[]> {
         // samples a second: they write longer, for a p99 of over a thousand samples (of 600, one stall of the
         // machine's moved the ratio from 1.1 to 2.2 between runs).
         const seconds = clients <= 2 ? SECONDS * 4 : SECONDS;
-        const [ours, theirs, direct] = [[] as Measured[], [] as Measured[], [] as Measured[]];
         // Each round on a document of its own: a client that joined one already written would take the
         // records it syncs for new ones.
-        for (let round = 0; round < LATENCY_ROUNDS; round++) {
-          ours.push(await oneDocument(WORKERS, clients, [collab.pid!, front.pid!], inkwell(FRONT, await user.comic()), seconds));
-          theirs.push(await oneDocument(WORKERS, clients, [reference.pid!], inRoom(`room-${randomBytes(4).toString('hex')}`), seconds));
-          direct.push(await oneDocument(WORKERS, clients, [collab.pid!], inkwell(COLLAB, await user.comic()), seconds));
-        }
-        const [o, t, d] = [pooled(ours), pooled(theirs), pooled(direct)];
+        const [o, t, d] = await inTurn([
+          async () => oneDocument(WORKERS, clients, [collab.pid!, front.pid!], inkwell(FRONT, await user.comic()), seconds),
+          async () => oneDocument(WORKERS, clients, [reference.pid!], inRoom(`room-${randomBytes(4).toString('hex')}`), seconds),
+          async () => oneDocument(WORKERS, clients, [collab.pid!], inkwell(COLLAB, await user.comic()), seconds),
+        ]);
         const ratio = o.p99 / t.p99;
         lines.push(
           `  ${String(clients).padStart(2)} clients x 10 updates/s, update-to-remote-apply p99 ${fmt(o.p99)} ms (p50 ${fmt(o.p50)}), ` +
@@ -458,6 +470,25 @@ export async function benchCollab(): Promise<string[]> {
           lines.push(`      baseline check: y-websocket with every client in one thread p99 ${fmt(oneThread.p99)} ms (p50 ${fmt(oneThread.p50)}), ${generatorCpu(oneThread)}`);
         }
       }
+    }
+
+    if (PARTS.has('presence')) {
+      // Who is here and where their cursor is travels as awareness, not in the document: in a session where
+      // people move their pointers it is most of what a server relays.
+      const cursors = (peer: (index: number) => PeerSpec, servers: number[]) => oneDocument(WORKERS, CURSORS, servers, peer, SECONDS, 'cursors');
+      await cursors(inkwell(FRONT, await user.comic()), []);
+      await cursors(inRoom(`warm-cursors-${randomBytes(4).toString('hex')}`), []);
+      const [o, t] = await inTurn([
+        async () => cursors(inkwell(FRONT, await user.comic()), [collab.pid!, front.pid!]),
+        async () => cursors(inRoom(`cursors-${randomBytes(4).toString('hex')}`), [reference.pid!]),
+      ]);
+      lines.push(
+        `  ${CURSORS} clients moving their cursors ${CURSOR_MOVES_PER_SECOND} times/s (awareness), move-to-remote-cursor p99 ${fmt(o.p99)} ms (p50 ${fmt(o.p50)}), ` +
+          `baseline y-websocket p99 ${fmt(t.p99)} ms (p50 ${fmt(t.p50)}), ratio ${fmt(o.p99 / t.p99, 3)} (reported, no target)`,
+        `      ${o.samples} samples in ${LATENCY_ROUNDS} rounds; delivered ${o.delivered}/${o.expected} (y-websocket ${t.delivered}/${t.expected}); ${generatorCpu(o)} (y-websocket run: ${percent(t.cpu)})`,
+        `      server CPU per delivered cursor move: collab-server ${fmt(o.serverCpuPerDelivery[0]!)} µs + front server ${fmt(o.serverCpuPerDelivery[1]!)} µs, ` +
+          `y-websocket ${fmt(t.serverCpuPerDelivery[0]!)} µs, ratio ${fmt((o.serverCpuPerDelivery[0]! + o.serverCpuPerDelivery[1]!) / t.serverCpuPerDelivery[0]!, 2)}`,
+      );
     }
 
     if (PARTS.has('comics')) {
