@@ -1,5 +1,6 @@
 import { InstancePresenceRecordType, type TLInstancePresence, type TLPageId, createUserId } from '@tldraw/tlschema';
 import { beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type AwarenessUser, colorFor } from '../src/model/index.ts';
 import { type Client, type User, addMember, connect, sleep, synced, useStack, waitFor } from './helper.ts';
 
@@ -49,6 +50,12 @@ function awarenessFrame(documentName: string, clientId: number, clock: number, s
   const update = new Writer().uint(1).uint(clientId).uint(clock).string(JSON.stringify(state));
   const awarenessMessage = 1;
   return Uint8Array.from(new Writer().string(documentName).uint(awarenessMessage).array(Uint8Array.from(update.bytes)).bytes);
+}
+
+/** The first message of a document connection: its address, Hocuspocus' Auth type, a token (none: the cookie says who). */
+function authFrame(documentName: string): Uint8Array {
+  const [authMessage, token] = [2, 0];
+  return Uint8Array.from(new Writer().string(documentName).uint(authMessage).uint(token).string('').bytes);
 }
 
 describe('presence', () => {
@@ -101,5 +108,35 @@ describe('presence', () => {
     expect(seen(watcher, victimId)!.user).toMatchObject({ id: owner.id, name: owner.username, role: 'owner' });
     expect(seen(watcher, victimId)!.presence?.userName).toBe(owner.username);
     for (const client of [victim, watcher, forger]) client.close();
+  });
+
+  it('vouches alike for what a connection says before it is set up', async () => {
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, viewer, 'viewer');
+    const victim = connect(stack.collab.url, comicId, { cookie: owner.cookie });
+    const watcher = connect(stack.collab.url, comicId, { cookie: owner.cookie });
+    await Promise.all([synced(victim), synced(watcher)]);
+    victim.provider.setAwarenessField('presence', presence(owner.id, owner.username, '#000000'));
+    const victimId = victim.doc.clientID;
+    await waitFor(() => seen(watcher, victimId)?.presence != null, 'the victim’s presence');
+
+    // A hand-written client sends its awareness with its first message, while its access is still being
+    // checked: the server holds those messages until the connection is set up, then reads them.
+    const documentName = `comic:${comicId}`;
+    const forger = new WebSocket(stack.collab.url, { headers: { cookie: viewer.cookie } });
+    await new Promise((resolve) => forger.once('open', resolve));
+    const forgerId = 987_654;
+    const forged = { user: { id: owner.id, name: owner.username, color: '#ff0000' }, presence: presence(owner.id, owner.username, '#ff0000') };
+    forger.send(authFrame(documentName));
+    forger.send(awarenessFrame(documentName, victimId, 1_000_000, forged));
+    forger.send(awarenessFrame(documentName, forgerId, 1, forged));
+    await waitFor(() => seen(watcher, forgerId) !== undefined, 'the forger’s own presence');
+
+    expect(seen(watcher, forgerId)!.user).toEqual({ id: viewer.id, name: viewer.username, role: 'viewer', color: '#ff0000' });
+    expect(seen(watcher, forgerId)!.presence).toMatchObject({ userId: createUserId(viewer.id), userName: viewer.username });
+    expect(seen(watcher, victimId)!.user).toEqual({ id: owner.id, name: owner.username, role: 'owner', color: colorFor(owner.id) });
+    expect(seen(watcher, victimId)!.presence).toMatchObject({ userName: owner.username, color: colorFor(owner.id) });
+    forger.close();
+    for (const client of [victim, watcher]) client.close();
   });
 });

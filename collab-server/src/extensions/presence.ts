@@ -4,10 +4,28 @@
 // it says about itself is stamped: `user` (id, name, role) comes from its authentication, the colour is
 // kept only when it is a plain #rrggbb, and the tldraw presence is validated and given the same identity.
 // Other clients receive only the stamped state.
-import type { Connection, Extension } from '@hocuspocus/server';
+//
+// Cursors move many times a second, so an established connection's awareness messages are read here, not by
+// Hocuspocus, which builds a scratch Y.Doc and Awareness for each one to decode into (32 reads of random
+// bytes for their guid and client id alone). Messages that arrive before the connection is set up
+// (Hocuspocus queues them) and those of other instances still take Hocuspocus' way, through
+// `beforeHandleAwareness`; both ways vouch alike.
+import { type Connection, type Extension, IncomingMessage } from '@hocuspocus/server';
 import { InstancePresenceRecordType, type TLInstancePresence, createUserId } from '@tldraw/tlschema';
+import * as encoding from 'lib0/encoding';
 import { type AwarenessUser, colorFor, isPresenceColor } from '../model/index.ts';
 import type { ConnectionContext } from './auth.ts';
+
+/** Hocuspocus' message type of an awareness update. */
+const AWARENESS_MESSAGE = 1;
+
+type States = Map<number, Record<string, unknown>>;
+
+/** Each client's state and clock, as an awareness update carries them. */
+interface AwarenessUpdate {
+  states: States;
+  clocks: Map<number, number>;
+}
 
 export function createPresence(): Extension<ConnectionContext> {
   const owners = new WeakMap<Connection, number>();
@@ -24,20 +42,84 @@ export function createPresence(): Extension<ConnectionContext> {
     return undefined;
   }
 
+  /** Leaves in `states` only what `connection` may say: the state of its own client id, stamped. */
+  function vouch(connection: Connection, states: States): void {
+    // An empty state says nothing, nor does one that is not an object. Hocuspocus 4.7 adds an empty one of its
+    // own to every update (the scratch Awareness it decodes into has a local state), which must not be taken
+    // for the sender's.
+    for (const [clientId, state] of states) if (!isState(state)) states.delete(clientId);
+    const own = ownClientId(connection, states.keys());
+    for (const clientId of [...states.keys()]) if (clientId !== own) states.delete(clientId);
+    const state = own === undefined ? undefined : states.get(own);
+    if (own !== undefined && state) states.set(own, stamp(state, connection.context as ConnectionContext, own));
+  }
+
   return {
     extensionName: 'presence',
+    async connected({ connection }) {
+      const handle = connection.handleMessage.bind(connection);
+      connection.handleMessage = (message) => {
+        const update = awarenessUpdateIn(message);
+        if (!update) return handle(message);
+        vouch(connection, update.states);
+        if (update.states.size > 0) connection.document.applyAwarenessUpdate(connection, encodeAwarenessUpdate(update));
+      };
+    },
     async beforeHandleAwareness({ connection, states }) {
       // Updates from this server itself or from other instances (through Redis) were stamped where they came in.
-      if (!connection) return;
-      // An empty state says nothing. Hocuspocus 4.7 adds one of its own to every update (the scratch
-      // Awareness it decodes into has a local state), which must not be taken for the sender's.
-      for (const [clientId, state] of states) if (Object.keys(state).length === 0) states.delete(clientId);
-      const own = ownClientId(connection, states.keys());
-      for (const clientId of [...states.keys()]) if (clientId !== own) states.delete(clientId);
-      const state = own === undefined ? undefined : states.get(own);
-      if (own !== undefined && state) states.set(own, stamp(state, connection.context as ConnectionContext, own));
+      if (connection) vouch(connection, states);
     },
   };
+}
+
+/**
+ * The awareness update a message carries; null for any other message, and for one that cannot be read (Hocuspocus
+ * reads it, and closes the connection as it does for every message it cannot read).
+ */
+function awarenessUpdateIn(message: Uint8Array): AwarenessUpdate | null {
+  try {
+    const incoming = new IncomingMessage(message);
+    incoming.readVarString(); // the address: Hocuspocus routed the message to this connection by it
+    if (incoming.readVarUint() !== AWARENESS_MESSAGE) return null;
+    return decodeAwarenessUpdate(incoming.readVarUint8Array());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An awareness update as y-protocols encodes it: the number of entries, then for each a client id, its clock
+ * and its state as JSON. A null state (a client that left) is skipped, as Hocuspocus' own reading does: a
+ * connection's clients leave with it.
+ */
+function decodeAwarenessUpdate(update: Uint8Array): AwarenessUpdate {
+  const incoming = new IncomingMessage(update);
+  const states: States = new Map();
+  const clocks = new Map<number, number>();
+  for (let entries = incoming.readVarUint(); entries > 0; entries--) {
+    const clientId = incoming.readVarUint();
+    const clock = incoming.readVarUint();
+    const state: unknown = JSON.parse(incoming.readVarString());
+    if (state === null) continue;
+    states.set(clientId, state as Record<string, unknown>);
+    clocks.set(clientId, clock);
+  }
+  return { states, clocks };
+}
+
+function encodeAwarenessUpdate({ states, clocks }: AwarenessUpdate): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, states.size);
+  for (const [clientId, state] of states) {
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarUint(encoder, clocks.get(clientId)!);
+    encoding.writeVarString(encoder, JSON.stringify(state));
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+function isState(state: unknown): boolean {
+  return typeof state === 'object' && state !== null && !Array.isArray(state) && Object.keys(state).length > 0;
 }
 
 function stamp(state: Record<string, unknown>, context: ConnectionContext, clientId: number): Record<string, unknown> {
