@@ -1,7 +1,10 @@
 // Two collab-servers behind Redis, as when the service is scaled out: clients on either one edit the
 // same comic live.
+import { InstancePresenceRecordType, type TLPageId, createUserId } from '@tldraw/tlschema';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Collab, type User, acknowledged, addMember, connect, note, removeMember, storedRecords, synced, useStack, waitFor } from './helper.ts';
+import { redisNames } from '@inkwell/workflows';
+import { type Collab, type User, acknowledged, addMember, connect, note, removeMember, sleep, storedRecords, synced, useStack, waitFor } from './helper.ts';
 
 const stack = useStack({ collab: false });
 let one: Collab;
@@ -13,6 +16,15 @@ beforeAll(async () => {
   [one, two] = await stack.startPair();
   [owner, editor] = [await stack.signUp(), await stack.signUp()];
 });
+
+/** A tldraw presence with the cursor at (x, 0). */
+const cursorAt = (user: User, x: number) =>
+  InstancePresenceRecordType.create({
+    currentPageId: 'page:page' as TLPageId,
+    userId: createUserId(user.id),
+    userName: user.username,
+    cursor: { x, y: 0, type: 'default', rotation: 0 },
+  });
 
 describe('two instances behind Redis', () => {
   it('stay in sync: edits, presence and the stored document', async () => {
@@ -43,6 +55,38 @@ describe('two instances behind Redis', () => {
     await synced(c);
     expect(c.records.toJSON()).toEqual(a.records.toJSON());
     for (const client of [a, b, c]) client.close();
+  });
+
+  it('say nothing through Redis about a comic no other instance has open, neither its edits nor its cursors', async () => {
+    const comicId = await stack.newComic(owner);
+    await addMember(stack.api, owner, comicId, editor, 'editor');
+    const listener = new Redis(stack.config().redisUrl);
+    const published: string[] = [];
+    listener.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer) => published.push(channel.toString()));
+    await listener.psubscribe(`${redisNames(stack.prefix).collab}*`);
+    const a = connect(one.url, comicId, { cookie: owner.cookie });
+    const b = connect(one.url, comicId, { cookie: editor.cookie });
+    await Promise.all([synced(a), synced(b)]);
+    // Loading the document announced it, in case another instance had it open.
+    await waitFor(() => published.length > 0, 'the announcement of the document');
+    published.length = 0;
+
+    a.records.set('shape:here', note('here', 'only instance one has this comic'));
+    a.provider.setAwarenessField('user', { name: owner.username });
+    await waitFor(
+      () => b.records.has('shape:here') && [...b.provider.awareness!.getStates().values()].some((state) => state.user?.name === owner.username),
+      'the edit and the presence on the same instance',
+    );
+    await sleep(100);
+    expect(published).toEqual([]);
+
+    // Once the other instance opens it, both travel.
+    const c = connect(two.url, comicId, { cookie: editor.cookie });
+    await synced(c);
+    a.provider.setAwarenessField('presence', cursorAt(owner, 42));
+    await waitFor(() => c.provider.awareness!.getStates().get(a.doc.clientID)?.presence?.cursor?.x === 42, 'the cursor on the other instance');
+    for (const client of [a, b, c]) client.close();
+    await listener.quit();
   });
 
   it('apply an access change on every instance', async () => {

@@ -5,9 +5,10 @@
 // on every instance for every change. Here:
 // - the updates of one event-loop turn are merged and published as they are, once: peers apply them (one
 //   hop, work in the size of the change);
-// - nothing is published for a document no other instance has open. An instance that opens it announces
-//   itself with its state vector (the extension does, on load); that announcement marks the peer, and the
-//   answer to it carries everything this instance applied before, so nothing falls between the two;
+// - nothing is published for a document no other instance has open, neither edits nor awareness (cursors
+//   move many times a second). An instance that opens it announces itself with its state vector and asks
+//   for awareness (the extension does, on load); that announcement marks the peer, and the answers to it
+//   carry everything this instance applied before and everyone's presence, so nothing falls between the two;
 // - Redis pub/sub loses what is sent while a connection is down: once reconnected, each open document
 //   announces its state vector again, and the answers fill the gap both ways;
 // - no Redis lock around stores (two round trips each): the persistence extension's writes name the version
@@ -63,6 +64,10 @@ export class RedisSync extends Redis {
       setImmediate(() => this.publishUpdates(data.documentName));
     }
     pending.updates.push(data.update);
+  }
+
+  override async onAwarenessUpdate(data: Parameters<Redis['onAwarenessUpdate']>[0]): Promise<void> {
+    if (this.shared.has(data.documentName)) return super.onAwarenessUpdate(data);
   }
 
   override async onStoreDocument(): Promise<void> {}
