@@ -2,33 +2,18 @@
 // the provider counts its unsynced changes down with the "applied" ones. Holding those answers until the
 // change is stored makes the client's "everything is saved" true: see the persistence extension.
 import type { Writable } from 'node:stream';
-import type { WebSocketLike } from '@hocuspocus/server';
+import { MessageType, type WebSocketLike } from '@hocuspocus/server';
 import { WebSocket } from 'ws';
+import { frameOf, readVarUint } from './message-frame.ts';
 
-const SYNC_STATUS = 8;
 const utf8 = new TextDecoder();
 
-/**
- * The document a message acknowledges as applied, or null for any other message. The message is
- * lib0-encoded: the address (a varString: byte length, UTF-8; `documentName` or `documentName\0session`),
- * the message type (a varUint), then for SyncStatus a varUint, 1 for applied.
- */
+/** The document a message acknowledges as applied, or null for any other message: a SyncStatus whose body is 1. */
 export function acknowledgedDocument(message: Uint8Array): string | null {
-  const [length, start] = readVarUint(message, 0);
-  const [type, next] = readVarUint(message, start + length);
-  if (type !== SYNC_STATUS || readVarUint(message, next)[0] !== 1) return null;
-  const address = utf8.decode(message.subarray(start, start + length));
+  const { addressStart, addressEnd, type, bodyStart } = frameOf(message);
+  if (type !== MessageType.SyncStatus || readVarUint(message, bodyStart)[0] !== 1) return null;
+  const address = utf8.decode(message.subarray(addressStart, addressEnd));
   return address.split('\0')[0]!;
-}
-
-function readVarUint(bytes: Uint8Array, position: number): [value: number, next: number] {
-  let value = 0;
-  for (let shift = 0, at = position; at < bytes.length && shift < 35; shift += 7, at++) {
-    const byte = bytes[at]!;
-    value += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) return [value, at + 1];
-  }
-  return [Number.NaN, bytes.length];
 }
 
 /**

@@ -10,14 +10,12 @@
 // bytes for their guid and client id alone). Messages that arrive before the connection is set up
 // (Hocuspocus queues them) and those of other instances still take Hocuspocus' way, through
 // `beforeHandleAwareness`; both ways vouch alike.
-import { type Connection, type Extension, IncomingMessage } from '@hocuspocus/server';
+import { type Connection, type Extension, IncomingMessage, MessageType } from '@hocuspocus/server';
 import { InstancePresenceRecordType, type TLInstancePresence, createUserId } from '@tldraw/tlschema';
 import * as encoding from 'lib0/encoding';
+import { frameOf } from '../message-frame.ts';
 import { type AwarenessUser, colorFor, isPresenceColor } from '../model/index.ts';
 import type { ConnectionContext } from './auth.ts';
-
-/** Hocuspocus' message type of an awareness update. */
-const AWARENESS_MESSAGE = 1;
 
 type States = Map<number, Record<string, unknown>>;
 
@@ -74,14 +72,14 @@ export function createPresence(): Extension<ConnectionContext> {
 
 /**
  * The awareness update a message carries; null for any other message, and for one that cannot be read (Hocuspocus
- * reads it, and closes the connection as it does for every message it cannot read).
+ * reads it, and closes the connection as it does for every message it cannot read). Every message of the
+ * connection comes through here: only its frame is read before the type says whether it is awareness.
  */
 function awarenessUpdateIn(message: Uint8Array): AwarenessUpdate | null {
+  const { type, bodyStart } = frameOf(message);
+  if (type !== MessageType.Awareness) return null;
   try {
-    const incoming = new IncomingMessage(message);
-    incoming.readVarString(); // the address: Hocuspocus routed the message to this connection by it
-    if (incoming.readVarUint() !== AWARENESS_MESSAGE) return null;
-    return decodeAwarenessUpdate(incoming.readVarUint8Array());
+    return decodeAwarenessUpdate(new IncomingMessage(message.subarray(bodyStart)).readVarUint8Array());
   } catch {
     return null;
   }
