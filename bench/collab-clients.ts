@@ -107,7 +107,7 @@ function open(specs: PeerSpec[]): Promise<unknown> {
       const now = clock();
       for (const clientId of [...added, ...updated]) {
         const meta = (peer.awareness.getStates().get(clientId)?.presence as { meta?: { writer?: unknown; sentAt?: unknown; seq?: unknown } } | null | undefined)?.meta;
-        if (clientId !== peer.awareness.clientID && typeof meta?.writer === 'number') received(peer, meta.writer, meta, now);
+        if (typeof meta?.writer === 'number') received(peer, meta.writer, meta, now);
       }
     });
     return peer;

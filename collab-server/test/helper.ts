@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import type { TLRecord } from '@tldraw/tlschema';
+import { InstancePresenceRecordType, type TLInstancePresence, type TLPageId, type TLRecord, createUserId } from '@tldraw/tlschema';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
@@ -247,6 +247,18 @@ export async function storedRecords(comicId: string): Promise<Map<string, unknow
   const doc = new Y.Doc();
   if (row) Y.applyUpdate(doc, new Uint8Array(row.state));
   return new Map(recordsOf(doc).entries());
+}
+
+/** A valid tldraw presence (a person's cursor) as a canvas sends it. */
+export function presence(userId: string, userName: string, color: string, cursor = { x: 10, y: 20 }): TLInstancePresence {
+  return InstancePresenceRecordType.create({
+    id: InstancePresenceRecordType.createId('any'),
+    currentPageId: 'page:page' as TLPageId,
+    userId: createUserId(userId),
+    userName,
+    color,
+    cursor: { ...cursor, type: 'default', rotation: 0 },
+  });
 }
 
 /** A valid record (a caption, `shape:<id>`), as the server accepts only those. */

@@ -1,8 +1,8 @@
-import { InstancePresenceRecordType, type TLInstancePresence, type TLPageId, createUserId } from '@tldraw/tlschema';
+import { type TLInstancePresence, createUserId } from '@tldraw/tlschema';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type AwarenessUser, colorFor } from '../src/model/index.ts';
-import { type Client, type User, addMember, connect, sleep, synced, useStack, waitFor } from './helper.ts';
+import { type Client, type User, addMember, connect, presence, sleep, synced, useStack, waitFor } from './helper.ts';
 
 const stack = useStack();
 let owner: User;
@@ -17,16 +17,6 @@ beforeAll(async () => {
 const seen = (watcher: Client, clientId: number) =>
   watcher.provider.awareness!.getStates().get(clientId) as { user: AwarenessUser; presence: TLInstancePresence | null } | undefined;
 
-function presence(userId: string, userName: string, color: string) {
-  return InstancePresenceRecordType.create({
-    id: InstancePresenceRecordType.createId('any'),
-    currentPageId: 'page:page' as TLPageId,
-    userId: createUserId(userId),
-    userName,
-    color,
-    cursor: { x: 10, y: 20, type: 'default', rotation: 0 },
-  });
-}
 
 /** lib0's encoding, as much of it as a forged awareness message needs. */
 class Writer {

@@ -1,10 +1,9 @@
 // Two collab-servers behind Redis, as when the service is scaled out: clients on either one edit the
 // same comic live.
-import { InstancePresenceRecordType, type TLPageId, createUserId } from '@tldraw/tlschema';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { redisNames } from '@inkwell/workflows';
-import { type Collab, type User, acknowledged, addMember, connect, note, removeMember, sleep, storedRecords, synced, useStack, waitFor } from './helper.ts';
+import { type Collab, type User, acknowledged, addMember, connect, note, presence, removeMember, sleep, storedRecords, synced, useStack, waitFor } from './helper.ts';
 
 const stack = useStack({ collab: false });
 let one: Collab;
@@ -16,15 +15,6 @@ beforeAll(async () => {
   [one, two] = await stack.startPair();
   [owner, editor] = [await stack.signUp(), await stack.signUp()];
 });
-
-/** A tldraw presence with the cursor at (x, 0). */
-const cursorAt = (user: User, x: number) =>
-  InstancePresenceRecordType.create({
-    currentPageId: 'page:page' as TLPageId,
-    userId: createUserId(user.id),
-    userName: user.username,
-    cursor: { x, y: 0, type: 'default', rotation: 0 },
-  });
 
 describe('two instances behind Redis', () => {
   it('stay in sync: edits, presence and the stored document', async () => {
@@ -83,7 +73,7 @@ describe('two instances behind Redis', () => {
     // Once the other instance opens it, both travel.
     const c = connect(two.url, comicId, { cookie: editor.cookie });
     await synced(c);
-    a.provider.setAwarenessField('presence', cursorAt(owner, 42));
+    a.provider.setAwarenessField('presence', presence(owner.id, owner.username, '#000000', { x: 42, y: 0 }));
     await waitFor(() => c.provider.awareness!.getStates().get(a.doc.clientID)?.presence?.cursor?.x === 42, 'the cursor on the other instance');
     for (const client of [a, b, c]) client.close();
     await listener.quit();
