@@ -52,19 +52,25 @@ describe('a generation', () => {
     expect(await resultsOf(job.id)).toHaveLength(1);
   });
 
-  it('reports its life in order: state, started, progress that only grows, then done', async () => {
-    const alice = await signUp(p);
-    const { body } = await call<{ id: string }>(p, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'watch me', width: 256, height: 256, steps: 20 } });
-    const events = await readEvents(p, alice, body.data.id);
-    const names = events.map((e) => e.event);
-    expect(names[0]).toBe('state');
-    expect(names.at(-1)).toBe('done');
-    expect(names).toContain('progress');
-    const percents = events.filter((e) => e.event === 'progress').map((e) => e.data.percent as number);
-    expect(percents).toEqual([...percents].sort((a, b) => a - b));
-    expect(percents.at(-1)).toBe(100);
-    expect(events.at(-1)!.data).toMatchObject({ status: 'completed' });
-    expect(events.some((e) => e.event === 'progress' && typeof e.data.preview === 'string' && (e.data.preview as string).startsWith('data:image/jpeg'))).toBe(true);
+  it('reports its life in order: state, started, progress that only grows, previews, then done', async () => {
+    // 30 steps of 20 ms: previews fall due while the prompt runs (word still due at its end is dropped).
+    const watched = await startPipeline({ stepMs: 20 });
+    try {
+      const alice = await signUp(watched);
+      const { body } = await call<{ id: string }>(watched, alice, 'POST', '/jobs', { workflow: 'txt2img-sdxl', params: { prompt: 'watch me', width: 256, height: 256, steps: 30 } });
+      const events = await readEvents(watched, alice, body.data.id);
+      const names = events.map((e) => e.event);
+      expect(names[0]).toBe('state');
+      expect(names.at(-1)).toBe('done');
+      expect(names).toContain('progress');
+      const percents = events.filter((e) => e.event === 'progress').map((e) => e.data.percent as number);
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
+      expect(percents.at(-1)).toBe(100);
+      expect(events.at(-1)!.data).toMatchObject({ status: 'completed' });
+      expect(events.some((e) => e.event === 'progress' && typeof e.data.preview === 'string' && (e.data.preview as string).startsWith('data:image/jpeg'))).toBe(true);
+    } finally {
+      await watched.close();
+    }
   });
 
   it('fails with ComfyUI’s message when a node errors, without retrying', async () => {

@@ -27,8 +27,6 @@ export interface GenerationJobData {
   /** Validated parameters, the seed decided. */
   params: Record<string, unknown>;
   target: PanelTarget | null;
-  /** Set by the worker: the ComfyUI prompt of the latest attempt, which the next attempt stops if it still runs. */
-  prompt?: { id: string; instanceUrl: string };
 }
 
 export interface GenerationResult {

@@ -82,21 +82,21 @@ export function createGenerationProcessor(deps: {
 
   /**
    * An earlier attempt's prompt keeps running on ComfyUI when its worker dies: stop it, so the picture is not
-   * drawn twice and this attempt does not wait behind it. A prompt that already ended is not touched.
+   * drawn twice and this attempt does not wait behind it. Its id is known without being stored (`promptIdOf`),
+   * its instance is not: each is asked, and one whose prompt already ended is not touched.
    */
-  async function stopOrphanedPrompt(job: Job<GenerationJobData>) {
-    const orphan = job.data.prompt;
-    const owner = orphan && pool.instances.find((instance) => instance.url === orphan.instanceUrl);
-    if (!orphan || !owner) return;
-    await Promise.allSettled([owner.client.deleteQueued([orphan.id]), owner.client.interrupt(orphan.id)]);
-    deps.log('info', 'asked ComfyUI to stop the prompt of an earlier attempt', { jobId: job.data.jobId, promptId: orphan.id, instance: owner.url });
+  async function stopEarlierPrompts(job: Job<GenerationJobData>) {
+    const earlier = Array.from({ length: job.attemptsStarted - 1 }, (_, k) => promptIdOf(job.data.jobId, k + 1));
+    if (earlier.length === 0) return;
+    await Promise.allSettled(pool.instances.flatMap((instance) => [instance.client.deleteQueued(earlier), ...earlier.map((id) => instance.client.interrupt(id))]));
+    deps.log('info', 'asked ComfyUI to stop the prompts of earlier attempts', { jobId: job.data.jobId, promptIds: earlier });
   }
 
   /** Runs the prompt on one instance and returns the result file's bytes. */
   async function runPrompt(job: Job<GenerationJobData>, workflow: WorkflowDefinition, instance: Instance): Promise<Uint8Array> {
     const { params, target } = job.data;
     const graph = renderGraph(workflow, params, await uploadInputs(instance, workflow, params));
-    const promptId = crypto.randomUUID();
+    const promptId = promptIdOf(job.data.jobId, job.attemptsStarted);
     const abort = new AbortController();
     let stopReason: StopReason | undefined;
     const stop = (reason: StopReason) => {
@@ -130,8 +130,8 @@ export function createGenerationProcessor(deps: {
       void records.progress(job.data.jobId, latest.percent).catch(() => {});
     };
     // Watchers hear the latest state at most every PROGRESS_EVERY_MS: at once when the last word is that old,
-    // else at the end of the interval. A prompt that ends sooner sends only a preview still unsent: its steps
-    // are overtaken by the job's 100%.
+    // else at the end of the interval. Progress still due when the prompt ends is dropped: the job's 100% and
+    // its picture follow within milliseconds, and a last preview would only cost every watcher a frame.
     const report = () => {
       if (ended || trailing) return;
       const wait = lastProgressAt + PROGRESS_EVERY_MS - Date.now();
@@ -140,8 +140,7 @@ export function createGenerationProcessor(deps: {
     };
     try {
       if (stopReason) throw new Error(stopReason);
-      await stopOrphanedPrompt(job);
-      await job.updateData({ ...job.data, prompt: { id: promptId, instanceUrl: instance.url } });
+      await stopEarlierPrompts(job);
       await instance.client.submit(graph, { promptId, extraData: { preview_method: 'latent2rgb' } });
       const { outputs } = await instance.client.waitForPrompt(promptId, {
         signal: abort.signal,
@@ -159,7 +158,6 @@ export function createGenerationProcessor(deps: {
           }, () => {});
         },
       });
-      if (trailing && latest.preview !== undefined) publish();
       const files = outputs[workflow.output(params).node]?.images ?? [];
       const file = files[0];
       if (!file) throw new UnrecoverableError('ComfyUI finished without saving a picture');
@@ -223,10 +221,10 @@ export function createGenerationProcessor(deps: {
 
   /**
    * Puts the picture in its panel, then marks the job completed: whoever reads the job never sees it
-   * completed while its panel still shows it running (nor before `alongside`, its thumbnail, is done). The
-   * panel's edit is idempotent, so an attempt that died on the way is finished by the next one.
+   * completed while its panel still shows it running (nor before `alongside`: its thumbnail, its last
+   * progress). The panel's edit is idempotent, so an attempt that died on the way is finished by the next one.
    */
-  async function finish(job: Job<GenerationJobData>, result: GenerationResult, alongside?: Promise<void>): Promise<void> {
+  async function finish(job: Job<GenerationJobData>, result: GenerationResult, alongside?: Promise<unknown>): Promise<void> {
     const { target, jobId } = job.data;
     const inserted = target && deps.comicEdits.apply({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
     await Promise.all([inserted, alongside]);
@@ -300,9 +298,10 @@ export function createGenerationProcessor(deps: {
     if (!job.data.target) await makeThumbnail(job, stored.thumbnail);
     const result = await link(job, stored.row, processingMs);
     const thumbnail = job.data.target && result.mediaId === stored.row.id ? makeThumbnail(job, stored.thumbnail) : undefined;
-    // Heard before the job's completion, as its last progress.
-    await deps.publishProgress({ jobId: job.data.jobId, percent: 100, target: job.data.target }).catch(() => {});
-    if (job.data.target) await finish(job, result, thumbnail);
+    // Heard before the job's completion, as its last progress: sent while the picture goes into its panel.
+    const lastWord = deps.publishProgress({ jobId: job.data.jobId, percent: 100, target: job.data.target }).catch(() => {});
+    if (job.data.target) await finish(job, result, Promise.all([thumbnail, lastWord]));
+    else await lastWord;
     deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
     return result;
   }
@@ -358,6 +357,14 @@ export function createGenerationProcessor(deps: {
       return false;
     },
   };
+}
+
+/**
+ * The ComfyUI prompt id of a job's attempt (BullMQ counts the starts, stalled ones included). Derived rather
+ * than stored in the job, so that a later attempt can stop an earlier one's prompt at no cost to every job.
+ */
+function promptIdOf(jobId: string, attempt: number): string {
+  return `${jobId}.${attempt}`;
 }
 
 /** A picture developing, small enough to send to every collaborator a few times a second. */
