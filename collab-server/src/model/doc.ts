@@ -3,7 +3,7 @@
 import type { SerializedSchema } from '@tldraw/store';
 import type { TLRecord, TLStoreSnapshot } from '@tldraw/tlschema';
 import type * as Y from 'yjs';
-import { comicSchema } from './schema.ts';
+import { comicSchema, isCurrentSchema } from './schema.ts';
 
 export const RECORDS_MAP = 'records';
 export const META_MAP = 'meta';
@@ -40,9 +40,8 @@ export function readRecords(doc: Y.Doc): TLRecord[] {
  * so that records written next (in the current shape) sit beside records of the same version.
  */
 export function migrateDoc(doc: Y.Doc): void {
-  const current = comicSchema().serialize();
-  const stored = metaOf(doc).get(SCHEMA_KEY);
-  if (JSON.stringify(stored) === JSON.stringify(current)) return;
+  // Every server-side edit asks: answered once per schema object, not by serializing both schemas each time.
+  if (isCurrentSchema(metaOf(doc).get(SCHEMA_KEY) as SerializedSchema | undefined)) return;
   const migrated = new Map(readRecords(doc).map((record) => [record.id, record]));
   const records = recordsOf(doc);
   doc.transact(() => {
@@ -51,7 +50,7 @@ export function migrateDoc(doc: Y.Doc): void {
       if (!after) records.delete(id);
       else if (JSON.stringify(after) !== JSON.stringify(before)) records.set(id, after);
     }
-    metaOf(doc).set(SCHEMA_KEY, current);
+    metaOf(doc).set(SCHEMA_KEY, comicSchema().serialize());
   });
 }
 

@@ -1,3 +1,4 @@
+import type { SerializedSchema } from '@tldraw/store';
 import { createTLSchema, defaultShapeSchemas, type TLSchema } from '@tldraw/tlschema';
 import {
   CAPTION,
@@ -29,4 +30,21 @@ let shared: TLSchema | undefined;
 export function comicSchema(): TLSchema {
   shared ??= createComicSchema();
   return shared;
+}
+
+/** Per schema object written in a document (its meta hands back the same object each time): whether it is this code's own. */
+const isCurrent = new WeakMap<SerializedSchema, boolean>();
+let currentJson: string | undefined;
+
+/** Whether records written with `written` need no migration; compared once per schema object, not once per record. */
+export function isCurrentSchema(written: SerializedSchema | undefined): boolean {
+  currentJson ??= JSON.stringify(comicSchema().serialize());
+  // Only objects can be remembered; whatever else a document holds there is compared each time.
+  if (typeof written !== 'object' || written === null) return JSON.stringify(written) === currentJson;
+  let known = isCurrent.get(written);
+  if (known === undefined) {
+    known = JSON.stringify(written) === currentJson;
+    isCurrent.set(written, known);
+  }
+  return known;
 }

@@ -4,27 +4,10 @@
 // and also covers the links inside rich text, which tldraw's validator does not look into.
 import type { SerializedSchema } from '@tldraw/store';
 import type { TLRecord } from '@tldraw/tlschema';
-import { comicSchema } from './schema.ts';
+import { comicSchema, isCurrentSchema } from './schema.ts';
 import { COMIC_LETTERING_KEY, isLetteringFont } from './shapes.ts';
 
 export class InvalidRecordError extends Error {}
-
-/** Per schema object written in a document (its meta hands back the same object each time): whether it is this code's own. */
-const isCurrent = new WeakMap<SerializedSchema, boolean>();
-let currentJson: string | undefined;
-
-/** Whether records written with `written` need no migration; compared once per schema object, not once per record. */
-function isCurrentSchema(written: SerializedSchema): boolean {
-  currentJson ??= JSON.stringify(comicSchema().serialize());
-  // Only objects can be remembered; whatever else a document holds there is compared each time.
-  if (typeof written !== 'object' || written === null) return JSON.stringify(written) === currentJson;
-  let known = isCurrent.get(written);
-  if (known === undefined) {
-    known = JSON.stringify(written) === currentJson;
-    isCurrent.set(written, known);
-  }
-  return known;
-}
 
 /** Same-origin paths (our media), http(s), and inline pictures. */
 const SOURCE = /^(https?:\/\/|\/(?!\/)|data:image\/)/i;
