@@ -522,7 +522,11 @@ export async function benchCollab(): Promise<string[]> {
       const cold = await timeToSync(() => inkwellPeer(big));
       const holder = inkwellPeer(big);
       await holder.synced;
+      // Until someone changes it, a comic opened from Postgres is sent as it was stored; once changed, it is encoded.
       const warm = await timeToSync(() => inkwellPeer(big));
+      holder.doc.getMap('records').set('page:edited', { id: 'page:edited', typeName: 'page', name: 'Edited', index: 'a1', meta: {} });
+      await sleep(500);
+      const edited = await timeToSync(() => inkwellPeer(big));
       holder.close();
       const refRoom = `big-${randomBytes(4).toString('hex')}`;
       const seed = referencePeer(refRoom);
@@ -532,8 +536,8 @@ export async function benchCollab(): Promise<string[]> {
       const reference10 = await timeToSync(() => referencePeer(refRoom));
       seed.close();
       lines.push(
-        `  new client syncs a ${fmt(state.length / 1e6)} MB document   loaded from Postgres ${fmt(cold, 0)} ms, already open ${fmt(warm, 0)} ms ` +
-          `(y-websocket, in memory: ${fmt(reference10, 0)} ms) (target <= 1000 ms)`,
+        `  new client syncs a ${fmt(state.length / 1e6)} MB document   loaded from Postgres ${fmt(cold, 0)} ms, already open ${fmt(warm, 0)} ms, ` +
+          `open and changed since ${fmt(edited, 0)} ms (y-websocket, in memory: ${fmt(reference10, 0)} ms) (target <= 1000 ms)`,
       );
     }
     const load = loadavg()[0]!;

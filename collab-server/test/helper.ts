@@ -171,9 +171,9 @@ export interface Client {
 
 /**
  * A browser tab: a provider on its own websocket, sending the session cookie or a collab token, and the
- * page's `Origin` when given (browsers always send one; other clients none).
+ * page's `Origin` when given (browsers always send one; other clients none); into `doc` when given.
  */
-export function connect(url: string, comicId: string, auth: { cookie?: string; token?: string; documentName?: string; origin?: string }): Client {
+export function connect(url: string, comicId: string, auth: { cookie?: string; token?: string; documentName?: string; origin?: string; doc?: Y.Doc }): Client {
   const { cookie, origin } = auth;
   const WebSocketWithCookie = class extends WebSocket {
     constructor(address: string) {
@@ -189,7 +189,7 @@ export function connect(url: string, comicId: string, auth: { cookie?: string; t
     factor: 1.5,
     jitter: false,
   });
-  const doc = new Y.Doc();
+  const doc = auth.doc ?? new Y.Doc();
   const provider = new HocuspocusProvider({ websocketProvider: socket, name: auth.documentName ?? documentNameOf(comicId), document: doc, token: auth.token ?? null });
   const client: Client = {
     provider,

@@ -44,6 +44,8 @@ interface Tracked {
   waiting: Array<{ change: number; release: () => void }>;
   failures: number;
   retry: NodeJS.Timeout | undefined;
+  /** The state as read from Postgres, while the document has not changed since (first-sync.ts sends it). */
+  pristine: Uint8Array | undefined;
 }
 
 export interface PersistenceOptions {
@@ -64,6 +66,8 @@ export interface Persistence {
   flush(): void;
   /** Documents whose changes are not all stored. */
   unstored(): string[];
+  /** The bytes `document` was loaded from, when nothing has changed it since. */
+  pristineState(document: Document): Uint8Array | undefined;
 }
 
 export function createPersistence(options: PersistenceOptions): Persistence {
@@ -158,9 +162,11 @@ export function createPersistence(options: PersistenceOptions): Persistence {
         waiting: [],
         failures: 0,
         retry: undefined,
+        pristine: stored?.state,
       };
       tracked.set(documentName, entry);
       document.on('update', (_update: Uint8Array, origin: unknown) => {
+        entry.pristine = undefined;
         if (origin === FROM_DATABASE) return;
         // Hocuspocus schedules a store for changes from clients and direct connections. Changes that came
         // through Redis are the sending instance's to store, but this one may outlive it: they only make
@@ -239,5 +245,10 @@ export function createPersistence(options: PersistenceOptions): Persistence {
     },
 
     unstored: () => [...tracked.values()].filter(dirty).map((entry) => entry.name),
+
+    pristineState(document) {
+      const entry = tracked.get(document.name);
+      return entry?.document === document ? entry.pristine : undefined;
+    },
   };
 }
