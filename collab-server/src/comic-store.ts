@@ -54,7 +54,9 @@ export function createComicDocumentStore(db: Database): ComicDocumentStore {
      * One statement, one round trip (a store used to take six, with its transaction): it locks the comic's
      * row first, as deleting a comic does, so that writers of one comic queue there; writes the state only
      * when the stored version is still `expected` (none for a comic never stored); and moves the comic's
-     * summary with it. When nothing was written, a second read tells a conflict from a deleted comic.
+     * summary with it. When nothing was written, a second read tells a conflict from a deleted comic. Versions
+     * compare to the millisecond, as a Date holds them: a row written elsewhere with Postgres' microseconds
+     * could otherwise never be written over (every store a conflict, the document kept in memory for ever).
      */
     async save(comicId, write, expected) {
       // Strictly increasing, so that two writes never share a version: the write happens only on `expected`.
@@ -68,7 +70,7 @@ export function createComicDocumentStore(db: Database): ComicDocumentStore {
           select id, ${sql.param(Buffer.from(write.state), comicDocuments.state)}, ${sql.param(version, comicDocuments.updatedAt)}
           from comics where id = ${comicId} for no key update
           on conflict (comic_id) do update set state = excluded.state, updated_at = excluded.updated_at
-          where comic_documents.updated_at is not distinct from ${expected === null ? null : sql.param(expected, comicDocuments.updatedAt)}
+          where date_trunc('milliseconds', comic_documents.updated_at) is not distinct from ${expected === null ? null : sql.param(expected, comicDocuments.updatedAt)}
           returning comic_id
         )
         update comics set updated_at = ${sql.param(version, comics.updatedAt)}${summary}

@@ -238,4 +238,15 @@ describe('the document store', () => {
     expect(await store.save(comicId, { state: bytes(5) }, second.version)).toEqual({ status: 'gone' });
     expect(await store.load(comicId)).toBeNull();
   });
+
+  it('writes over a document whose version has finer than millisecond precision, as one written elsewhere could', async () => {
+    const comicId = await stack.newComic(owner);
+    // Postgres keeps microseconds; the version a writer reads back is a Date, which keeps milliseconds.
+    await database.sql`insert into comic_documents (comic_id, state, updated_at) values (${comicId}, ${Buffer.from([1])}, '2026-01-01 00:00:00.123456+00')`;
+    const loaded = await store.load(comicId);
+    expect(loaded?.version.toISOString()).toBe('2026-01-01T00:00:00.123Z');
+    const saved = await store.save(comicId, { state: bytes(2) }, loaded!.version);
+    expect(saved.status).toBe('saved');
+    expect((await store.load(comicId))?.state).toEqual(bytes(2));
+  });
 });
