@@ -4,16 +4,13 @@
 import type { Writable } from 'node:stream';
 import { MessageType, type WebSocketLike } from '@hocuspocus/server';
 import { WebSocket } from 'ws';
-import { frameOf, readVarUint } from './message-frame.ts';
-
-const utf8 = new TextDecoder();
+import { addressedDocument, frameOf, readVarUint } from './message-frame.ts';
 
 /** The document a message acknowledges as applied, or null for any other message: a SyncStatus whose body is 1. */
 export function acknowledgedDocument(message: Uint8Array): string | null {
-  const { addressStart, addressEnd, type, bodyStart } = frameOf(message);
-  if (type !== MessageType.SyncStatus || readVarUint(message, bodyStart)[0] !== 1) return null;
-  const address = utf8.decode(message.subarray(addressStart, addressEnd));
-  return address.split('\0')[0]!;
+  const frame = frameOf(message);
+  if (frame.type !== MessageType.SyncStatus || readVarUint(message, frame.bodyStart)[0] !== 1) return null;
+  return addressedDocument(message, frame);
 }
 
 /**

@@ -2,6 +2,8 @@
 // length, UTF-8; `documentName` or `documentName\0session`), the message type (a varUint, Hocuspocus'
 // MessageType), then the body. Reading it decodes nothing, so it costs next to nothing on every message.
 
+const utf8 = new TextDecoder();
+
 export interface MessageFrame {
   /** Where the address's UTF-8 bytes start and end. */
   addressStart: number;
@@ -17,6 +19,12 @@ export function frameOf(message: Uint8Array): MessageFrame {
   const addressEnd = addressStart + length;
   const [type, bodyStart] = readVarUint(message, addressEnd);
   return { addressStart, addressEnd, type, bodyStart };
+}
+
+/** The document a message is addressed to: its address without the session, if any. */
+export function addressedDocument(message: Uint8Array, frame: MessageFrame = frameOf(message)): string {
+  const address = utf8.decode(message.subarray(frame.addressStart, frame.addressEnd));
+  return address.split('\0')[0]!;
 }
 
 export function readVarUint(bytes: Uint8Array, position: number): [value: number, next: number] {

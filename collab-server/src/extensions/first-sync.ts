@@ -10,7 +10,7 @@ import { type Connection, type Document, type Extension, MessageType } from '@ho
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { frameOf, readVarUint } from '../message-frame.ts';
+import { addressedDocument, frameOf, readVarUint } from '../message-frame.ts';
 
 /** y-protocols' sync steps. */
 const SYNC_STEP_1 = 0;
@@ -28,10 +28,12 @@ export function createFirstSync(deps: {
     const handle = connection.handleMessage.bind(connection);
     let synced = false;
     connection.handleMessage = (message) => {
-      if (synced || !isSyncStep1(message)) return handle(message);
+      const step = synced ? null : firstStepIn(message);
+      if (!step) return handle(message);
       synced = true;
       const state = deps.pristineState(connection.document);
-      if (!state || !isForDocument(message, connection.document) || !holdsNothing(message)) return handle(message);
+      // Hocuspocus drops a message addressed to another document (or session of it): so does this.
+      if (!state || step.documentName !== connection.document.name || !step.holdsNothing) return handle(message);
       connection.send(syncMessage(connection.messageAddress, SYNC_STEP_1, Y.encodeStateVector(connection.document)));
       connection.send(syncMessage(connection.messageAddress, SYNC_STEP_2, state));
     };
@@ -49,26 +51,22 @@ export function createFirstSync(deps: {
   };
 }
 
-function isSyncStep1(message: Uint8Array): boolean {
-  const { type, bodyStart } = frameOf(message);
-  return type === MessageType.Sync && readVarUint(message, bodyStart)[0] === SYNC_STEP_1;
-}
-
-/** Hocuspocus drops a message addressed to another document (or session of it): so does this. */
-function isForDocument(message: Uint8Array, document: Document): boolean {
-  const address = decoding.readVarString(decoding.createDecoder(message));
-  const separator = address.indexOf('\0');
-  return (separator === -1 ? address : address.slice(0, separator)) === document.name;
+/** The document a first sync step is for, and whether its sender holds nothing; null for any other message. */
+function firstStepIn(message: Uint8Array): { documentName: string; holdsNothing: boolean } | null {
+  const frame = frameOf(message);
+  if (frame.type !== MessageType.Sync) return null;
+  const [step, stateVectorStart] = readVarUint(message, frame.bodyStart);
+  if (step !== SYNC_STEP_1) return null;
+  return { documentName: addressedDocument(message, frame), holdsNothing: isEmptyStateVector(message.subarray(stateVectorStart)) };
 }
 
 /**
- * The state vector a first sync step carries is that of an empty document: no client, nothing held. One that
- * cannot be read is left to Hocuspocus, which closes the connection as it does for every such message.
+ * Whether the state vector a first sync step carries is that of an empty document: no client, nothing held.
+ * One that cannot be read is left to Hocuspocus, which closes the connection as it does for every such message.
  */
-function holdsNothing(message: Uint8Array): boolean {
+function isEmptyStateVector(body: Uint8Array): boolean {
   try {
-    const { bodyStart } = frameOf(message);
-    const decoder = decoding.createDecoder(message.subarray(readVarUint(message, bodyStart)[1]));
+    const decoder = decoding.createDecoder(body);
     const stateVector = decoding.readVarUint8Array(decoder);
     return !decoding.hasContent(decoder) && Y.decodeStateVector(stateVector).size === 0;
   } catch {
