@@ -215,21 +215,20 @@ export async function benchGeneration(): Promise<string[]> {
     const cookie = await admin(database);
     // CPU per job of each process: what bounds the rate on a machine of a few cores, however busy it is.
     const processes = { api, worker, collab };
-    const cpuPerJob = async (jobs: number, run: () => Promise<unknown>) => {
+    /** What `run` gives, and the CPU each process spent on each of its `jobs`, as a line to print. */
+    const withCpuPerJob = async <T>(jobs: number, run: () => Promise<T>): Promise<[T, string]> => {
       const before = Object.fromEntries(Object.entries(processes).map(([name, child]) => [name, cpuMs(child.pid!)]));
       const ownBefore = process.cpuUsage();
-      await run();
+      const result = await run();
       const own = process.cpuUsage(ownBefore);
       const perJob = Object.entries(processes).map(([name, child]) => `${name} ${fmt((cpuMs(child.pid!) - before[name]!) / jobs)}`);
-      return `CPU ms per job: ${perJob.join(', ')}, this process (simulators, clients) ${fmt((own.user + own.system) / 1000 / jobs)}`;
+      return [result, `CPU ms per job: ${perJob.join(', ')}, this process (simulators, clients) ${fmt((own.user + own.system) / 1000 / jobs)}`];
     };
     const lines = ['Generation: POST /jobs to the picture in a collaborator’s document, minus the time inside ComfyUI (simulator)'];
     for (const concurrent of (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number)) {
       // 50 samples of one job, 200 of eight (25 rounds): a p99 of 40 samples was their maximum, and moved by half between runs.
       const rounds = concurrent === 1 ? 50 : 25;
-      let measured!: Awaited<ReturnType<typeof overhead>>;
-      const cpu = await cpuPerJob(concurrent * rounds, async () => (measured = await overhead(cookie, concurrent, rounds, exec)));
-      const { p50, p99, phases } = measured;
+      const [{ p50, p99, phases }, cpu] = await withCpuPerJob(concurrent * rounds, () => overhead(cookie, concurrent, rounds, exec));
       lines.push(`  ${concurrent} concurrent job${concurrent > 1 ? 's' : ' '}   overhead p50 ${fmt(p50)} ms  p99 ${fmt(p99)} ms   (targets at 8: p50 <= 50 ms, p99 <= 200 ms)`);
       lines.push(`      medians: POST answered ${fmt(phases.post)} ms, then at ComfyUI ${fmt(phases.toComfy)} ms; ComfyUI's end to the document ${fmt(phases.toDocument)} ms`);
       // The first round of jobs also pays for compiling the code: its CPU would mislead.
@@ -239,9 +238,8 @@ export async function benchGeneration(): Promise<string[]> {
     // Enough users that none reaches the admin quota of 20 jobs in flight: refused POSTs, retried, would
     // take CPU from the pipeline and be counted in its CPU per job.
     const cookies = await Promise.all(Array.from({ length: Math.ceil(jobs / 20) }, () => admin(database)));
-    let outcome!: Awaited<ReturnType<typeof throughput>>;
-    const cpu = await cpuPerJob(jobs, async () => (outcome = await throughput(cookies, jobs, database)));
-    lines.push(`  throughput, zero-time simulator x2   ${fmt(outcome.rate)} jobs/s through API, queue, worker, storage (target >= 100); ${outcome.refused} POSTs refused at the in-flight quota`);
+    const [{ rate, refused }, cpu] = await withCpuPerJob(jobs, () => throughput(cookies, jobs, database));
+    lines.push(`  throughput, zero-time simulator x2   ${fmt(rate)} jobs/s through API, queue, worker, storage (target >= 100); ${refused} POSTs refused at the in-flight quota`);
     lines.push(`      ${cpu}`);
     return lines;
   } finally {
