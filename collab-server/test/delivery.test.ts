@@ -1,6 +1,8 @@
 // What the fan-out must keep however it is batched: edits arrive in the order they were made, on one
-// instance and across two; an edit is acknowledged only once stored; and two instances catch up on what
-// Redis lost while one of them was disconnected from it.
+// instance and across two; each reaches every client but the one that made it; an edit is acknowledged only
+// once stored; and two instances catch up on what Redis lost while one of them was disconnected from it.
+import { MessageType } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
@@ -20,8 +22,10 @@ beforeAll(async () => {
 });
 
 type Caption = { props: { richText: { content: Array<{ content?: Array<{ text: string }> }> } } };
-/** The number a caption written by `note()` says (0 when it is not there). */
-const textOf = (client: Client, key: string) => Number((client.records.get(key as never) as Caption | undefined)?.props.richText.content[0]?.content?.[0]?.text ?? 0);
+/** What a caption written by `note()` says. */
+const captionOf = (client: Client, key: string) => (client.records.get(key as never) as Caption | undefined)?.props.richText.content[0]?.content?.[0]?.text;
+/** The number a caption says (0 when it is not there). */
+const textOf = (client: Client, key: string) => Number(captionOf(client, key) ?? 0);
 
 /** Each value a client sees `key` take, in the order it sees them. */
 function watch(client: Client, key: string): number[] {
@@ -72,6 +76,67 @@ describe('order', () => {
     }
     expect(early).toEqual([]);
     for (const client of [writer, replier, ...watchers]) client.close();
+  });
+});
+
+/** How many document updates the server has sent `client` (y-protocols' sync message, its update step). */
+function countUpdates(client: Client): { count: number } {
+  const received = { count: 0 };
+  client.provider.on('message', ({ event }: { event: MessageEvent }) => {
+    const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
+    decoding.readVarString(decoder);
+    if (decoding.readVarUint(decoder) === MessageType.Sync && decoding.readVarUint(decoder) === 2) received.count++;
+  });
+  return received;
+}
+
+describe('fan-out', () => {
+  it('sends an edit to every other client, on both instances, and not back to the client that made it', async () => {
+    const comicId = await sharedComic();
+    const writer = connect(one.url, comicId, { cookie: owner.cookie });
+    const readers = [connect(one.url, comicId, { cookie: editor.cookie }), connect(two.url, comicId, { cookie: editor.cookie })];
+    await Promise.all([writer, ...readers].map(synced));
+    const [toWriter, ...toReaders] = [writer, ...readers].map(countUpdates);
+
+    for (let i = 0; i < 5; i++) {
+      writer.records.set(`shape:w${i}` as never, note(`w${i}`, `edit ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor(() => readers.every((reader) => reader.records.has('shape:w4')), 'every edit to reach the readers');
+    // A socket keeps its messages' order: an echo of the writer's edits would come before this reply.
+    readers[0]!.records.set('shape:reply', note('reply', 'seen'));
+    await waitFor(() => writer.records.has('shape:reply'), 'the reply to reach the writer');
+
+    expect(toWriter!.count).toBe(1);
+    for (const received of toReaders) expect(received.count).toBeGreaterThanOrEqual(5);
+    for (const client of [writer, ...readers]) expect(client.records.toJSON()).toEqual(writer.records.toJSON());
+    for (const client of [writer, ...readers]) client.close();
+  });
+
+  it('sends a client the part of another’s edit that its own edit completed', async () => {
+    // A record made and then deleted in one tab: the deletion builds on the record.
+    const tab = new Y.Doc();
+    recordsOf(tab).set('shape:draft', note('draft', 'made, then deleted'));
+    const made = Y.encodeStateAsUpdate(tab);
+    const before = Y.encodeStateVector(tab);
+    recordsOf(tab).delete('shape:draft');
+    const deleted = Y.encodeStateAsUpdate(tab, before);
+
+    const comicId = await sharedComic();
+    const [early, late] = [connect(one.url, comicId, { cookie: owner.cookie }), connect(one.url, comicId, { cookie: editor.cookie })];
+    await Promise.all([early, late].map(synced));
+    // The deletion reaches the server first: Yjs holds it back until the record arrives, from another client,
+    // and applies both then, as one change of that client's. That client holds only the record.
+    early.provider.documentUpdateHandler(deleted, null);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    Y.applyUpdate(late.doc, made);
+    expect(late.records.has('shape:draft')).toBe(true);
+
+    await waitFor(() => !late.records.has('shape:draft'), 'the deletion to reach the client that sent the record');
+    expect(early.records.has('shape:draft')).toBe(false);
+    expect(early.records.toJSON()).toEqual(late.records.toJSON());
+    early.close();
+    late.close();
   });
 });
 
