@@ -13,10 +13,10 @@ import { type ComicDocumentStore, createComicDocumentStore } from './comic-store
 import { type HandOff, guard, headerPairs, refuseHandOff, requestBytes } from './handoff.ts';
 import type { Config } from './config.ts';
 import { createAccessChanges } from './extensions/access-changes.ts';
+import { createBroadcast } from './extensions/broadcast.ts';
 import { createCommentRelay } from './extensions/comment-relay.ts';
 import { type ConnectionContext, createAuth } from './extensions/auth.ts';
 import { createMetrics } from './extensions/metrics.ts';
-import { createNoEcho } from './extensions/no-echo.ts';
 import { createFirstSync } from './extensions/first-sync.ts';
 import { createPersistence } from './extensions/persistence.ts';
 import { createPresence } from './extensions/presence.ts';
@@ -82,7 +82,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       createAuth({ access: createAccessClient(config.apiUrl), logger }),
       persistence.extension,
       createFirstSync({ pristineState: persistence.pristineState }),
-      createNoEcho(),
+      createBroadcast(),
       new RedisSync({ createClient: connectRedis, prefix: names.collab }),
       accessChanges.extension,
       metrics.extension,

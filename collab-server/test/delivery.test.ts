@@ -6,6 +6,7 @@ import * as decoding from 'lib0/decoding';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
+import { documentNameOf } from '../src/documents.ts';
 import { RedisSync } from '../src/extensions/redis-sync.ts';
 import { recordsOf } from '../src/model/index.ts';
 import { type Client, type Collab, type User, addMember, connect, database, note, synced, useStack, waitFor } from './helper.ts';
@@ -111,6 +112,19 @@ describe('fan-out', () => {
     for (const received of toReaders) expect(received.count).toBeGreaterThanOrEqual(5);
     for (const client of [writer, ...readers]) expect(client.records.toJSON()).toEqual(writer.records.toJSON());
     for (const client of [writer, ...readers]) client.close();
+  });
+
+  it('sends the first change of an event-loop turn at once, and the rest of the turn’s changes together', async () => {
+    const comicId = await sharedComic();
+    const reader = connect(one.url, comicId, { cookie: owner.cookie });
+    await synced(reader);
+    const received = countUpdates(reader);
+    const document = one.server.hocuspocus.documents.get(documentNameOf(comicId))!;
+    // Five changes in one turn, as a server-side edit could make them: five transactions.
+    for (let i = 0; i < 5; i++) recordsOf(document).set(`shape:s${i}` as never, note(`s${i}`, `server edit ${i}`));
+    await waitFor(() => reader.records.has('shape:s4'), 'the server’s changes to reach the client');
+    expect(received.count).toBe(2);
+    reader.close();
   });
 
   it('sends a client the part of another’s edit that its own edit completed', async () => {
