@@ -6,7 +6,7 @@
 // Only a client that holds nothing yet (its state vector is empty) is answered here; one that holds part of
 // the comic, and every client once the comic has changed, get Hocuspocus' own answer. The messages are
 // those Hocuspocus sends, in its order: the server's first sync step, then the second one with the state.
-import { type Connection, type Document, type Extension, MessageType } from '@hocuspocus/server';
+import { type Connection, type Document, type Extension, MessageType, OutgoingMessage } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
@@ -34,8 +34,8 @@ export function createFirstSync(deps: {
       const state = deps.pristineState(connection.document);
       // Hocuspocus drops a message addressed to another document (or session of it): so does this.
       if (!state || step.documentName !== connection.document.name || !step.holdsNothing) return handle(message);
-      connection.send(syncMessage(connection.messageAddress, SYNC_STEP_1, Y.encodeStateVector(connection.document)));
-      connection.send(syncMessage(connection.messageAddress, SYNC_STEP_2, state));
+      connection.send(new OutgoingMessage(connection.messageAddress).createSyncMessage().writeFirstSyncStepFor(connection.document).toUint8Array());
+      connection.send(secondSyncStep(connection.messageAddress, state));
     };
   }
 
@@ -74,11 +74,10 @@ function isEmptyStateVector(body: Uint8Array): boolean {
   }
 }
 
-function syncMessage(address: string, step: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarString(encoder, address);
-  encoding.writeVarUint(encoder, MessageType.Sync);
-  encoding.writeVarUint(encoder, step);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
+/** The second sync step carrying `state` as it is (Hocuspocus' own encodes the document into it). */
+function secondSyncStep(address: string, state: Uint8Array): Uint8Array {
+  const message = new OutgoingMessage(address).createSyncMessage();
+  encoding.writeVarUint(message.encoder, SYNC_STEP_2);
+  encoding.writeVarUint8Array(message.encoder, state);
+  return message.toUint8Array();
 }
