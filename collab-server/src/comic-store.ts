@@ -61,13 +61,16 @@ export function createComicDocumentStore(db: Database): ComicDocumentStore {
     async save(comicId, write, expected) {
       // Strictly increasing, so that two writes never share a version: the write happens only on `expected`.
       const version = new Date(Math.max(Date.now(), (expected?.getTime() ?? 0) + 1));
+      // As base64, decoded by Postgres: postgres.js would copy the state and send it as hex, twice its size,
+      // all of it on the event loop (a 10.6 MB state: 85 ms of CPU, against 26 ms this way).
+      const state = Buffer.from(write.state.buffer, write.state.byteOffset, write.state.byteLength).toString('base64');
       const summary = write.derived
         ? sql`, panels = ${sql.param(write.derived.panels, comics.panels)}, thumbnail_url = ${sql.param(write.derived.thumbnailUrl, comics.thumbnailUrl)}, media_ids = ${sql.param(write.derived.mediaIds, comics.mediaIds)}`
         : sql`, media_ids = null`;
       const saved = await db.execute(sql`
         with written as (
           insert into comic_documents (comic_id, state, updated_at)
-          select id, ${sql.param(Buffer.from(write.state), comicDocuments.state)}, ${sql.param(version, comicDocuments.updatedAt)}
+          select id, decode(${state}, 'base64'), ${sql.param(version, comicDocuments.updatedAt)}
           from comics where id = ${comicId} for no key update
           on conflict (comic_id) do update set state = excluded.state, updated_at = excluded.updated_at
           where date_trunc('milliseconds', comic_documents.updated_at) is not distinct from ${expected === null ? null : sql.param(expected, comicDocuments.updatedAt)}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getIndices } from '@tldraw/utils';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -88,6 +89,26 @@ describe('persistence', () => {
     await synced(later);
     expect(later.records.toJSON()).toEqual(client.records.toJSON());
     later.close();
+  });
+
+  it('stores a comic of many records whole, compressed with lz4 where Postgres has it', async () => {
+    const collab = await serverWith();
+    const comicId = await stack.newComic(owner);
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    // Well past the 2 KB from which Postgres compresses a value.
+    const bubbles = getIndices(200).map((index, i) => bubble(`b${i}`, 'page:p1', index, `Line ${i}: ${randomUUID()}`));
+    client.doc.transact(() => [page('p1', 'Page 1', 'a1'), ...bubbles].forEach((record) => client.records.set(record.id, record)));
+    await acknowledged(client);
+
+    const [row] = (await database.sql`
+      select octet_length(state) as size, pg_column_compression(state) as compression,
+        exists (select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any (enumvals)) as has_lz4
+      from comic_documents where comic_id = ${comicId}`) as unknown as [{ size: number; compression: string; has_lz4: boolean }];
+    expect(row.size).toBeGreaterThan(20_000);
+    expect(row.compression).toBe(row.has_lz4 ? 'lz4' : 'pglz');
+    expect(Object.fromEntries(await storedRecords(comicId))).toEqual(client.records.toJSON());
+    client.close();
   });
 
   it('stores nothing when nothing changed', async () => {
