@@ -21,9 +21,17 @@ export function frameOf(message: Uint8Array): MessageFrame {
   return { addressStart, addressEnd, type, bodyStart };
 }
 
+/** A message's whole address: `documentName`, or `documentName\0session`. */
+export function addressOf(message: Uint8Array, frame: MessageFrame = frameOf(message)): string {
+  return utf8.decode(message.subarray(frame.addressStart, frame.addressEnd));
+}
+
 /** The document a message is addressed to: its address without the session, if any. */
 export function addressedDocument(message: Uint8Array, frame: MessageFrame = frameOf(message)): string {
-  const address = utf8.decode(message.subarray(frame.addressStart, frame.addressEnd));
+  return documentOfAddress(addressOf(message, frame));
+}
+
+export function documentOfAddress(address: string): string {
   return address.split('\0')[0]!;
 }
 

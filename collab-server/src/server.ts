@@ -2,7 +2,7 @@
 // /readyz and /metrics on the same port. `createCollabServer` is what main.ts and the tests start.
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Hocuspocus } from '@hocuspocus/server';
+import { type Extension, Hocuspocus } from '@hocuspocus/server';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createDatabaseClient } from '@inkwell/db';
@@ -17,7 +17,7 @@ import { createBroadcast } from './extensions/broadcast.ts';
 import { createCommentRelay } from './extensions/comment-relay.ts';
 import { type ConnectionContext, createAuth } from './extensions/auth.ts';
 import { createMetrics } from './extensions/metrics.ts';
-import { createFirstSync } from './extensions/first-sync.ts';
+import { type FirstSyncContext, createFirstSync, createSocketFirstSteps } from './extensions/first-sync.ts';
 import { createPersistence } from './extensions/persistence.ts';
 import { createPresence } from './extensions/presence.ts';
 import { RedisSync } from './extensions/redis-sync.ts';
@@ -33,6 +33,8 @@ const COLLAB_PATH = '/collab';
 export interface CollabServerOverrides {
   store?: ComicDocumentStore;
   logger?: Logger;
+  /** Further extensions, after Inkwell's own of the same priority (a test holds a document's load open with one). */
+  extensions?: Extension[];
 }
 
 export interface CollabServer {
@@ -70,7 +72,9 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     logger,
     retryBaseMs: config.store.retryBaseMs,
     retryMaxMs: config.store.retryMaxMs,
+    beforeApplyingStored: (documentName, context, state) => firstSync.answerEarly(documentName, context, state),
   });
+  const firstSync = createFirstSync({ pristineState: persistence.pristineState });
   const versions = createVersions({ db: database.db, logger });
   const accessChanges = createAccessChanges({ subscriber: connectRedis(), channels: names, logger });
   const hocuspocus = new Hocuspocus<ConnectionContext>({
@@ -81,7 +85,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
     extensions: [
       createAuth({ access: createAccessClient(config.apiUrl), logger }),
       persistence.extension,
-      createFirstSync({ pristineState: persistence.pristineState }),
+      firstSync.extension,
       createBroadcast(),
       new RedisSync({ createClient: connectRedis, prefix: names.collab }),
       accessChanges.extension,
@@ -91,6 +95,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       createCommentRelay({ createClient: connectRedis, channel: names.comments, logger }),
       versions.extension,
       createProgressRelay({ createClient: connectRedis, redisPrefix: config.redisPrefix, logger }),
+      ...(overrides.extensions ?? []),
     ],
   });
 
@@ -135,9 +140,17 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       return;
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence.whenStored), handshakeOf(request));
+      const firstSteps = createSocketFirstSteps((message) => new Promise((resolve) => ws.send(message, () => resolve())));
+      // Every connection of this socket starts from this context; the auth extension adds the rest (Hocuspocus
+      // types the starting context as the whole one).
+      const context = { firstSteps } satisfies FirstSyncContext as unknown as ConnectionContext;
+      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence.whenStored), handshakeOf(request), context);
       clients.set(ws, client);
-      ws.on('message', (data: Buffer) => client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+      ws.on('message', (data: Buffer) => {
+        const message = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        firstSteps.note(message);
+        client.handleMessage(message);
+      });
       ws.on('close', (code, reason) => {
         clients.delete(ws);
         client.handleClose({ code, reason: reason.toString() });

@@ -1,15 +1,13 @@
 // What the fan-out must keep however it is batched: edits arrive in the order they were made, on one
 // instance and across two; each reaches every client but the one that made it; an edit is acknowledged only
 // once stored; and two instances catch up on what Redis lost while one of them was disconnected from it.
-import { MessageType } from '@hocuspocus/server';
-import * as decoding from 'lib0/decoding';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { type ComicDocumentStore, createComicDocumentStore } from '../src/comic-store.ts';
 import { documentNameOf } from '../src/documents.ts';
 import { RedisSync } from '../src/extensions/redis-sync.ts';
 import { recordsOf } from '../src/model/index.ts';
-import { type Client, type Collab, type User, addMember, connect, database, note, synced, useStack, waitFor } from './helper.ts';
+import { type Client, type Collab, type User, addMember, connect, countSyncMessages, database, note, synced, useStack, waitFor } from './helper.ts';
 
 const stack = useStack({ collab: false });
 let one: Collab;
@@ -80,24 +78,13 @@ describe('order', () => {
   });
 });
 
-/** How many document updates the server has sent `client` (y-protocols' sync message, its update step). */
-function countUpdates(client: Client): { count: number } {
-  const received = { count: 0 };
-  client.provider.on('message', ({ event }: { event: MessageEvent }) => {
-    const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
-    decoding.readVarString(decoder);
-    if (decoding.readVarUint(decoder) === MessageType.Sync && decoding.readVarUint(decoder) === 2) received.count++;
-  });
-  return received;
-}
-
 describe('fan-out', () => {
   it('sends an edit to every other client, on both instances, and not back to the client that made it', async () => {
     const comicId = await sharedComic();
     const writer = connect(one.url, comicId, { cookie: owner.cookie });
     const readers = [connect(one.url, comicId, { cookie: editor.cookie }), connect(two.url, comicId, { cookie: editor.cookie })];
     await Promise.all([writer, ...readers].map(synced));
-    const [toWriter, ...toReaders] = [writer, ...readers].map(countUpdates);
+    const [toWriter, ...toReaders] = [writer, ...readers].map((client) => countSyncMessages(client, 'update'));
 
     for (let i = 0; i < 5; i++) {
       writer.records.set(`shape:w${i}` as never, note(`w${i}`, `edit ${i}`));
@@ -118,7 +105,7 @@ describe('fan-out', () => {
     const comicId = await sharedComic();
     const reader = connect(one.url, comicId, { cookie: owner.cookie });
     await synced(reader);
-    const received = countUpdates(reader);
+    const received = countSyncMessages(reader, 'update');
     const document = one.server.hocuspocus.documents.get(documentNameOf(comicId))!;
     // Five changes in one turn, as a server-side edit could make them: five transactions.
     for (let i = 0; i < 5; i++) recordsOf(document).set(`shape:s${i}` as never, note(`s${i}`, `server edit ${i}`));

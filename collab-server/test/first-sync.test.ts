@@ -1,11 +1,13 @@
 // A comic opened from Postgres reaches a new client as the very bytes it was stored as (first-sync.ts), and
 // never as it was once someone has changed it; a client that already holds part of it gets what it lacks.
+// The client that opens it gets those bytes while the server is still loading the comic.
+import type { Document, Extension } from '@hocuspocus/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createComicDocumentStore } from '../src/comic-store.ts';
 import { documentNameOf } from '../src/documents.ts';
 import { recordsOf } from '../src/model/index.ts';
-import { type User, connect, database, note, synced, useStack, waitFor } from './helper.ts';
+import { type User, acknowledged, connect, countSyncMessages, database, note, synced, useStack, waitFor } from './helper.ts';
 
 const stack = useStack();
 const store = createComicDocumentStore(database.db);
@@ -32,6 +34,22 @@ async function storeUncollected(comicId: string): Promise<Uint8Array> {
 }
 
 const isOpen = (comicId: string) => stack.collab.server.hocuspocus.documents.has(documentNameOf(comicId));
+
+/** Holds the load of every document open after Inkwell's own hooks (the comic is read and built by then) until released. */
+function loadGate() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let reach!: (document: Document) => void;
+  const holding = new Promise<Document>((resolve) => (reach = resolve));
+  const extension: Extension = {
+    extensionName: 'load-gate',
+    async onLoadDocument({ document }) {
+      reach(document);
+      await released;
+    },
+  };
+  return { extension, holding, release };
+}
 
 describe('the first sync of a comic opened from Postgres', () => {
   it('sends a new client the comic as it was stored', async () => {
@@ -85,6 +103,51 @@ describe('the first sync of a comic opened from Postgres', () => {
       expect([...returning.records.keys()].sort()).toEqual(['shape:kept', 'shape:offline']);
     } finally {
       returning.close();
+    }
+  });
+
+  it('sends the comic, once, to the client that opens it while the server is still loading it', async () => {
+    const gate = loadGate();
+    const collab = await stack.startCollab({}, { extensions: [gate.extension] });
+    const comicId = await stack.newComic(owner);
+    const stored = await storeUncollected(comicId);
+    const reader = connect(collab.url, comicId, { cookie: owner.cookie, doc: new Y.Doc({ gc: false }) });
+    const states = countSyncMessages(reader, 'second step');
+    try {
+      await gate.holding;
+      await synced(reader);
+      expect(collab.server.hocuspocus.documents.has(documentNameOf(comicId))).toBe(false);
+      expect(Y.encodeStateAsUpdate(reader.doc)).toEqual(stored);
+
+      gate.release();
+      // Once the comic is loaded, the client is one of its connections: its edit is applied and stored.
+      reader.records.set('shape:after', note('after', 'written once the comic was loaded'));
+      await acknowledged(reader);
+      const loaded = collab.server.hocuspocus.documents.get(documentNameOf(comicId))!;
+      expect([...recordsOf(loaded).keys()].sort()).toEqual(['shape:after', 'shape:kept']);
+      expect(states.count).toBe(1);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('sends the comic again, as it is, to a client answered early when it changed before its load ended', async () => {
+    const gate = loadGate();
+    const collab = await stack.startCollab({}, { extensions: [gate.extension] });
+    const comicId = await stack.newComic(owner);
+    await storeUncollected(comicId);
+    const reader = connect(collab.url, comicId, { cookie: owner.cookie });
+    try {
+      const loading = await gate.holding;
+      await synced(reader);
+      // A change that reached the server while it loaded the comic (from another instance, say): no connection
+      // of the comic exists yet to be sent it.
+      recordsOf(loading).set('shape:during', note('during', 'written while the comic loaded'));
+      gate.release();
+      await waitFor(() => reader.records.has('shape:during'), 'the change made while the comic loaded');
+      expect([...reader.records.keys()].sort()).toEqual(['shape:during', 'shape:kept']);
+    } finally {
+      reader.close();
     }
   });
 });

@@ -7,9 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { MessageType } from '@hocuspocus/server';
 import { InstancePresenceRecordType, type TLInstancePresence, type TLPageId, type TLRecord, createUserId } from '@tldraw/tlschema';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import * as decoding from 'lib0/decoding';
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -209,6 +211,20 @@ export function connect(url: string, comicId: string, auth: { cookie?: string; t
   provider.on('stateless', ({ payload }: { payload: string }) => client.stateless.push(payload));
   provider.attach();
   return client;
+}
+
+/** y-protocols' sync messages: the first step (a state vector), the second (what the other side lacks), an update. */
+const SYNC_MESSAGES = { 'first step': 0, 'second step': 1, update: 2 } as const;
+
+/** How many sync messages of one kind the server has sent `client` from now on. */
+export function countSyncMessages(client: Client, kind: keyof typeof SYNC_MESSAGES): { count: number } {
+  const received = { count: 0 };
+  client.provider.on('message', ({ event }: { event: MessageEvent }) => {
+    const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
+    decoding.readVarString(decoder);
+    if (decoding.readVarUint(decoder) === MessageType.Sync && decoding.readVarUint(decoder) === SYNC_MESSAGES[kind]) received.count++;
+  });
+  return received;
 }
 
 /** How a bare websocket handshake to `url` ends: its HTTP status (101 when accepted), or 'closed' when the connection closes unanswered. */

@@ -52,6 +52,11 @@ export interface PersistenceOptions {
   store: ComicDocumentStore;
   /** Derives what `comics` shows of a document (its summary and thumbnail), off the event loop. */
   summaries: Pick<Summaries, 'derive'>;
+  /**
+   * Hands the stored state of a document being loaded, and the context of the connection that opened it, to
+   * whoever can use it before the document is built from it (first-sync.ts sends it to the waiting client).
+   */
+  beforeApplyingStored?(documentName: string, context: unknown, state: Uint8Array): Promise<void>;
   metrics: Pick<Metrics, 'storeDuration' | 'storeFailures'>;
   logger: Logger;
   retryBaseMs: number;
@@ -145,12 +150,15 @@ export function createPersistence(options: PersistenceOptions): Persistence {
     // Above the Redis extension (1000), whose unload delay would otherwise run before this unload check.
     priority: 1100,
 
-    async onLoadDocument({ documentName, document, instance }) {
+    async onLoadDocument({ documentName, document, instance, context }) {
       destroyIfLoadFails(instance, documentName, document);
       const comicId = comicIdOf(documentName);
       if (!comicId) throw new Error(`not a comic document: ${documentName}`);
       const stored = await store.load(comicId);
-      if (stored) Y.applyUpdate(document, stored.state, FROM_DATABASE);
+      if (stored) {
+        await options.beforeApplyingStored?.(documentName, context, stored.state);
+        Y.applyUpdate(document, stored.state, FROM_DATABASE);
+      }
       const entry: Tracked = {
         name: documentName,
         comicId,
