@@ -94,6 +94,8 @@ describe('fan-out', () => {
     // A socket keeps its messages' order: an echo of the writer's edits would come before this reply.
     readers[0]!.records.set('shape:reply', note('reply', 'seen'));
     await waitFor(() => writer.records.has('shape:reply'), 'the reply to reach the writer');
+    // The reader on the other instance hears the reply through Redis: later than the writer, who shares its instance.
+    await waitFor(() => readers[1]!.records.has('shape:reply'), 'the reply to reach the other instance');
 
     expect(toWriter!.count).toBe(1);
     for (const received of toReaders) expect(received.count).toBeGreaterThanOrEqual(5);
