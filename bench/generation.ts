@@ -5,11 +5,12 @@
 //   BENCH_PROFILE=<dir>  runs the API, the collab-server and the gpu-worker with --cpu-prof into <dir>
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { getIndices } from '@tldraw/utils';
 import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createDatabaseClient, migrateDatabase, schema } from '@inkwell/db';
@@ -196,6 +197,17 @@ async function throughput(cookies: string[], jobs: number, database: ReturnType<
   return { rate: ids.length / ((performance.now() - start) / 1000), refused };
 }
 
+/**
+ * The CPU that Redis and Postgres (the backends serving the bench's database) have used so far, by their
+ * processes on this machine: the pipeline's jobs take theirs too, from the same cores. NaN for one that runs
+ * elsewhere. Postgres counts the backends alive when it is read, which the servers' pools keep for the run.
+ */
+async function servicesCpuMs(database: ReturnType<typeof createDatabaseClient>, redis: Redis): Promise<{ redis: number; postgres: number }> {
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+  const backends = (await database.sql`select pid from pg_stat_activity where datname = current_database()`) as unknown as { pid: number }[];
+  return { redis: cpuMs(redisPid), postgres: backends.reduce((sum, { pid }) => sum + cpuMs(pid), 0) };
+}
+
 export async function benchGeneration(): Promise<string[]> {
   await migrateDatabase(DATABASE_URL);
   const storage = await mkdtemp(join(tmpdir(), 'inkwell-bench-'));
@@ -210,6 +222,7 @@ export async function benchGeneration(): Promise<string[]> {
     'http://127.0.0.1:4624/readyz',
   );
   const database = createDatabaseClient(DATABASE_URL, { max: 2 });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     const exec = executionTimes(simulators);
     const cookie = await admin(database);
@@ -218,11 +231,19 @@ export async function benchGeneration(): Promise<string[]> {
     /** What `run` gives, and the CPU each process spent on each of its `jobs`, as a line to print. */
     const withCpuPerJob = async <T>(jobs: number, run: () => Promise<T>): Promise<[T, string]> => {
       const before = Object.fromEntries(Object.entries(processes).map(([name, child]) => [name, cpuMs(child.pid!)]));
+      const servicesBefore = await servicesCpuMs(database, redis);
       const ownBefore = process.cpuUsage();
       const result = await run();
       const own = process.cpuUsage(ownBefore);
-      const perJob = Object.entries(processes).map(([name, child]) => `${name} ${fmt((cpuMs(child.pid!) - before[name]!) / jobs)}`);
-      return [result, `CPU ms per job: ${perJob.join(', ')}, this process (simulators, clients) ${fmt((own.user + own.system) / 1000 / jobs)}`];
+      const services = await servicesCpuMs(database, redis);
+      const perJob: [string, number][] = [
+        ...Object.entries(processes).map(([name, child]): [string, number] => [name, (cpuMs(child.pid!) - before[name]!) / jobs]),
+        ['Redis', (services.redis - servicesBefore.redis) / jobs],
+        ['Postgres', (services.postgres - servicesBefore.postgres) / jobs],
+        ['this process (simulators, clients)', (own.user + own.system) / 1000 / jobs],
+      ];
+      const total = perJob.reduce((sum, [, ms]) => sum + ms, 0);
+      return [result, `CPU ms per job: ${perJob.map(([name, ms]) => `${name} ${fmt(ms)}`).join(', ')}; ${fmt(total)} in all, on ${availableParallelism()} cores`];
     };
     const lines = ['Generation: POST /jobs to the picture in a collaborator’s document, minus the time inside ComfyUI (simulator)'];
     for (const concurrent of (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number)) {
@@ -243,6 +264,7 @@ export async function benchGeneration(): Promise<string[]> {
     lines.push(`      ${cpu}`);
     return lines;
   } finally {
+    redis.disconnect();
     await database.close();
     await Promise.all([stopServer(api), stopServer(collab), stopServer(worker)]);
     await Promise.all(simulators.map((s) => s.close()));
