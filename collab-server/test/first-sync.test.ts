@@ -51,6 +51,16 @@ function loadGate() {
   return { extension, holding, release };
 }
 
+/** A stored comic and a client opening it on a collab-server whose load of the comic is held open (`gate`). */
+async function openWhileLoading(doc?: Y.Doc) {
+  const gate = loadGate();
+  const collab = await stack.startCollab({}, { extensions: [gate.extension] });
+  const comicId = await stack.newComic(owner);
+  const stored = await storeUncollected(comicId);
+  const reader = connect(collab.url, comicId, { cookie: owner.cookie, ...(doc && { doc }) });
+  return { gate, collab, comicId, stored, reader };
+}
+
 describe('the first sync of a comic opened from Postgres', () => {
   it('sends a new client the comic as it was stored', async () => {
     const comicId = await stack.newComic(owner);
@@ -107,11 +117,7 @@ describe('the first sync of a comic opened from Postgres', () => {
   });
 
   it('sends the comic, once, to the client that opens it while the server is still loading it', async () => {
-    const gate = loadGate();
-    const collab = await stack.startCollab({}, { extensions: [gate.extension] });
-    const comicId = await stack.newComic(owner);
-    const stored = await storeUncollected(comicId);
-    const reader = connect(collab.url, comicId, { cookie: owner.cookie, doc: new Y.Doc({ gc: false }) });
+    const { gate, collab, comicId, stored, reader } = await openWhileLoading(new Y.Doc({ gc: false }));
     const states = countSyncMessages(reader, 'second step');
     try {
       await gate.holding;
@@ -132,11 +138,7 @@ describe('the first sync of a comic opened from Postgres', () => {
   });
 
   it('sends the comic again, as it is, to a client answered early when it changed before its load ended', async () => {
-    const gate = loadGate();
-    const collab = await stack.startCollab({}, { extensions: [gate.extension] });
-    const comicId = await stack.newComic(owner);
-    await storeUncollected(comicId);
-    const reader = connect(collab.url, comicId, { cookie: owner.cookie });
+    const { gate, reader } = await openWhileLoading();
     try {
       const loading = await gate.holding;
       await synced(reader);
