@@ -21,10 +21,8 @@ beforeAll(async () => {
 });
 
 type Caption = { props: { richText: { content: Array<{ content?: Array<{ text: string }> }> } } };
-/** What a caption written by `note()` says. */
-const captionOf = (client: Client, key: string) => (client.records.get(key as never) as Caption | undefined)?.props.richText.content[0]?.content?.[0]?.text;
-/** The number a caption says (0 when it is not there). */
-const textOf = (client: Client, key: string) => Number(captionOf(client, key) ?? 0);
+/** The number a caption written by `note()` says (0 when it is not there). */
+const textOf = (client: Client, key: string) => Number((client.records.get(key as never) as Caption | undefined)?.props.richText.content[0]?.content?.[0]?.text ?? 0);
 
 /** Each value a client sees `key` take, in the order it sees them. */
 function watch(client: Client, key: string): number[] {
