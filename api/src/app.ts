@@ -194,7 +194,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const queueEvents = new QueueEvents(GENERATION_QUEUE, { connection: eventsConnection, prefix: names.bull });
   const comicEdits = new Queue<ComicEditJobData>(COMIC_EDITS_QUEUE, { connection: redis, prefix: names.bull });
-  const media = createMediaService({ db, storage, comics, comicEdits, audit, clamd: config.clamd });
+  const media = createMediaService({ db, storage, comics, comicEdits, audit, clamd: config.clamd, log: app.log });
   // Every client reports each failed reconnection during an outage: one warning a minute says enough.
   let lastRedisWarning = 0;
   const redisClients: { on(event: 'error', listener: (err: Error) => void): unknown }[] = [redis, eventsConnection, queue, queueEvents, comicEdits];

@@ -66,26 +66,46 @@ describe('uploading', () => {
     expect((await get(alice, '/api/v1/media')).json().data.map((m: { id: string }) => m.id)).toContain(item.id);
   });
 
-  it('serves the picture itself for a thumbnail not made yet, and its own thumbnail once it is', async () => {
+  it('makes a thumbnail the first time its owner asks for it, and keeps it', async () => {
     const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: 'teal' } }).png().toBuffer();
     const item = (await upload(alice, png, 'wide.png')).json().data;
     const thumbnailFile = join(storageDir, 'thumbnails', alice.id, `${item.id}.webp`);
-    const made = await readFile(thumbnailFile);
-    // As a generated picture is between its panel and its thumbnail (or its worker stopped in between).
-    await rm(thumbnailFile);
+    await expect(readFile(thumbnailFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Someone who may not see the picture has nothing made for them.
+    expect((await get(bob, item.thumbnailUrl)).statusCode).toBe(404);
+    await expect(readFile(thumbnailFile)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    // Two first views at once both get it.
+    const [first, second] = await Promise.all([get(alice, item.thumbnailUrl), get(alice, item.thumbnailUrl)]);
+    for (const thumbnail of [first, second]) {
+      expect(thumbnail.headers['content-type']).toBe('image/webp');
+      expect(thumbnail.headers['cache-control']).toBe('private, max-age=86400');
+      expect((await sharp(thumbnail.rawPayload).metadata()).width).toBe(320);
+    }
+    expect(second.rawPayload.equals(first.rawPayload)).toBe(true);
+    expect((await readFile(thumbnailFile)).equals(first.rawPayload)).toBe(true);
+
+    // Kept: the next view reads it, it is not made again.
+    const marked = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).webp().toBuffer();
+    await writeFile(thumbnailFile, marked);
+    expect((await get(alice, item.thumbnailUrl)).rawPayload.equals(marked)).toBe(true);
+  });
+
+  it('serves the picture itself, kept by no cache, for a thumbnail that cannot be made', async () => {
+    const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: 'teal' } }).png().toBuffer();
+    const item = (await upload(alice, png, 'damaged.png')).json().data;
+    // Its stored bytes damaged: the thumbnail fails, and may be made next time once they are mended.
+    const pictureFile = join(storageDir, 'media', alice.id, `${item.id}.png`);
+    await writeFile(pictureFile, png.subarray(0, 100));
     const standIn = await get(alice, item.thumbnailUrl);
     expect(standIn.statusCode).toBe(200);
     expect(standIn.headers['content-type']).toBe('image/png');
-    // Kept by no cache: the browser asks again and gets the thumbnail once it is made.
     expect(standIn.headers['cache-control']).toBe('private, no-store');
-    expect((await sharp(standIn.rawPayload).metadata()).width).toBe(600);
-    // Only its owner sees it, as with the thumbnail itself.
-    expect((await get(bob, item.thumbnailUrl)).statusCode).toBe(404);
+    expect(standIn.rawPayload.equals(png.subarray(0, 100))).toBe(true);
 
-    await writeFile(thumbnailFile, made);
+    await writeFile(pictureFile, png);
     const thumbnail = await get(alice, item.thumbnailUrl);
     expect(thumbnail.headers['content-type']).toBe('image/webp');
-    expect(thumbnail.headers['cache-control']).toBe('private, max-age=86400');
     expect((await sharp(thumbnail.rawPayload).metadata()).width).toBe(320);
   });
 
@@ -150,6 +170,8 @@ describe('who sees what', () => {
   it('deletes at the owner’s word only, bytes included', async () => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'white' } }).png().toBuffer();
     const item = (await upload(alice, png, 'gone.png')).json().data;
+    // Its thumbnail made, to go with it.
+    expect((await get(alice, item.thumbnailUrl)).headers['content-type']).toBe('image/webp');
     const before = await countStoredFiles();
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/media/${item.id}`, headers: { cookie: bob.cookie } })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/media/${item.id}`, headers: { cookie: alice.cookie } })).statusCode).toBe(200);

@@ -53,7 +53,7 @@ it('lands once in the panel for every collaborator, with progress on the way, ev
   const [image] = imagesIn(friendTab.doc, 'shape:panel1');
   const asset = recordsOf(friendTab.doc).get((image as { props: { assetId: string } }).props.assetId as never) as { props: { src: string } };
   expect(asset.props.src).toBe(`/api/v1/media/${job.result!.id}/file`);
-  // The thumbnail is made while the picture goes into the panel, and is there once the job reads completed.
+  // Its thumbnail is made when first asked for.
   const thumbnail = await p.api.inject({ method: 'GET', url: `/api/v1/media/${job.result!.id}/thumbnail`, headers: { cookie: author.cookie } });
   expect(thumbnail.headers['content-type']).toBe('image/webp');
   const messages = friendTab.stateless.map((m) => JSON.parse(m)).filter((m) => m.jobId === job.id);

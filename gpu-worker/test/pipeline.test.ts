@@ -38,7 +38,7 @@ describe('a generation', () => {
     const file = await p.api.inject({ method: 'GET', url: job.result!.url, headers: { cookie: alice.cookie } });
     expect(file.statusCode).toBe(200);
     expect((await sharp(file.rawPayload).metadata()).width).toBe(512);
-    // Its thumbnail is made before the job reads completed.
+    // Its thumbnail is made when first asked for.
     const thumbnail = await p.api.inject({ method: 'GET', url: `/api/v1/media/${job.result!.id}/thumbnail`, headers: { cookie: alice.cookie } });
     expect(thumbnail.headers['content-type']).toBe('image/webp');
     expect((await sharp(thumbnail.rawPayload).metadata()).width).toBe(320);
@@ -155,9 +155,34 @@ describe('a job whose picture is stored more than once', () => {
     const [a, b] = await Promise.all([store.save({ ...picture, jobId: row!.id }), store.save({ ...picture, jobId: row!.id })]);
     expect(a.id).toBe(b.id);
     expect((await resultsOf(row!.id)).map((m) => m.id)).toEqual([a.id]);
-    // The loser's picture and thumbnail are gone: only the job's earlier result and the winner's are kept.
+    // The loser's picture is gone: only the job's earlier result and the winner's are kept.
     expect((await readdir(join(p.storageDir, 'media', alice.id))).sort()).toEqual([`${done.result!.id}.png`, `${a.id}.png`].sort());
-    expect((await readdir(join(p.storageDir, 'thumbnails', alice.id))).sort()).toEqual([`${done.result!.id}.webp`, `${a.id}.webp`].sort());
+  });
+});
+
+describe('a thumbnail', () => {
+  it('is made once for those who ask at the same moment', async () => {
+    const alice = await signUp(p);
+    const storage = createStorage(workerConfig(p).storage);
+    const written: string[] = [];
+    const store = createMediaStore({ db: database.db, storage: { ...storage, put: (key, ...rest) => (written.push(key), storage.put(key, ...rest)) } });
+    const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: 'teal' } }).png().toBuffer();
+    const row = await store.save({ userId: alice.id, bytes: png, mimeType: 'image/png', ext: 'png', width: 600, height: 400, filename: 'asked.png', privacy: 'private' });
+    const views = await Promise.all([store.thumbnail(row), store.thumbnail(row), store.thumbnail(row)]);
+    expect(views.map((view) => view?.size)).toEqual(Array(3).fill(views[0]!.size));
+    expect(written.filter((key) => key.startsWith('thumbnails/'))).toEqual([`thumbnails/${alice.id}/${row.id}.webp`]);
+  });
+
+  it('is not left behind when its picture is removed while it is being made', async () => {
+    const alice = await signUp(p);
+    const store = createMediaStore({ db: database.db, storage: createStorage(workerConfig(p).storage) });
+    const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: 'teal' } }).png().toBuffer();
+    const row = await store.save({ userId: alice.id, bytes: png, mimeType: 'image/png', ext: 'png', width: 600, height: 400, filename: 'gone.png', privacy: 'private' });
+    // The picture is read for its thumbnail, then its row is removed before the thumbnail is written.
+    await database.db.delete(schema.media).where(eq(schema.media.id, row.id));
+    const made = await store.thumbnail(row);
+    expect(made?.size).toBeGreaterThan(0);
+    await expect(readdir(join(p.storageDir, 'thumbnails', alice.id))).resolves.toEqual([]);
   });
 });
 

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { Database, Privacy } from '@inkwell/db';
@@ -5,12 +7,15 @@ import { schema } from '@inkwell/db';
 import type { ObjectStorage } from './index.ts';
 
 const { media } = schema;
+type MediaRow = typeof media.$inferSelect;
 
 const THUMBNAIL_SIZE = 320;
 /** Decompression bombs: refuse images with more pixels than a large poster. */
 export const MAX_PIXELS = 64_000_000;
 
 export const thumbnailKey = (row: { userId: string; id: string }) => `thumbnails/${row.userId}/${row.id}.webp`;
+/** What a thumbnail is made of: the types sharp reads. Anything else (a clip) has none. */
+const THUMBNAIL_SOURCES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
 
 export interface NewMedia {
   userId: string;
@@ -30,9 +35,9 @@ export interface NewMedia {
 }
 
 /**
- * Keeps a picture: its bytes and a WebP thumbnail in object storage, and its `media` row. Used for
- * uploads (after checks) and by the gpu-worker for generated outputs. Nothing is left half-written: a row
- * always has its bytes (a generated picture's thumbnail may follow its row, see `saveThumbnailLater`).
+ * Keeps a picture: its bytes in object storage and its `media` row, and makes its WebP thumbnail the first
+ * time one is asked for. Used for uploads (after checks) and by the gpu-worker for generated outputs.
+ * Nothing is left half-written: a row always has its bytes.
  */
 export function createMediaStore(deps: { db: Database; storage: ObjectStorage }) {
   const { db, storage } = deps;
@@ -65,26 +70,12 @@ export function createMediaStore(deps: { db: Database; storage: ObjectStorage })
       .webp({ quality: 75, effort: 2 })
       .toBuffer();
 
-  /**
-   * Writes the picture (and its thumbnail unless `thumbnail` is false), then its row; nothing is left behind on
-   * failure. `created` is false when the row is another attempt's at the same job.
-   */
-  async function keep(input: NewMedia, thumbnail: boolean) {
+  /** Writes the picture, then its row; nothing is left behind on failure. */
+  async function save(input: NewMedia) {
     const id = crypto.randomUUID();
     const key = `media/${input.userId}/${id}.${input.ext}`;
-    const thumbKey = thumbnailKey({ userId: input.userId, id });
-    const dropObjects = () => Promise.allSettled([storage.delete(key), storage.delete(thumbKey)]);
-    // The picture is written while its thumbnail is made; both go again when either fails.
-    const written = await Promise.allSettled([
-      storage.put(key, input.bytes, input.mimeType),
-      thumbnail ? makeThumbnail(input.bytes).then((made) => storage.put(thumbKey, made, 'image/webp')) : undefined,
-    ]);
-    const failed = written.find((result) => result.status === 'rejected');
-    if (failed) {
-      await dropObjects();
-      throw failed.reason;
-    }
-    let row: typeof media.$inferSelect | undefined;
+    await storage.put(key, input.bytes, input.mimeType);
+    let row: MediaRow | undefined;
     try {
       [row] = await insert.execute({
         id,
@@ -101,33 +92,52 @@ export function createMediaStore(deps: { db: Database; storage: ObjectStorage })
         jobId: input.jobId ?? null,
       });
     } catch (error) {
-      await dropObjects();
+      await storage.delete(key).catch(() => {});
       throw error;
     }
-    if (row) return { row, created: true };
+    if (row) return row;
     // Another attempt of the same job stored its picture first: that one is the result.
-    await dropObjects();
+    await storage.delete(key).catch(() => {});
     const [first] = await db.select().from(media).where(eq(media.jobId, input.jobId!));
     if (!first) throw new Error(`The result of job ${input.jobId} was removed while another was being stored`);
-    return { row: first, created: false };
+    return first;
+  }
+
+  /** Thumbnails being made now, by picture: whoever asks meanwhile waits for the same one. */
+  const making = new Map<string, Promise<Buffer | null>>();
+  async function makeAndKeepThumbnail(row: MediaRow): Promise<Buffer | null> {
+    const object = await storage.get(row.storagePath);
+    if (!object) return null;
+    const made = await makeThumbnail(await buffer(object.body));
+    await storage.put(thumbnailKey(row), made, 'image/webp');
+    // Removed while it was made: nothing else would ever remove its thumbnail.
+    const [kept] = await db.select({ id: media.id }).from(media).where(eq(media.id, row.id));
+    if (!kept) await storage.delete(thumbnailKey(row));
+    return made;
   }
 
   return {
     /**
-     * Stores the picture, its thumbnail and its row. A job's result is stored once: when another attempt of
-     * the same job stored its picture first, that row is returned and these bytes are dropped.
+     * Stores the picture and its row. A job's result is stored once: when another attempt of the same job
+     * stored its picture first, that row is returned and these bytes are dropped.
      */
-    save: async (input: NewMedia) => (await keep(input, true)).row,
+    save,
 
     /**
-     * Stores the picture and its row as `save` does, and hands back the making of its thumbnail to run when the
-     * caller likes: the gpu-worker puts a picture in its panel meanwhile. Until the thumbnail is there, the API
-     * serves the picture itself for it. `thumbnail` is null when the row is another attempt's, with its own.
+     * A picture's thumbnail, made the first time it is asked for and kept. Most generated pictures are only
+     * ever shown whole, in their panel: making one for each as it is stored cost the pipeline a third of the
+     * gpu-worker's time, for nothing. Null when the picture has none (a clip, or its bytes are gone).
      */
-    async saveThumbnailLater(input: NewMedia) {
-      const { row, created } = await keep(input, false);
-      const thumbnail = created ? async () => storage.put(thumbnailKey(row), await makeThumbnail(input.bytes), 'image/webp') : null;
-      return { row, thumbnail };
+    async thumbnail(row: MediaRow): Promise<{ body: Readable; size: number } | null> {
+      const kept = await storage.get(thumbnailKey(row));
+      if (kept || !THUMBNAIL_SOURCES.has(row.mimeType)) return kept;
+      let made = making.get(row.id);
+      if (!made) {
+        made = makeAndKeepThumbnail(row).finally(() => making.delete(row.id));
+        making.set(row.id, made);
+      }
+      const bytes = await made;
+      return bytes && { body: Readable.from([bytes]), size: bytes.length };
     },
 
     /** Removes a picture and its bytes (e.g. a duplicate result of a retried job). */

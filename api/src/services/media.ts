@@ -1,6 +1,7 @@
 import { buffer } from 'node:stream/consumers';
 import { type SQL, and, arrayContains, asc, count, desc, eq, ilike, inArray, isNull, like, not, or, sql } from 'drizzle-orm';
 import type { Queue } from 'bullmq';
+import type { FastifyBaseLogger } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 import type { Database, Privacy } from '@inkwell/db';
@@ -16,7 +17,7 @@ import { type PageRequest, paginate } from '../lib/pagination.ts';
 import type { ObjectStorage } from '@inkwell/storage';
 import type { AuditService } from './audit.ts';
 import type { ComicService } from './comics.ts';
-import { MAX_PIXELS, createMediaStore, thumbnailKey } from '@inkwell/storage/media-store';
+import { MAX_PIXELS, createMediaStore } from '@inkwell/storage/media-store';
 import type { Auth, ClientInfo } from './sessions.ts';
 
 const { PUBLISHED_MEDIA_IDS, comicDocuments, comicMembers, comics, media } = schema;
@@ -97,6 +98,7 @@ export function createMediaService(deps: {
   comicEdits: Pick<Queue<ComicEditJobData>, 'add'>;
   audit: Pick<AuditService, 'record'>;
   clamd?: { host: string; port: number } | undefined;
+  log: Pick<FastifyBaseLogger, 'warn'>;
 }) {
   const { db, storage } = deps;
   const store = createMediaStore({ db, storage });
@@ -281,13 +283,18 @@ export function createMediaService(deps: {
     },
 
     /**
-     * The bytes of a picture (or its thumbnail) the caller may see. A generated picture is in its panel before
-     * its thumbnail is made (and one whose worker stopped in between never gets one): until there is a
-     * thumbnail, the picture itself stands in for it.
+     * The bytes of a picture (or its thumbnail) the caller may see. The first to ask for a thumbnail has it
+     * made; until one can be (a clip has none), the picture itself stands in for it.
      */
     async open(actor: Auth | null, id: string, variant: 'file' | 'thumbnail') {
       const row = await findVisible(actor, id);
-      const thumbnail = variant === 'thumbnail' ? await storage.get(thumbnailKey(row)) : null;
+      const thumbnail =
+        variant === 'thumbnail'
+          ? await store.thumbnail(row).catch((err: unknown) => {
+              deps.log.warn({ err, mediaId: id }, 'could not make a thumbnail: the picture stands in for it');
+              return null;
+            })
+          : null;
       const object = thumbnail ?? (await storage.get(row.storagePath));
       if (!object) throw notFound('Media file');
       return {
@@ -297,7 +304,7 @@ export function createMediaService(deps: {
         filename: row.originalFilename,
         /** Hidden by moderators: the caller is its owner or a moderator, and no shared cache may keep it. */
         restricted: row.moderationState !== 'visible',
-        /** The picture standing in for a thumbnail not made yet: no cache may keep it, its thumbnail may come any moment. */
+        /** The picture standing in for its thumbnail: no cache may keep it, a thumbnail may be made next time. */
         standIn: variant === 'thumbnail' && !thumbnail,
       };
     },

@@ -176,7 +176,7 @@ export function createGenerationProcessor(deps: {
 
   /**
    * Stores the result, once per job: when an earlier attempt stored its picture, that one is the result. Its
-   * thumbnail is left to the caller (`thumbnail`), to make while the picture goes into its panel.
+   * thumbnail is made by the API when first asked for (most panel pictures are only ever shown whole).
    */
   async function storeResult(job: Job<GenerationJobData>, workflow: WorkflowDefinition, bytes: Uint8Array) {
     const convertTo = workflow.output(job.data.params).convertTo;
@@ -187,7 +187,7 @@ export function createGenerationProcessor(deps: {
     const meta = await (convertTo === 'gif' ? sharp(output, { animated }) : image).metadata();
     const format = meta.format === 'jpeg' ? 'jpg' : (meta.format ?? 'png');
     const seed = job.data.params.seed;
-    return deps.mediaStore.saveThumbnailLater({
+    return deps.mediaStore.save({
       userId: job.data.userId,
       bytes: output,
       mimeType: `image/${meta.format === 'jpeg' ? 'jpeg' : format}`,
@@ -221,21 +221,13 @@ export function createGenerationProcessor(deps: {
 
   /**
    * Puts the picture in its panel, then marks the job completed: whoever reads the job never sees it
-   * completed while its panel still shows it running (nor before `alongside`: its thumbnail, its last
-   * progress). The panel's edit is idempotent, so an attempt that died on the way is finished by the next one.
+   * completed while its panel still shows it running (nor before `alongside`: its last progress). The panel's edit is idempotent, so an attempt that died on the way is finished by the next one.
    */
   async function finish(job: Job<GenerationJobData>, result: GenerationResult, alongside?: Promise<unknown>): Promise<void> {
     const { target, jobId } = job.data;
     const inserted = target && deps.comicEdits.apply({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
     await Promise.all([inserted, alongside]);
     await records.complete(jobId);
-  }
-
-  /** Makes a stored picture's thumbnail; without one the API serves the picture itself, so a failure only costs bytes. */
-  async function makeThumbnail(job: Job<GenerationJobData>, thumbnail: (() => Promise<void>) | null): Promise<void> {
-    await thumbnail?.().catch((error: unknown) => {
-      deps.log('warn', 'could not make the thumbnail of a generated picture', { jobId: job.data.jobId, error: error instanceof Error ? error.message : String(error) });
-    });
   }
 
   /** Hands a panel's generation state to the collab-servers, once per state however often it is reported. */
@@ -293,14 +285,10 @@ export function createGenerationProcessor(deps: {
     await shown;
     const processingMs = performance.now() - started;
     const stored = await storeResult(job, workflow, bytes);
-    // A job without a panel is completed by its link: its thumbnail comes first. A panel's picture goes into
-    // the panel while its thumbnail is made (when it is this attempt's: a duplicate's bytes are dropped).
-    if (!job.data.target) await makeThumbnail(job, stored.thumbnail);
-    const result = await link(job, stored.row, processingMs);
-    const thumbnail = job.data.target && result.mediaId === stored.row.id ? makeThumbnail(job, stored.thumbnail) : undefined;
+    const result = await link(job, stored, processingMs);
     // Heard before the job's completion, as its last progress: sent while the picture goes into its panel.
     const lastWord = deps.publishProgress({ jobId: job.data.jobId, percent: 100, target: job.data.target }).catch(() => {});
-    if (job.data.target) await finish(job, result, Promise.all([thumbnail, lastWord]));
+    if (job.data.target) await finish(job, result, lastWord);
     else await lastWord;
     deps.metrics.finished(workflow.id, workflow.jobType, 'completed', processingMs / 1000);
     return result;
