@@ -161,6 +161,52 @@ async function overhead(cookie: string, concurrent: number, rounds: number, exec
   };
 }
 
+/**
+ * Waits until all these jobs are completed. Counted by Postgres, not read row by row: the poll shares the cores
+ * with what it measures. Only these jobs count (the database keeps earlier runs'), and one that failed ends
+ * the wait with an error.
+ */
+async function completed(ids: string[], database: ReturnType<typeof createDatabaseClient>) {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const [counts] = (await database.sql`
+      select count(*) filter (where status = 'completed')::int as done, count(*) filter (where status in ('failed', 'cancelled'))::int as ended
+      from jobs where id = any(${ids}::uuid[])`) as unknown as [{ done: number; ended: number }];
+    if (counts.done === ids.length) return;
+    if (counts.ended > 0) throw new Error(`${counts.ended} of ${ids.length} jobs failed`);
+    if (performance.now() > deadline) throw new Error(`only ${counts.done} of ${ids.length} jobs completed in two minutes`);
+    await sleep(20);
+  }
+}
+
+/**
+ * A picture's thumbnail is made by the API when first asked for, not by the pipeline (most panel pictures are
+ * only ever shown whole): the time of that first view against a later one, for pictures the size ComfyUI
+ * draws, viewed one after another.
+ */
+async function thumbnailViews(cookie: string, database: ReturnType<typeof createDatabaseClient>) {
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    ids.push((await post(cookie, '/api/v1/jobs', { workflow: 'txt2img-sdxl', params: { prompt: `thumbnail ${i}`, width: 1024, height: 1024, steps: 1 } })).id);
+  }
+  await completed(ids, database);
+  const pictures = (await database.sql`select result_media_id as id from jobs where id = any(${ids}::uuid[])`) as unknown as { id: string }[];
+  const first: number[] = [];
+  const later: number[] = [];
+  for (const { id } of pictures) {
+    for (const times of [first, later]) {
+      const start = performance.now();
+      const response = await fetch(`${API}/api/v1/media/${id}/thumbnail`, { headers: { cookie } });
+      const type = response.headers.get('content-type');
+      await response.arrayBuffer();
+      if (type !== 'image/webp') throw new Error(`a thumbnail came as ${type}`);
+      times.push(performance.now() - start);
+    }
+  }
+  const p50 = (times: number[]) => percentile(times.sort((a, b) => a - b), 50);
+  return { first: p50(first), later: p50(later), count: pictures.length };
+}
+
 async function throughput(cookies: string[], jobs: number, database: ReturnType<typeof createDatabaseClient>) {
   const start = performance.now();
   const ids: string[] = [];
@@ -182,18 +228,7 @@ async function throughput(cookies: string[], jobs: number, database: ReturnType<
       }
     }),
   );
-  // Counted by Postgres, not read row by row: the poll shares the cores with what it measures. Only this
-  // run's jobs count (the database keeps earlier runs'), and one that failed ends the wait with an error.
-  const deadline = performance.now() + 120_000;
-  for (;;) {
-    const [counts] = (await database.sql`
-      select count(*) filter (where status = 'completed')::int as done, count(*) filter (where status in ('failed', 'cancelled'))::int as ended
-      from jobs where id = any(${ids}::uuid[])`) as unknown as [{ done: number; ended: number }];
-    if (counts.done === ids.length) break;
-    if (counts.ended > 0) throw new Error(`${counts.ended} of the throughput jobs failed`);
-    if (performance.now() > deadline) throw new Error(`only ${counts.done} of ${ids.length} throughput jobs completed in two minutes`);
-    await sleep(20);
-  }
+  await completed(ids, database);
   return { rate: ids.length / ((performance.now() - start) / 1000), refused };
 }
 
@@ -262,6 +297,8 @@ export async function benchGeneration(): Promise<string[]> {
     const [{ rate, refused }, cpu] = await withCpuPerJob(jobs, () => throughput(cookies, jobs, database));
     lines.push(`  throughput, zero-time simulator x2   ${fmt(rate)} jobs/s through API, queue, worker, storage (target >= 100); ${refused} POSTs refused at the in-flight quota`);
     lines.push(`      ${cpu}`);
+    const views = await thumbnailViews(cookie, database);
+    lines.push(`  thumbnail of a 1024 px picture, made when first asked for: first view p50 ${fmt(views.first)} ms, later views p50 ${fmt(views.later)} ms (${views.count} pictures)`);
     return lines;
   } finally {
     redis.disconnect();
