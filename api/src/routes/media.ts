@@ -96,7 +96,7 @@ export const mediaRoutes: FastifyPluginAsyncZod<{ media: MediaService; maxUpload
   for (const variant of ['file', 'thumbnail'] as const) {
     app.get(
       `/:id/${variant}`,
-      { config: { permission: 'comics:read' }, schema: { tags, summary: variant === 'file' ? 'The image' : 'A small WebP preview (the image itself while a generated one has none yet)', params: uuidParams } },
+      { config: { permission: 'comics:read' }, schema: { tags, summary: variant === 'file' ? 'The image' : 'A small WebP preview, made when first asked for (the picture itself when none can be made, as for a clip)', params: uuidParams } },
       async (request, reply) => {
         const object = await media.open(request.auth, request.params.id, variant);
         // Bytes never change once stored, but moderators may hide a public picture: shared caches revalidate
