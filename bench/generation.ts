@@ -114,11 +114,10 @@ function executionTimes(simulators: ComfySimulator[]) {
 }
 
 /**
- * The overhead of `rounds` rounds of `concurrent` panel jobs, after one more round that is not counted: the
- * first burst after start opens most of the servers' database connections (5 became 17 in a run; each new
- * Postgres backend loads its caches) and compiles their code: the first round of eight held the slowest six
- * samples of 200, and their p99.
- * Its slowest job is reported beside the figures.
+ * The overhead of `rounds` rounds of `concurrent` panel jobs, after one more round that is not counted and whose
+ * slowest job is reported apart. That first burst after start opens most of the servers' database connections
+ * (5 became 17 in a run; each new Postgres backend loads its caches) and compiles their code: the first round
+ * of eight held the slowest six samples of 200, and so their p99.
  */
 async function overhead(cookie: string, concurrent: number, rounds: number, exec: ReturnType<typeof executionTimes>) {
   const panels = concurrent * (rounds + 1);

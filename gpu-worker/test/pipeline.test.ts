@@ -178,7 +178,7 @@ describe('a thumbnail', () => {
     const store = createMediaStore({ db: database.db, storage: createStorage(workerConfig(p).storage) });
     const png = await sharp({ create: { width: 600, height: 400, channels: 3, background: 'teal' } }).png().toBuffer();
     const row = await store.save({ userId: alice.id, bytes: png, mimeType: 'image/png', ext: 'png', width: 600, height: 400, filename: 'gone.png', privacy: 'private' });
-    // The picture is read for its thumbnail, then its row is removed before the thumbnail is written.
+    // Its row removed and its bytes still there, as while a removal runs: the store finds the row gone once the thumbnail is written.
     await database.db.delete(schema.media).where(eq(schema.media.id, row.id));
     const made = await store.thumbnail(row);
     expect(made?.size).toBeGreaterThan(0);
