@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
 import { type ComicSummary, type PanelSummary, schema } from '@inkwell/db';
-import { benchDatabase, fmt, load, startServer, stopServer } from './lib.ts';
+import { benchDatabase, cpuMs, fmt, load, startServer, stopServer } from './lib.ts';
 
 const WEB_PORT = Number(process.env.BENCH_READER_PORT ?? 4621);
 const API_PORT = WEB_PORT + 1;
@@ -83,8 +83,10 @@ export async function benchReader(): Promise<string[]> {
     const api = `http://127.0.0.1:${API_PORT}`;
     const web = `http://127.0.0.1:${WEB_PORT}`;
     const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_LIMIT_DISABLED: 'true', STORAGE_DRIVER: 'local', STORAGE_DIR: storageDir, PUBLIC_URL: web };
-    servers.push(await startServer('api/src/main.ts', { ...env, API_PORT: String(API_PORT) }, `${api}/readyz`));
-    servers.push(await startServer('web/server.ts', { ...env, PORT: String(WEB_PORT), HOST: '127.0.0.1', API_INTERNAL_URL: api }, `${web}/healthz`));
+    const apiServer = await startServer('api/src/main.ts', { ...env, API_PORT: String(API_PORT) }, `${api}/readyz`);
+    servers.push(apiServer);
+    const webServer = await startServer('web/server.ts', { ...env, PORT: String(WEB_PORT), HOST: '127.0.0.1', API_INTERNAL_URL: api }, `${web}/healthz`);
+    servers.push(webServer);
 
     // An author who may publish (made a creator in the database, then signed in afresh), and the comic.
     const author = `bench${Date.now().toString(36)}`;
@@ -111,7 +113,11 @@ export async function benchReader(): Promise<string[]> {
     await load(page, { seconds: 2, connections: 2 });
     await load(staticFile, { seconds: 1, connections: 2 });
     const baseline = await load(staticFile, { seconds: SECONDS, connections: 1 });
+    // What each view costs the two servers, measured one at a time: a figure the machine's noise moves less than latency.
+    const [webBefore, apiBefore] = [cpuMs(webServer.pid!), cpuMs(apiServer.pid!)];
     const render = await load(page, { seconds: SECONDS, connections: 1 });
+    const perView = (ms: number) => ms / (render.requestsPerSecond * SECONDS);
+    const [webCpu, apiCpu] = [perView(cpuMs(webServer.pid!) - webBefore), perView(cpuMs(apiServer.pid!) - apiBefore)];
     const loaded = await load(page, { seconds: SECONDS, connections: 4 });
 
     const response = await fetch(page);
@@ -133,6 +139,7 @@ export async function benchReader(): Promise<string[]> {
       row('baseline GET /favicon.svg, 1 at a time', baseline),
       row('reader page, 1 at a time', render),
       row('reader page, 4 at a time', loaded),
+      `  CPU per page view: web server ${fmt(webCpu, 2)} ms, API ${fmt(apiCpu, 2)} ms`,
       `  ratio p99 reader / baseline ${fmt(render.p99 / Math.max(baseline.p99, 1), 1)}   target: reader p99 <= 50 ms`,
       `  JavaScript ${kb(jsGz)} gzipped in ${scripts.length} files (${kb(raw(scripts))} raw), target <= ${JS_BUDGET_KB} KB gzipped`,
       `  HTML ${kb(gz([html]))} gzipped (${kb(html.length)} raw), CSS ${kb(gz(styles))} gzipped, fonts ${kb(raw(fonts))} (${fonts.length} WOFF2 faces, ${used.length} used here)`,
