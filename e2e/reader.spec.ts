@@ -67,6 +67,9 @@ test('a signed-out phone reads a published comic page by page, as a strip and pa
   await expect(page).toHaveURL(new URL(readerUrl).pathname);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Lanterns & <Night>');
   await expect(page.getByText('<b>not bold</b>')).toBeVisible();
+  // The page came with its comic: hydrating, the browser did not ask the API for it again.
+  const comicRequests = () => requests.filter((url) => new URL(url).pathname === `/api/v1/read/${comicId}`);
+  expect(comicRequests()).toEqual([]);
 
   // Link previews: the cover, absolute, and served.
   const ogImage = await page.locator('meta[property="og:image"]').getAttribute('content');
@@ -169,6 +172,14 @@ test('a signed-out phone reads a published comic page by page, as a strip and pa
   await page.getByRole('button', { name: 'Scroll' }).click();
   await expect(pages).toHaveCount(2);
   await expect(pageAt(0)).toBeVisible();
+
+  // To the author's profile and back, within the site: the browser asks the API for the comic itself.
+  await page.getByRole('link', { name: author.username }).click();
+  await expect(page).toHaveURL(`/u/${author.username}`);
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Lanterns & <Night>');
+  await expect(pages).toHaveCount(2);
+  expect(comicRequests()).toHaveLength(1);
 
   // No canvas code came: no tldraw, React or Yjs in any script, and the reader's JavaScript is small.
   expect(requests.filter((url) => /tldraw|canvas|island/i.test(url))).toEqual([]);
