@@ -15,6 +15,7 @@ import {
   parseMessage,
   quitOrDrop,
   redisNames,
+  reportsApplied,
   whenReady,
 } from '@inkwell/workflows';
 import { comicIdOf, documentNameOf } from './documents.ts';
@@ -90,7 +91,7 @@ export function createGeneration(deps: {
     const edit = job.data;
     // Whoever waits for the edit (the gpu-worker, before it marks a panel job completed) hears it is in the
     // panel as soon as it is, not once stored; durability stays with this job, completed only once stored.
-    const applied = () => job.updateProgress(COMIC_EDIT_APPLIED);
+    const applied = reportsApplied(edit) ? () => job.updateProgress(COMIC_EDIT_APPLIED) : async () => {};
     if (edit.kind === 'restore-version') return deps.versions.restore(edit, (change) => withDocument(edit.comicId, change, applied));
     return withDocument(edit.comicId, (doc) => {
       if (edit.kind === 'insert-image') {

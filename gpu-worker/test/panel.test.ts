@@ -3,7 +3,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { COMIC_EDITS_QUEUE, COMIC_EDIT_OPTIONS, type ComicEditJobData, comicEditJobId, redisNames } from '@inkwell/workflows';
+import { COMIC_EDITS_QUEUE, COMIC_EDIT_APPLIED, COMIC_EDIT_OPTIONS, type ComicEditJobData, comicEditJobId, redisNames } from '@inkwell/workflows';
 import { panel, page } from '../../collab-server/src/model/fixtures.ts';
 import { type ComicPanelShape, putRecords, recordsOf } from '../../collab-server/src/model/index.ts';
 import type { CollabServer } from '../../collab-server/src/server.ts';
@@ -73,6 +73,16 @@ it('lands once in the panel for every collaborator, with progress on the way, ev
   }
   expect(state).toBe('completed');
   expect(imagesIn(friendTab.doc, 'shape:panel1')).toHaveLength(1);
+
+  // The collab-server reported the picture applied, which the worker waited for, and nothing for the panel's
+  // states, which nobody waits on.
+  const progressOf = async (edit: ComicEditJobData) => (await edits.getJob(comicEditJobId(edit)))?.progress;
+  expect(await progressOf(again)).toEqual(COMIC_EDIT_APPLIED);
+  for (const status of ['queued', 'running'] as const) {
+    const stateEdit: ComicEditJobData = { kind: 'set-generation', jobId: job.id, comicId, panelId: 'shape:panel1', status };
+    expect(await edits.getJobState(comicEditJobId(stateEdit))).toBe('completed');
+    expect(await progressOf(stateEdit)).toBe(0);
+  }
   await edits.close();
   await redis.quit();
   friendTab.close();

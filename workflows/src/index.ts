@@ -18,6 +18,8 @@ export {
   type GenerationJobData,
   type GenerationResult,
   type PanelTarget,
+  type ReportedComicEdit,
+  reportsApplied,
 } from './queue.ts';
 export {
   type CommentChange,

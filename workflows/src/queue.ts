@@ -68,6 +68,16 @@ export const COMIC_EDIT_APPLIED = { applied: true } as const;
 export const isComicEditApplied = (progress: unknown): boolean =>
   typeof progress === 'object' && progress !== null && (progress as { applied?: unknown }).applied === true;
 
+/**
+ * Whether a collab-server reports `edit` applied: only a picture, whose gpu-worker completes its panel job once
+ * the picture is in the panel. Nobody waits on the others (a panel's generation state, lettering, a restore);
+ * each report would be a script run in Redis and an event that every reader of the queue's events takes.
+ */
+export const reportsApplied = (edit: ComicEditJobData): edit is ReportedComicEdit => edit.kind === 'insert-image';
+
+/** The edits whose collab-server reports them applied (`reportsApplied`). */
+export type ReportedComicEdit = Extract<ComicEditJobData, { kind: 'insert-image' }>;
+
 export const COMIC_EDIT_OPTIONS = {
   attempts: 10,
   backoff: { type: 'exponential', delay: 1000 },

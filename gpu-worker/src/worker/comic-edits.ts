@@ -2,7 +2,7 @@
 // generation state (sent, nobody waits) and a panel's picture (applied: the caller waits until a
 // collab-server has put it in the document, and so sent it to everyone who has the comic open).
 import type { Queue, QueueEvents } from 'bullmq';
-import { COMIC_EDIT_OPTIONS, type ComicEditJobData, comicEditJobId, isComicEditApplied } from '@inkwell/workflows';
+import { COMIC_EDIT_OPTIONS, type ComicEditJobData, type ReportedComicEdit, comicEditJobId, isComicEditApplied } from '@inkwell/workflows';
 
 /** QueueEvents also emits each event as `<event>:<jobId>`, with the same arguments; its types list only `<event>`. */
 const ofJob = <E extends 'progress' | 'completed' | 'failed'>(event: E, jobId: string) => `${event}:${jobId}` as E;
@@ -23,7 +23,7 @@ export function createComicEdits(deps: {
    * Adds the edit and resolves when a collab-server reports it applied (its progress) or completed (stored),
    * whichever this hears first; rejects when the edit failed for good or nothing came in time.
    */
-  function addAndWait(edit: ComicEditJobData): Promise<void> {
+  function addAndWait(edit: ReportedComicEdit): Promise<void> {
     const id = comicEditJobId(edit);
     return new Promise<void>((resolve, reject) => {
       const onProgress = ({ data }: { data: unknown }) => isComicEditApplied(data) && settle();
@@ -63,7 +63,7 @@ export function createComicEdits(deps: {
      * applied before). Its store is the collab-server's business: it completes the edit only once stored, and
      * one that dies before leaves the edit to BullMQ, which hands it to another (the edit is idempotent).
      */
-    async apply(edit: ComicEditJobData): Promise<void> {
+    async apply(edit: ReportedComicEdit): Promise<void> {
       try {
         await addAndWait(edit);
       } catch (error) {
