@@ -3,6 +3,7 @@
  * front server); `load` functions pass SvelteKit's `fetch`, which `handleFetch` sends to the API directly.
  * Request bodies and response data are the API's own contract types.
  */
+import { error } from '@sveltejs/kit';
 import type {
   AdminUser,
   AuditEntry,
@@ -73,6 +74,19 @@ export class ApiError extends Error {
     this.code = code;
     this.fields = fields;
     this.details = details;
+  }
+}
+
+/**
+ * For `load` functions: `answer`, or the 404 page with `message` when the API finds no such thing, or the
+ * address does not even name one (400). Private, hidden, deleted or mistyped: all the same to a visitor.
+ */
+export async function foundOr404<T>(answer: Promise<T>, message: string): Promise<T> {
+  try {
+    return await answer;
+  } catch (failure) {
+    if (failure instanceof ApiError && (failure.status === 404 || failure.status === 400)) error(404, message);
+    throw failure;
   }
 }
 

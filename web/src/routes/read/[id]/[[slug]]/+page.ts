@@ -1,5 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { ApiError, createApi } from '#lib/api.ts';
+import { redirect } from '@sveltejs/kit';
+import { createApi, foundOr404 } from '#lib/api.ts';
 import type { PageLoad } from './$types';
 
 /**
@@ -11,13 +11,7 @@ import type { PageLoad } from './$types';
  * 60-panel comic.
  */
 export const load: PageLoad = async ({ fetch, params }) => {
-  const comic = await createApi(fetch)
-    .read.comic(params.id)
-    .catch((failure: unknown) => {
-      // Not published, private, no such comic, or not even an id: all the same to a reader.
-      if (failure instanceof ApiError && (failure.status === 404 || failure.status === 400)) error(404, 'Comic not found');
-      throw failure;
-    });
+  const comic = await foundOr404(createApi(fetch).read.comic(params.id), 'Comic not found');
   if (params.slug !== undefined && params.slug !== comic.slug) redirect(308, `/read/${comic.id}/${comic.slug}`);
   return { comic };
 };
