@@ -59,9 +59,10 @@ export function comicEditJobId(edit: ComicEditJobData): string {
 }
 
 /**
- * The progress a collab-server reports for a comic edit once the edit is in the comic's document, and so on
- * its way to everyone who has the comic open. It completes the edit only once the document is stored: a
- * collab-server that dies before leaves the edit to BullMQ, which hands it to another.
+ * The progress a collab-server reports for a comic edit that someone waits for (`reportsApplied`) once the edit
+ * is in the comic's document, and so on its way to everyone who has the comic open. It completes the edit only
+ * once the document is stored: a collab-server that dies before leaves the edit to BullMQ, which hands it to
+ * another.
  */
 export const COMIC_EDIT_APPLIED = { applied: true } as const;
 
@@ -69,14 +70,15 @@ export const isComicEditApplied = (progress: unknown): boolean =>
   typeof progress === 'object' && progress !== null && (progress as { applied?: unknown }).applied === true;
 
 /**
- * Whether a collab-server reports `edit` applied: only a picture, whose gpu-worker completes its panel job once
- * the picture is in the panel. Nobody waits on the others (a panel's generation state, lettering, a restore);
- * each report would be a script run in Redis and an event that every reader of the queue's events takes.
+ * The edits a collab-server reports applied: only a picture, whose gpu-worker completes its panel job once the
+ * picture is in the panel. Nobody waits on the others (a panel's generation state, lettering, a restore); each
+ * report would be a script run in Redis and an event that every reader of the queue's events takes.
  */
-export const reportsApplied = (edit: ComicEditJobData): edit is ReportedComicEdit => edit.kind === 'insert-image';
+const REPORTED_KINDS = ['insert-image'] as const satisfies ReadonlyArray<ComicEditJobData['kind']>;
 
-/** The edits whose collab-server reports them applied (`reportsApplied`). */
-export type ReportedComicEdit = Extract<ComicEditJobData, { kind: 'insert-image' }>;
+export type ReportedComicEdit = Extract<ComicEditJobData, { kind: (typeof REPORTED_KINDS)[number] }>;
+
+export const reportsApplied = (edit: ComicEditJobData): edit is ReportedComicEdit => (REPORTED_KINDS as readonly string[]).includes(edit.kind);
 
 export const COMIC_EDIT_OPTIONS = {
   attempts: 10,
