@@ -35,7 +35,7 @@ export async function benchApi(): Promise<string[]> {
     const cpuPerRequest = async (url: string, pid: number, headers: Record<string, string> = {}) => {
       const before = cpuMs(pid);
       const result = await load(url, { seconds: SECONDS, connections: 32, headers });
-      return { result, usPerRequest: ((cpuMs(pid) - before) * 1000) / (result.requestsPerSecond * SECONDS) };
+      return { result, usPerRequest: ((cpuMs(pid) - before) * 1000) / result.requests };
     };
     const { result: bareMax, usPerRequest: bareCpu } = await cpuPerRequest(bareUrl, bare.pid!);
     const { result: meMax, usPerRequest: meCpu } = await cpuPerRequest(me, api.pid!, { cookie });

@@ -31,6 +31,8 @@ export async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 export interface LoadResult {
+  /** Requests answered. */
+  requests: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -42,6 +44,7 @@ export interface LoadResult {
 export async function load(url: string, opts: { seconds: number; connections: number; headers?: Record<string, string> }): Promise<LoadResult> {
   const result = await autocannon({ url, connections: opts.connections, duration: opts.seconds, headers: opts.headers ?? {} });
   return {
+    requests: result.requests.total,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -87,7 +90,7 @@ export async function pacedLoad(url: string, opts: { seconds: number; rate: numb
   await Promise.all(requests);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requestsPerSecond: latencies.length / ((performance.now() - start) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, non2xx };
+  return { requests: latencies.length, requestsPerSecond: latencies.length / ((performance.now() - start) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, non2xx };
 }
 
 /** CPU time (ms) a process has used so far, from /proc (Linux); NaN elsewhere. */

@@ -116,7 +116,7 @@ export async function benchReader(): Promise<string[]> {
     // What each view costs the two servers, measured one at a time: a figure the machine's noise moves less than latency.
     const [webBefore, apiBefore] = [cpuMs(webServer.pid!), cpuMs(apiServer.pid!)];
     const render = await load(page, { seconds: SECONDS, connections: 1 });
-    const perView = (ms: number) => ms / (render.requestsPerSecond * SECONDS);
+    const perView = (ms: number) => ms / render.requests;
     const [webCpu, apiCpu] = [perView(cpuMs(webServer.pid!) - webBefore), perView(cpuMs(apiServer.pid!) - apiBefore)];
     const loaded = await load(page, { seconds: SECONDS, connections: 4 });
 
