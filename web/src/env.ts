@@ -6,7 +6,7 @@ export const variables = defineEnvVars({
     schema: (value) => (value || 'http://127.0.0.1:4000').replace(/\/$/, ''),
   },
   PUBLIC_URL: {
-    description: "The site's address as people reach it, for absolute links in link previews (else the request's origin)",
+    description: "The site's address as people reach it, for absolute links in link previews (else the request's origin); every page's data carries it",
     schema: (value) => value?.trim().replace(/\/$/, '') ?? '',
   },
   PUBLIC_TLDRAW_LICENSE_KEY: {
