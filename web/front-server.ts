@@ -108,6 +108,12 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
     }
   });
 
+  // nginx (deploy/) keeps its idle connections to this server for 60 s and may send a request on one just as the
+  // server closes it: with Node's 5 s default that request is lost (a POST is not retried, the visitor gets a
+  // 502). The side in front must be the one that closes idle connections; Node wants the headers' timeout above.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   const sockets = new Set<Duplex>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (unsafePath(req.url) || !matches(req.url, '/collab')) {

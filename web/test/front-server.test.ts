@@ -122,6 +122,31 @@ describe('body limits', () => {
   });
 });
 
+it("keeps an idle connection open past Node's 5 s default, for the proxy in front to reuse", async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () =>
+    new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+      http
+        .get(`${site}/healthz`, { agent }, (response) => {
+          // Taken now: the response lets go of its socket once it ends.
+          const socket = response.socket;
+          response.resume().on('end', () => resolve({ status: response.statusCode!, socket }));
+        })
+        .on('error', reject);
+    });
+  try {
+    const first = await get();
+    // Node closes an idle connection a second after its keep-alive timeout.
+    await new Promise((r) => setTimeout(r, 7000));
+    const second = await get();
+    expect(second.status).toBe(200);
+    expect(first.socket).toBeTruthy();
+    expect(second.socket).toBe(first.socket);
+  } finally {
+    agent.destroy();
+  }
+}, 15_000);
+
 it('says clearly when a service behind it is down', async () => {
   expect(await expectJsonError(await fetch(`${site}/collab/anything`), 502, 'upstream_unavailable')).toContain('collaboration server');
 });
