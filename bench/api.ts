@@ -1,6 +1,6 @@
 // API benchmark: authenticated GET /api/v1/auth/me against a bare Fastify route, in the same run.
 import { migrateDatabase } from '@inkwell/db';
-import { cpuMs, fmt, load, pacedLoad, startServer, stopServer } from './lib.ts';
+import { fmt, load, loadWithCpu, pacedLoad, startServer, stopServer } from './lib.ts';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/inkwell_bench';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -30,12 +30,10 @@ export async function benchApi(): Promise<string[]> {
     await load(bareUrl, { seconds: 2, connections: 16 });
     await load(me, { seconds: 2, connections: 16, headers: { cookie } });
 
-    // Throughput shares the cores with the load generator (and whatever else runs); the CPU each server spends
-    // per request does not, so it is measured too.
+    // Each at its maximum, with the CPU the server spends per request (in µs).
     const cpuPerRequest = async (url: string, pid: number, headers: Record<string, string> = {}) => {
-      const before = cpuMs(pid);
-      const result = await load(url, { seconds: SECONDS, connections: 32, headers });
-      return { result, usPerRequest: ((cpuMs(pid) - before) * 1000) / result.requests };
+      const { result, cpuMsPerRequest } = await loadWithCpu(url, { seconds: SECONDS, connections: 32, headers }, [pid]);
+      return { result, usPerRequest: cpuMsPerRequest[0]! * 1000 };
     };
     const { result: bareMax, usPerRequest: bareCpu } = await cpuPerRequest(bareUrl, bare.pid!);
     const { result: meMax, usPerRequest: meCpu } = await cpuPerRequest(me, api.pid!, { cookie });

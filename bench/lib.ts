@@ -54,6 +54,16 @@ export async function load(url: string, opts: { seconds: number; connections: nu
 }
 
 /**
+ * `load`, with the CPU each of `pids` spent per request answered meanwhile (ms). Throughput shares the cores with
+ * the load generator and whatever else runs; a server's CPU per request does not, and moves less between runs.
+ */
+export async function loadWithCpu(url: string, opts: Parameters<typeof load>[1], pids: number[]): Promise<{ result: LoadResult; cpuMsPerRequest: number[] }> {
+  const before = pids.map(cpuMs);
+  const result = await load(url, opts);
+  return { result, cpuMsPerRequest: pids.map((pid, i) => (cpuMs(pid) - before[i]!) / result.requests) };
+}
+
+/**
  * `rate` GET requests a second, evenly spaced, over up to `connections` keep-alive connections. autocannon's
  * own rate option sends each connection's share of a second back to back at the start of the second, a burst
  * whose tail depends on when the burst meets a pause: its p99 of one server varied from 8 to 107 ms between

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { eq, sql } from 'drizzle-orm';
 import { type ComicSummary, type PanelSummary, schema } from '@inkwell/db';
-import { benchDatabase, cpuMs, fmt, load, startServer, stopServer } from './lib.ts';
+import { benchDatabase, fmt, load, loadWithCpu, startServer, stopServer } from './lib.ts';
 
 const WEB_PORT = Number(process.env.BENCH_READER_PORT ?? 4621);
 const API_PORT = WEB_PORT + 1;
@@ -113,11 +113,11 @@ export async function benchReader(): Promise<string[]> {
     await load(page, { seconds: 2, connections: 2 });
     await load(staticFile, { seconds: 1, connections: 2 });
     const baseline = await load(staticFile, { seconds: SECONDS, connections: 1 });
-    // What each view costs the two servers, measured one at a time: a figure the machine's noise moves less than latency.
-    const [webBefore, apiBefore] = [cpuMs(webServer.pid!), cpuMs(apiServer.pid!)];
-    const render = await load(page, { seconds: SECONDS, connections: 1 });
-    const perView = (ms: number) => ms / render.requests;
-    const [webCpu, apiCpu] = [perView(cpuMs(webServer.pid!) - webBefore), perView(cpuMs(apiServer.pid!) - apiBefore)];
+    // One at a time, with what each view costs the two servers.
+    const {
+      result: render,
+      cpuMsPerRequest: [webCpu, apiCpu],
+    } = await loadWithCpu(page, { seconds: SECONDS, connections: 1 }, [webServer.pid!, apiServer.pid!]);
     const loaded = await load(page, { seconds: SECONDS, connections: 4 });
 
     const response = await fetch(page);
@@ -139,7 +139,7 @@ export async function benchReader(): Promise<string[]> {
       row('baseline GET /favicon.svg, 1 at a time', baseline),
       row('reader page, 1 at a time', render),
       row('reader page, 4 at a time', loaded),
-      `  CPU per page view: web server ${fmt(webCpu, 2)} ms, API ${fmt(apiCpu, 2)} ms`,
+      `  CPU per page view: web server ${fmt(webCpu!, 2)} ms, API ${fmt(apiCpu!, 2)} ms`,
       `  ratio p99 reader / baseline ${fmt(render.p99 / Math.max(baseline.p99, 1), 1)}   target: reader p99 <= 50 ms`,
       `  JavaScript ${kb(jsGz)} gzipped in ${scripts.length} files (${kb(raw(scripts))} raw), target <= ${JS_BUDGET_KB} KB gzipped`,
       `  HTML ${kb(gz([html]))} gzipped (${kb(html.length)} raw), CSS ${kb(gz(styles))} gzipped, fonts ${kb(raw(fonts))} (${fonts.length} WOFF2 faces, ${used.length} used here)`,
