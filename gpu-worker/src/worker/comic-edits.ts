@@ -23,7 +23,7 @@ export function createComicEdits(deps: {
    * Adds the edit and resolves when a collab-server reports it applied (its progress) or completed (stored),
    * whichever this hears first; rejects when the edit failed for good or nothing came in time.
    */
-  function addAndWait(edit: ReportedComicEdit): Promise<void> {
+  function addAndWait(edit: ReportedComicEdit, earlierAttempts: boolean): Promise<void> {
     const id = comicEditJobId(edit);
     return new Promise<void>((resolve, reject) => {
       const onProgress = ({ data }: { data: unknown }) => isComicEditApplied(data) && settle();
@@ -41,11 +41,13 @@ export function createComicEdits(deps: {
       events.on(ofJob('progress', id), onProgress);
       events.on(ofJob('completed', id), onCompleted);
       events.on(ofJob('failed', id), onFailed);
-      // Listening first, then adding and reading the edit's state: an edit applied before (by an earlier
-      // attempt of this job) is seen in its state, one applied from now on in its events.
+      // Listening first, then adding: an edit applied from now on is heard in its events. Only an earlier
+      // attempt of this job can have added it before (its id names the job), so only then is its state read:
+      // applied already, it would send no event again.
       (async () => {
         await events.waitUntilReady();
         await add(edit);
+        if (!earlierAttempts) return;
         const [job, state] = await Promise.all([queue.getJob(id), queue.getJobState(id)]);
         if (state === 'completed' || isComicEditApplied(job?.progress)) settle();
         else if (state === 'failed') settle(new Error(job?.failedReason ?? 'failed'));
@@ -59,13 +61,14 @@ export function createComicEdits(deps: {
     },
 
     /**
-     * Resolves once the edit is in the document, and so on every collaborator's screen (at once when it was
-     * applied before). Its store is the collab-server's business: it completes the edit only once stored, and
-     * one that dies before leaves the edit to BullMQ, which hands it to another (the edit is idempotent).
+     * Resolves once the edit is in the document, and so on every collaborator's screen (at once when an
+     * earlier attempt of the job had it applied). Its store is the collab-server's business: it completes the
+     * edit only once stored, and one that dies before leaves the edit to BullMQ, which hands it to another
+     * (the edit is idempotent).
      */
-    async apply(edit: ReportedComicEdit): Promise<void> {
+    async apply(edit: ReportedComicEdit, opts: { earlierAttempts: boolean }): Promise<void> {
       try {
-        await addAndWait(edit);
+        await addAndWait(edit, opts.earlierAttempts);
       } catch (error) {
         throw new Error(`The collab-server has not applied the ${edit.kind} edit of comic ${edit.comicId}: ${(error as Error).message}`, { cause: error });
       }

@@ -225,7 +225,9 @@ export function createGenerationProcessor(deps: {
    */
   async function finish(job: Job<GenerationJobData>, result: GenerationResult, alongside?: Promise<unknown>): Promise<void> {
     const { target, jobId } = job.data;
-    const inserted = target && deps.comicEdits.apply({ kind: 'insert-image', jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 });
+    const picture = target && { kind: 'insert-image' as const, jobId, ...target, mediaId: result.mediaId, width: result.width ?? 1024, height: result.height ?? 1024 };
+    // Only a job run before can find its picture's edit already applied (BullMQ counts this run in attemptsStarted).
+    const inserted = picture && deps.comicEdits.apply(picture, { earlierAttempts: job.attemptsStarted > 1 });
     await Promise.all([inserted, alongside]);
     await records.complete(jobId);
   }
