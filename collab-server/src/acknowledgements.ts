@@ -4,21 +4,43 @@
 import type { Writable } from 'node:stream';
 import { MessageType, type WebSocketLike } from '@hocuspocus/server';
 import { WebSocket } from 'ws';
-import { addressedDocument, frameOf, readVarUint } from './message-frame.ts';
+import type { Persistence } from './extensions/persistence.ts';
+import { addressOf, documentOfAddress, frameOf, readVarUint } from './message-frame.ts';
 
-/** The document a message acknowledges as applied, or null for any other message: a SyncStatus whose body is 1. */
-export function acknowledgedDocument(message: Uint8Array): string | null {
+/**
+ * The address of a message that acknowledges an update as applied (its document, or its document and
+ * session), or null for any other message: a SyncStatus whose body is 1.
+ */
+export function acknowledgedAddress(message: Uint8Array): string | null {
   const frame = frameOf(message);
   if (frame.type !== MessageType.SyncStatus || readVarUint(message, frame.bodyStart)[0] !== 1) return null;
-  return addressedDocument(message, frame);
+  return addressOf(message, frame);
+}
+
+/** The acknowledgements held for one address on one socket: all the same message, one per change. */
+interface Held {
+  documentName: string;
+  message: Uint8Array;
+  /** The count of the document's changes when each acknowledged update was applied, oldest first. */
+  changes: number[];
+  /** Whether a release is asked of the persistence extension. */
+  waiting: boolean;
 }
 
 /**
- * The socket Hocuspocus writes to: acknowledgements wait for `whenStored`, everything else goes out at once.
- * A store releases every acknowledgement it covers together (one per update since the last store, hundreds
- * on a busy comic): they are written to `socket` (the websocket's TCP socket) corked, in one write.
+ * The socket Hocuspocus writes to: acknowledgements wait until the change they answer is stored, everything
+ * else goes out at once. A busy comic holds thousands between its stores (one per update, for up to the
+ * store's longest debounce): each is held as a number, the change it follows, not as a message and a
+ * callback that would live for seconds, which the garbage collector copied on every young-generation
+ * collection until it promoted them. A store releases every acknowledgement it covers together: they are
+ * written to `socket` (the websocket's TCP socket) corked, in one write.
  */
-export function acknowledgeWhenStored(ws: WebSocket, socket: Writable, whenStored: (documentName: string, release: () => void) => void): WebSocketLike {
+export function acknowledgeWhenStored(
+  ws: WebSocket,
+  socket: Writable,
+  stores: Pick<Persistence, 'whenStored' | 'changesMade' | 'changesStored'>,
+): WebSocketLike {
+  const held = new Map<string, Held>();
   let corked = false;
   const acknowledge = (data: Uint8Array) => {
     if (ws.readyState !== WebSocket.OPEN) return;
@@ -32,15 +54,36 @@ export function acknowledgeWhenStored(ws: WebSocket, socket: Writable, whenStore
     }
     ws.send(data);
   };
+
+  /** Releases what the document's stores cover once they do; holds the rest for the next store. */
+  function releaseWhenStored(entry: Held): void {
+    entry.waiting = true;
+    stores.whenStored(entry.documentName, () => {
+      entry.waiting = false;
+      const { documentName, changes } = entry;
+      // With nothing left to store, every change this server applied is stored (the document may even have
+      // been stored, unloaded and loaded again since, its count starting afresh).
+      const stored = stores.changesMade(documentName) === stores.changesStored(documentName) ? Infinity : stores.changesStored(documentName);
+      let released = 0;
+      while (released < changes.length && changes[released]! <= stored) released++;
+      changes.splice(0, released);
+      for (let i = 0; i < released; i++) acknowledge(entry.message);
+      if (changes.length > 0) releaseWhenStored(entry);
+    });
+  }
+
   return {
     get readyState() {
       return ws.readyState;
     },
     close: (code, reason) => ws.close(code, reason),
     send(data) {
-      const documentName = data instanceof Uint8Array ? acknowledgedDocument(data) : null;
-      if (documentName === null) return ws.send(data as Uint8Array);
-      whenStored(documentName, () => acknowledge(data as Uint8Array));
+      const address = data instanceof Uint8Array ? acknowledgedAddress(data) : null;
+      if (address === null) return ws.send(data as Uint8Array);
+      let entry = held.get(address);
+      if (!entry) held.set(address, (entry = { documentName: documentOfAddress(address), message: data as Uint8Array, changes: [], waiting: false }));
+      entry.changes.push(stores.changesMade(entry.documentName));
+      if (!entry.waiting) releaseWhenStored(entry);
     },
   };
 }

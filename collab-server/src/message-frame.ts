@@ -26,11 +26,7 @@ export function addressOf(message: Uint8Array, frame: MessageFrame = frameOf(mes
   return utf8.decode(message.subarray(frame.addressStart, frame.addressEnd));
 }
 
-/** The document a message is addressed to: its address without the session, if any. */
-export function addressedDocument(message: Uint8Array, frame: MessageFrame = frameOf(message)): string {
-  return documentOfAddress(addressOf(message, frame));
-}
-
+/** The document of an address: the address without the session, if any. */
 export function documentOfAddress(address: string): string {
   return address.split('\0')[0]!;
 }

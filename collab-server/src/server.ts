@@ -144,7 +144,7 @@ export function createCollabServer(config: Config, overrides: CollabServerOverri
       // Every connection of this socket starts from this context; the auth extension adds the rest (Hocuspocus
       // types the starting context as the whole one).
       const context = { firstSteps } satisfies FirstSyncContext as unknown as ConnectionContext;
-      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence.whenStored), handshakeOf(request), context);
+      const client = hocuspocus.handleConnection(acknowledgeWhenStored(ws, socket, persistence), handshakeOf(request), context);
       clients.set(ws, client);
       ws.on('message', (data: Buffer) => {
         const message = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

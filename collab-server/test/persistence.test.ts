@@ -23,7 +23,7 @@ import {
   waitFor,
 } from './helper.ts';
 
-/** The real store, with a count of what it was asked and a switch to make it fail. */
+/** The real store, with a count of what it was asked, a switch to make it fail, and one to hold its saves. */
 function spyStore() {
   const real = createComicDocumentStore(database.db);
   const spy = {
@@ -31,6 +31,8 @@ function spyStore() {
     loads: 0,
     failSaves: false,
     failLoads: false,
+    /** While set, each save waits for it before writing. */
+    holdSaves: undefined as Promise<void> | undefined,
     async load(comicId: string) {
       spy.loads += 1;
       if (spy.failLoads) throw new Error('postgres is down (test)');
@@ -39,6 +41,7 @@ function spyStore() {
     async save(...args: Parameters<ComicDocumentStore['save']>) {
       spy.saves += 1;
       if (spy.failSaves) throw new Error('postgres is down (test)');
+      await spy.holdSaves;
       return real.save(...args);
     },
   };
@@ -177,6 +180,44 @@ describe('persistence', () => {
     store.failSaves = false;
     await acknowledged(client);
     expect((await storedRecords(comicId)).has('shape:pending')).toBe(true);
+    client.close();
+  });
+
+  it('acknowledges an edit made while a store runs with the next store, and the ones it covered with this one', async () => {
+    const store = spyStore();
+    const collab = await serverWith(store);
+    const comicId = await stack.newComic(owner);
+    const client = connect(collab.url, comicId, { cookie: owner.cookie });
+    await synced(client);
+    await acknowledged(client);
+
+    // Two edits, then a store that takes them (its state is read before it waits to write).
+    const gate = (): [Promise<void>, () => void] => {
+      let open!: () => void;
+      return [new Promise<void>((resolve) => (open = resolve)), () => open()];
+    };
+    const [first, openFirst] = gate();
+    store.holdSaves = first;
+    const savesBefore = store.saves;
+    client.records.set('shape:one', note('one', 'first'));
+    client.records.set('shape:two', note('two', 'second'));
+    await waitFor(() => store.saves === savesBefore + 1, 'the store of the first two edits to start');
+    // A third edit while that store waits: it is not in it.
+    client.records.set('shape:three', note('three', 'made during the store'));
+    await waitFor(() => client.provider.unsyncedChanges === 3, 'the three edits to be sent');
+
+    const [second, openSecond] = gate();
+    store.holdSaves = second;
+    openFirst();
+    await waitFor(() => client.provider.unsyncedChanges === 1, 'the first store to acknowledge its two edits');
+    await waitFor(() => store.saves === savesBefore + 2, 'the next store to start');
+    await sleep(300);
+    expect(client.provider.unsyncedChanges).toBe(1);
+    expect((await storedRecords(comicId)).has('shape:three')).toBe(false);
+
+    openSecond();
+    await acknowledged(client);
+    expect((await storedRecords(comicId)).get('shape:three')).toEqual(note('three', 'made during the store'));
     client.close();
   });
 

@@ -67,6 +67,12 @@ export interface Persistence {
   extension: Extension;
   /** Runs `release` once every change the document has now is stored: at once when it is. */
   whenStored(documentName: string, release: () => void): void;
+  /**
+   * The document's changes so far (a count), and how many of them are stored: a change is stored once the
+   * second reaches what the first was when it was applied. Both 0 for a document not open here.
+   */
+  changesMade(documentName: string): number;
+  changesStored(documentName: string): number;
   /** Starts storing every document with unstored changes now (shutdown). */
   flush(): void;
   /** Documents whose changes are not all stored. */
@@ -242,6 +248,9 @@ export function createPersistence(options: PersistenceOptions): Persistence {
       entry.waiting.push({ change: entry.changes, release: releaseNow });
       ensureStoreScheduled(entry);
     },
+
+    changesMade: (documentName) => tracked.get(documentName)?.changes ?? 0,
+    changesStored: (documentName) => tracked.get(documentName)?.stored ?? 0,
 
     flush() {
       for (const entry of tracked.values()) {
