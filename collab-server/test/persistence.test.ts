@@ -165,14 +165,19 @@ describe('persistence', () => {
     expect((await storedRecords(comicId)).get('shape:precious')).toEqual(note('precious', 'must not be lost'));
   });
 
-  it('acknowledges edits only once they are stored', async () => {
+  /** A new comic on a server storing through a spy store, open in a client whose every change is acknowledged. */
+  async function openWithSpyStore() {
     const store = spyStore();
     const collab = await serverWith(store);
     const comicId = await stack.newComic(owner);
     const client = connect(collab.url, comicId, { cookie: owner.cookie });
     await synced(client);
     await acknowledged(client);
+    return { store, comicId, client };
+  }
 
+  it('acknowledges edits only once they are stored', async () => {
+    const { store, comicId, client } = await openWithSpyStore();
     store.failSaves = true;
     client.records.set('shape:pending', note('pending', 'not stored yet'));
     await sleep(500);
@@ -184,20 +189,10 @@ describe('persistence', () => {
   });
 
   it('acknowledges an edit made while a store runs with the next store, and the ones it covered with this one', async () => {
-    const store = spyStore();
-    const collab = await serverWith(store);
-    const comicId = await stack.newComic(owner);
-    const client = connect(collab.url, comicId, { cookie: owner.cookie });
-    await synced(client);
-    await acknowledged(client);
-
+    const { store, comicId, client } = await openWithSpyStore();
     // Two edits, then a store that takes them (its state is read before it waits to write).
-    const gate = (): [Promise<void>, () => void] => {
-      let open!: () => void;
-      return [new Promise<void>((resolve) => (open = resolve)), () => open()];
-    };
-    const [first, openFirst] = gate();
-    store.holdSaves = first;
+    const first = Promise.withResolvers<void>();
+    store.holdSaves = first.promise;
     const savesBefore = store.saves;
     client.records.set('shape:one', note('one', 'first'));
     client.records.set('shape:two', note('two', 'second'));
@@ -206,16 +201,16 @@ describe('persistence', () => {
     client.records.set('shape:three', note('three', 'made during the store'));
     await waitFor(() => client.provider.unsyncedChanges === 3, 'the three edits to be sent');
 
-    const [second, openSecond] = gate();
-    store.holdSaves = second;
-    openFirst();
+    const second = Promise.withResolvers<void>();
+    store.holdSaves = second.promise;
+    first.resolve();
     await waitFor(() => client.provider.unsyncedChanges === 1, 'the first store to acknowledge its two edits');
     await waitFor(() => store.saves === savesBefore + 2, 'the next store to start');
     await sleep(300);
     expect(client.provider.unsyncedChanges).toBe(1);
     expect((await storedRecords(comicId)).has('shape:three')).toBe(false);
 
-    openSecond();
+    second.resolve();
     await acknowledged(client);
     expect((await storedRecords(comicId)).get('shape:three')).toEqual(note('three', 'made during the store'));
     client.close();
