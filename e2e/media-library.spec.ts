@@ -83,6 +83,21 @@ test('the media library shares, renames, places a picture in a comic and warns b
   expect(await library.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
 });
 
+test('a picture picked before the page has loaded its script is uploaded once it has, not lost', async ({ page }) => {
+  await register(page, newAccount('early'));
+  // The app's scripts are held back, as on a slow phone: the picker is there, its handler not yet.
+  const scriptsHeld = Promise.withResolvers<void>();
+  await page.route('**/_app/immutable/**/*.js', async (route) => {
+    await scriptsHeld.promise;
+    await route.continue();
+  });
+  await page.goto('/media', { waitUntil: 'domcontentloaded' });
+  await page.getByLabel('Upload pictures').setInputFiles([{ name: 'early.png', mimeType: 'image/png', buffer: await png('#336699') }]);
+  scriptsHeld.resolve();
+  await expect(page.locator('article[data-media]')).toHaveCount(1, { timeout: 15_000 });
+  await expect(page.locator('article[data-media]')).toContainText('early.png');
+});
+
 test('the media library shows a tall picture whole inside its card, its buttons with it', async ({ page }) => {
   await register(page, newAccount('tower'));
   await page.goto('/media');
