@@ -21,10 +21,11 @@ export function acknowledgedAddress(message: Uint8Array): string | null {
 interface Held {
   documentName: string;
   message: Uint8Array;
-  /** The count of the document's changes when each acknowledged update was applied, oldest first. */
+  /**
+   * The count of the document's changes when each acknowledged update was applied, oldest first. While it
+   * holds any, one release is asked of the persistence extension.
+   */
   changes: number[];
-  /** Whether a release is asked of the persistence extension. */
-  waiting: boolean;
 }
 
 /**
@@ -57,9 +58,7 @@ export function acknowledgeWhenStored(
 
   /** Releases what the document's stores cover once they do; holds the rest for the next store. */
   function releaseWhenStored(entry: Held): void {
-    entry.waiting = true;
     stores.whenStored(entry.documentName, () => {
-      entry.waiting = false;
       const { documentName, changes } = entry;
       const stored = stores.changesStored(documentName);
       // With nothing left to store, every change this server applied is stored (the document may even have
@@ -82,9 +81,9 @@ export function acknowledgeWhenStored(
       const address = data instanceof Uint8Array ? acknowledgedAddress(data) : null;
       if (address === null) return ws.send(data as Uint8Array);
       let entry = held.get(address);
-      if (!entry) held.set(address, (entry = { documentName: documentOfAddress(address), message: data as Uint8Array, changes: [], waiting: false }));
-      entry.changes.push(stores.changesMade(entry.documentName));
-      if (!entry.waiting) releaseWhenStored(entry);
+      if (!entry) held.set(address, (entry = { documentName: documentOfAddress(address), message: data as Uint8Array, changes: [] }));
+      // The first one held asks for the release; the ones after it wait on the same.
+      if (entry.changes.push(stores.changesMade(entry.documentName)) === 1) releaseWhenStored(entry);
     },
   };
 }
