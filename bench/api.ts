@@ -36,8 +36,8 @@ export async function benchApi(): Promise<string[]> {
     // then /me and bare, ...): this machine's speed can move by a third within minutes (the bare route answered
     // 33,629 and then 20,968 requests a second, runs a few minutes apart), so one run of each in turn could
     // compare a fast minute with a slow one.
-    const bareMax = atMaximum(bareUrl, bare.pid!);
-    const meMax = atMaximum(me, api.pid!, { cookie });
+    const bareMax = new AtMaximum(bareUrl, bare.pid!);
+    const meMax = new AtMaximum(me, api.pid!, { cookie });
     const roundRatios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const [first, second] = round % 2 === 0 ? [bareMax, meMax] : [meMax, bareMax];
@@ -48,11 +48,11 @@ export async function benchApi(): Promise<string[]> {
     const bareAt500 = await pacedLoad(bareUrl, { seconds: SECONDS, connections: 16, rate: 500 });
     const meAt500 = await pacedLoad(me, { seconds: SECONDS, connections: 16, rate: 500, headers: { cookie } });
 
-    const ratio = meMax.requestsPerSecond() / bareMax.requestsPerSecond();
-    const [bareCpu, meCpu] = [bareMax.cpuUsPerRequest(), meMax.cpuUsPerRequest()];
+    const ratio = meMax.requestsPerSecond / bareMax.requestsPerSecond;
+    const [bareCpu, meCpu] = [bareMax.cpuUsPerRequest, meMax.cpuUsPerRequest];
     return [
       'API: authenticated GET /api/v1/auth/me vs a bare Fastify route (loopback, load generator on the same 2 cores)',
-      `  max throughput     bare ${fmt(bareMax.requestsPerSecond(), 0)} req/s   /me ${fmt(meMax.requestsPerSecond(), 0)} req/s   ratio ${fmt(ratio, 3)} (target >= 0.60: ${ratio >= 0.6 ? 'met' : 'NOT MET'})`,
+      `  max throughput     bare ${fmt(bareMax.requestsPerSecond, 0)} req/s   /me ${fmt(meMax.requestsPerSecond, 0)} req/s   ratio ${fmt(ratio, 3)} (target >= 0.60: ${ratio >= 0.6 ? 'met' : 'NOT MET'})`,
       `      ${ROUNDS} alternating rounds of ${SECONDS / ROUNDS} s each; the rounds' ratios ${roundRatios.map((r) => fmt(r, 3)).join(', ')}`,
       `  CPU per request    bare ${fmt(bareCpu, 0)} us   /me ${fmt(meCpu, 0)} us   ratio ${fmt(bareCpu / meCpu, 2)}`,
       `  p99 at max load (the worst round's)   bare ${bareMax.p99} ms   /me ${meMax.p99} ms`,
@@ -65,24 +65,42 @@ export async function benchApi(): Promise<string[]> {
 }
 
 /** One server driven at its maximum over several rounds: the rounds' totals, and the last round's requests a second. */
-function atMaximum(url: string, pid: number, headers: Record<string, string> = {}) {
-  let [requests, cpuMs, seconds] = [0, 0, 0];
-  return {
-    last: 0,
-    p99: 0,
-    errors: 0,
-    non2xx: 0,
-    async round() {
-      const { result, cpuMsPerRequest } = await loadWithCpu(url, { seconds: SECONDS / ROUNDS, connections: 32, headers }, [pid]);
-      requests += result.requests;
-      cpuMs += cpuMsPerRequest[0]! * result.requests;
-      seconds += SECONDS / ROUNDS;
-      this.last = result.requestsPerSecond;
-      this.p99 = Math.max(this.p99, result.p99);
-      this.errors += result.errors;
-      this.non2xx += result.non2xx;
-    },
-    requestsPerSecond: () => requests / seconds,
-    cpuUsPerRequest: () => (cpuMs / requests) * 1000,
-  };
+class AtMaximum {
+  requests = 0;
+  cpuMs = 0;
+  seconds = 0;
+  /** The worst round's. */
+  p99 = 0;
+  errors = 0;
+  non2xx = 0;
+  last = 0;
+
+  readonly url: string;
+  readonly pid: number;
+  readonly headers: Record<string, string>;
+
+  constructor(url: string, pid: number, headers: Record<string, string> = {}) {
+    this.url = url;
+    this.pid = pid;
+    this.headers = headers;
+  }
+
+  async round(): Promise<void> {
+    const { result, cpuMsPerRequest } = await loadWithCpu(this.url, { seconds: SECONDS / ROUNDS, connections: 32, headers: this.headers }, [this.pid]);
+    this.requests += result.requests;
+    this.cpuMs += cpuMsPerRequest[0]! * result.requests;
+    this.seconds += SECONDS / ROUNDS;
+    this.last = result.requestsPerSecond;
+    this.p99 = Math.max(this.p99, result.p99);
+    this.errors += result.errors;
+    this.non2xx += result.non2xx;
+  }
+
+  get requestsPerSecond(): number {
+    return this.requests / this.seconds;
+  }
+
+  get cpuUsPerRequest(): number {
+    return (this.cpuMs / this.requests) * 1000;
+  }
 }
