@@ -2,10 +2,11 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { schema } from '@inkwell/db';
 import { GENERATION_QUEUE, type GenerationJobData, redisNames } from '@inkwell/workflows';
-import { quotaFor } from '../src/services/jobs.ts';
+import { MAX_STREAMS_PER_ACCOUNT } from '../src/routes/jobs.ts';
+import { POSITION_EVERY_MS, quotaFor } from '../src/services/jobs.ts';
 import { type TestApp, type TestUser, createTestApp, expectError, registerUser } from './helper.ts';
 
 // No worker runs here: these tests are about what the API accepts, queues and reports.
@@ -165,6 +166,112 @@ describe('queue positions', () => {
     } finally {
       await worker.close(true);
       await connection.quit();
+    }
+  });
+});
+
+describe('live queue positions', () => {
+  let base: string;
+  beforeAll(async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+
+  /** A job's event stream as a browser reads it: the events so far, in order. */
+  async function openStream(user: TestUser, id: string) {
+    const abort = new AbortController();
+    const response = await fetch(`${base}/api/v1/jobs/${id}/events`, { headers: { cookie: user.cookie }, signal: abort.signal });
+    const events: { event: string; data: Record<string, unknown> }[] = [];
+    if (response.ok) {
+      void (async () => {
+        let buffer = '';
+        for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
+          buffer += chunk;
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            if (event) events.push({ event, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) });
+          }
+        }
+      })().catch(() => {});
+    } else {
+      await response.body?.cancel();
+    }
+    const positions = () => events.filter((e) => e.event === 'queued').map((e) => e.data.position);
+    return { status: response.status, events, positions, close: () => abort.abort() };
+  }
+
+  it('reach every watcher as the job moves up, from one read of the queue per tick however many watch', async () => {
+    await queue.drain(true);
+    const user = await registerUser(t.app);
+    const queueJob = async (prompt: string) => (await submit(user, { workflow: 'txt2img-sdxl', params: { prompt } })).json().data as { id: string };
+    const first = await queueJob('first in line');
+    await queueJob('second in line');
+    const third = await queueJob('third in line');
+
+    // Every read of a job's place asks Redis for its index in the wait list (LPOS): watch those for the third.
+    const monitor = await new Redis(process.env.REDIS_URL!).monitor();
+    const reads: number[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'lpos' && args[2] === third.id) reads.push(performance.now());
+    });
+    const streams = await Promise.all([1, 2, 3].map(() => openStream(user, third.id)));
+    const connection = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const worker = new Worker(GENERATION_QUEUE, null, { connection, prefix: redisNames(t.config.redisPrefix).bull, autorun: false });
+    try {
+      for (const stream of streams) {
+        await vi.waitFor(() => expect(stream.positions()).toEqual([2]), { timeout: 5000 });
+        expect(stream.events[0]!.event).toBe('state');
+      }
+      // Each stream began with a read of its own (the job's state); from now on only the ticker reads.
+      reads.length = 0;
+      // The first is taken and done: the third moves up, and each of its watchers hears it.
+      const taken = await worker.getNextJob('test-token');
+      expect(taken?.id).toBe(first.id);
+      await taken!.moveToCompleted('done', 'test-token', false);
+      for (const stream of streams) await vi.waitFor(() => expect(stream.positions()).toEqual([2, 1]), { timeout: 3 * POSITION_EVERY_MS });
+      // One read per tick for the three streams: never two within a moment of each other, as one per stream would be.
+      await vi.waitFor(() => expect(reads.length).toBeGreaterThanOrEqual(3), { timeout: 4 * POSITION_EVERY_MS });
+      const gaps = reads.slice(1).map((at, n) => at - reads[n]!);
+      expect(Math.min(...gaps)).toBeGreaterThan(POSITION_EVERY_MS / 2);
+    } finally {
+      for (const stream of streams) stream.close();
+      await monitor.disconnect();
+      await worker.close(true);
+      await connection.quit();
+    }
+  });
+
+  it('are refused past the streams one account may hold open, with a clear error, until one closes', async () => {
+    const user = await registerUser(t.app);
+    const job = (await submit(user, { workflow: 'txt2img-sdxl', params: { prompt: 'watched a lot' } })).json().data as { id: string };
+    const streams = [];
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_ACCOUNT; i++) streams.push(await openStream(user, job.id));
+      expect(streams.map((stream) => stream.status)).toEqual(Array(MAX_STREAMS_PER_ACCOUNT).fill(200));
+      const refused = await fetch(`${base}/api/v1/jobs/${job.id}/events`, { headers: { cookie: user.cookie } });
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).error).toMatchObject({ code: 'too_many_streams', message: expect.stringContaining('close a studio tab') });
+      // Someone else is not held back by it.
+      const other = await registerUser(t.app);
+      const theirs = (await submit(other, { workflow: 'txt2img-sdxl', params: { prompt: 'mine to watch' } })).json().data as { id: string };
+      const their = await openStream(other, theirs.id);
+      expect(their.status).toBe(200);
+      their.close();
+      // Closing one frees its place.
+      streams.pop()!.close();
+      await vi.waitFor(
+        async () => {
+          const again = await openStream(user, job.id);
+          streams.push(again);
+          expect(again.status).toBe(200);
+        },
+        { timeout: 5000, interval: 200 },
+      );
+    } finally {
+      for (const stream of streams) stream.close();
     }
   });
 });

@@ -3,11 +3,17 @@ import { z } from 'zod';
 import { publicCatalogue } from '@inkwell/workflows';
 import { createJobBody, jobItem, jobsQuery, ok, okPage, siteStatus, uuidParams, workflowInfo } from '../contract.ts';
 import { requireAuth } from '../plugins/auth.ts';
+import { AppError } from '../errors.ts';
 import type { JobService, JobSignal, PresentedJob } from '../services/jobs.ts';
 
 const tags = ['generation'];
 const HEARTBEAT_MS = 15_000;
-const POSITION_EVERY_MS = 2_000;
+/**
+ * Event streams one account may hold open on an API instance at once: the studio opens three, and a few tabs
+ * of it fit. Each stream holds a connection, a subscription and a place among the jobs whose queue positions
+ * are read: without a bound, one account could open them by the thousand.
+ */
+export const MAX_STREAMS_PER_ACCOUNT = 12;
 
 export const statusRoutes: FastifyPluginAsyncZod<{ generationSimulated: boolean }> = async (app, { generationSimulated }) => {
   app.get(
@@ -35,6 +41,9 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
 };
 
 export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app, { jobs }) => {
+  /** Event streams open on this instance, by account. */
+  const streamsOpen = new Map<string, number>();
+
   app.post(
     '/',
     {
@@ -83,24 +92,36 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
       config: { permission: 'jobs:create' },
       schema: {
         tags,
-        summary: 'Server-sent events: state, queued {position} (when it changes), started, progress, retrying, then done, failed or cancelled',
+        summary: `Server-sent events: state, queued {position} (when it changes), started, progress, retrying, then done, failed or cancelled; at most ${MAX_STREAMS_PER_ACCOUNT} open per account (429 too_many_streams)`,
         params: uuidParams,
       },
     },
     async (request, reply) => {
       const auth = requireAuth(request);
       const id = request.params.id;
+      if ((streamsOpen.get(auth.user.id) ?? 0) >= MAX_STREAMS_PER_ACCOUNT) {
+        throw new AppError(429, 'too_many_streams', `${MAX_STREAMS_PER_ACCOUNT} live views of your generations are open already: close a studio tab or two and try again`);
+      }
       let closed = false;
       const send = (event: string, data: unknown) => {
         if (!closed) reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
+      let lastPosition: number | null = null;
+      const sendPosition = (position: number | null) => {
+        if (position === null || position === lastPosition) return;
+        lastPosition = position;
+        send('queued', { position });
+      };
 
-      // Subscribe before reading the state, so nothing that happens in between is missed.
-      let pending = Promise.resolve();
+      // Watched before the state is read, so that nothing that happens in between is missed; what is heard
+      // waits in line until the stream has begun with that state.
+      let begun!: () => void;
+      let pending = new Promise<void>((resolve) => (begun = resolve));
       const onSignal = (signal: JobSignal) => {
         pending = pending.then(() => relay(signal)).catch((err: unknown) => request.log.warn({ err }, 'job event relay failed'));
       };
       const stop = await jobs.watch(auth, id, onSignal);
+      streamsOpen.set(auth.user.id, (streamsOpen.get(auth.user.id) ?? 0) + 1);
 
       reply.hijack();
       reply.raw.writeHead(200, {
@@ -111,17 +132,23 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
         'x-accel-buffering': 'no',
       });
 
+      const heartbeat = setInterval(() => !closed && reply.raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       const finish = () => {
         if (closed) return;
         closed = true;
         stop();
+        const left = (streamsOpen.get(auth.user.id) ?? 1) - 1;
+        if (left > 0) streamsOpen.set(auth.user.id, left);
+        else streamsOpen.delete(auth.user.id);
         clearInterval(heartbeat);
-        clearInterval(position);
         reply.raw.end();
       };
+      request.raw.on('close', finish);
 
       async function relay(signal: JobSignal) {
+        if (closed) return;
         if (signal.kind === 'active') return send('started', {});
+        if (signal.kind === 'position') return sendPosition(signal.position);
         if (signal.kind === 'progress') {
           const { percent, step, steps, preview } = signal.progress;
           return send('progress', { percent, step, steps, preview });
@@ -138,20 +165,18 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
         if (jobs.isTerminal(job.status)) finish();
       }
 
-      const heartbeat = setInterval(() => !closed && reply.raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      let lastPosition: number | null = null;
-      const sendPosition = (p: number | null) => {
-        if (p === null || p === lastPosition) return;
-        lastPosition = p;
-        send('queued', { position: p });
-      };
-      const position = setInterval(() => void jobs.positionOf(id).then(sendPosition, () => {}), POSITION_EVERY_MS);
-      request.raw.on('close', finish);
-
-      const initial = await jobs.get(auth, id);
-      send('state', initial);
-      sendPosition(initial.queuePosition);
-      await announce(initial);
+      try {
+        const initial = await jobs.get(auth, id);
+        send('state', initial);
+        sendPosition(initial.queuePosition);
+        await announce(initial);
+      } catch (err) {
+        // The headers are out: a stream that cannot say where its job stands ends, and the browser asks again.
+        request.log.warn({ err }, 'job event stream failed to begin');
+        finish();
+      } finally {
+        begun();
+      }
     },
   );
 };

@@ -56,6 +56,8 @@ function paramsSchema(workflow: WorkflowDefinition, roleLevel: number) {
 const ATTEMPTS = 3;
 /** How long an event stream opened while the API connects to Redis waits for it before going on without progress. */
 const PROGRESS_CONNECT_WAIT_MS = 1000;
+/** How often the watchers of queued jobs hear their places in the queue. */
+export const POSITION_EVERY_MS = 2000;
 const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
 
 type JobRow = typeof jobs.$inferSelect;
@@ -95,6 +97,7 @@ const targetOf = (row: JobRow): PanelTarget | null =>
 export type JobSignal =
   | { kind: 'active' }
   | { kind: 'progress'; progress: GenerationProgress }
+  | { kind: 'position'; position: number }
   | { kind: 'settled' };
 
 export function createJobService(deps: {
@@ -153,21 +156,49 @@ export function createJobService(deps: {
   }
 
   /**
-   * The jobs ahead of this one: those running, then those that will start before it, exactly as BullMQ 6
-   * takes them: its wait list first, from the right (jobs without a priority), then the prioritized set,
-   * lowest score first (priority, then order of arrival). Counts and ranks Redis keeps, read in one round
-   * trip. A job waiting to be retried reads 0; null when it is not waiting.
+   * For each job, the jobs ahead of it: those running, then those that will start before it, exactly as
+   * BullMQ 6 takes them: its wait list first, from the right (jobs without a priority), then the prioritized
+   * set, lowest score first (priority, then order of arrival). Counts and ranks Redis keeps, for all the jobs
+   * in one round trip. A job waiting to be retried reads 0; null when it is not waiting.
    */
-  async function positionOf(id: string): Promise<number | null> {
+  async function positionsOf(ids: string[]): Promise<Map<string, number | null>> {
     const [active, wait, prioritized, delayed] = (['active', 'wait', 'prioritized', 'delayed'] as const).map((state) => queue.toKey(state)) as [string, string, string, string];
-    const replies = await deps.redis.multi().llen(active).lpos(wait, id).llen(wait).zrank(prioritized, id).zscore(delayed, id).exec();
-    const [running, inWait, waiting, rank, delayedScore] = (replies ?? []).map(([error, value]) => {
+    const read = deps.redis.multi().llen(active).llen(wait);
+    for (const id of ids) read.lpos(wait, id).zrank(prioritized, id).zscore(delayed, id);
+    const [running, waiting, ...ranks] = ((await read.exec()) ?? []).map(([error, value]) => {
       if (error) throw error;
       return value;
-    }) as [number, number | null, number, number | null, string | null];
-    if (inWait !== null) return running + waiting - 1 - inWait;
-    if (rank !== null) return running + waiting + rank;
-    return delayedScore !== null ? 0 : null;
+    }) as [number, number, ...Array<number | string | null>];
+    return new Map(
+      ids.map((id, n) => {
+        const [inWait, rank, delayedScore] = ranks.slice(3 * n, 3 * n + 3) as [number | null, number | null, string | null];
+        if (inWait !== null) return [id, running + waiting - 1 - inWait];
+        if (rank !== null) return [id, running + waiting + rank];
+        return [id, delayedScore !== null ? 0 : null];
+      }),
+    );
+  }
+
+  async function positionOf(id: string): Promise<number | null> {
+    return (await positionsOf([id])).get(id) ?? null;
+  }
+
+  // The watchers of queued jobs hear their places from one ticker per API instance: one read of Redis for all
+  // the jobs watched here, however many streams watch each (each stream passes on only what changed).
+  let positionTicker: NodeJS.Timeout | undefined;
+  let announcing = false;
+  async function announcePositions(): Promise<void> {
+    const watched = signals.eventNames() as string[];
+    // A read still under way (Redis is slow or away) is not joined by another.
+    if (announcing || watched.length === 0) return;
+    announcing = true;
+    try {
+      for (const [id, position] of await positionsOf(watched)) {
+        if (position !== null) signals.emit(id, { kind: 'position', position } satisfies JobSignal);
+      }
+    } finally {
+      announcing = false;
+    }
   }
 
   async function editComic(edit: ComicEditJobData) {
@@ -414,18 +445,24 @@ export function createJobService(deps: {
       await findOwn(actor, id);
       const first = signals.listenerCount(id) === 0;
       signals.on(id, onSignal);
+      positionTicker ??= setInterval(() => void announcePositions().catch(() => {}), POSITION_EVERY_MS);
       if (first) await followProgress(id, 'subscribe');
       return () => {
         signals.off(id, onSignal);
-        if (signals.listenerCount(id) === 0) void followProgress(id, 'unsubscribe');
+        if (signals.listenerCount(id) > 0) return;
+        void followProgress(id, 'unsubscribe');
+        if (signals.eventNames().length === 0) {
+          clearInterval(positionTicker);
+          positionTicker = undefined;
+        }
       };
     },
 
     async close() {
+      clearInterval(positionTicker);
       await quitOrDrop(progress);
     },
 
-    positionOf,
     isTerminal: (status: string) => (TERMINAL as readonly string[]).includes(status),
   };
 }
