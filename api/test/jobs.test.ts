@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq } from 'drizzle-orm';
@@ -269,6 +270,37 @@ describe('live queue positions', () => {
           expect(again.status).toBe(200);
         },
         { timeout: 5000, interval: 200 },
+      );
+    } finally {
+      for (const stream of streams) stream.close();
+    }
+  });
+
+  it('free the place of a stream whose browser left while it was being set up', async () => {
+    const user = await registerUser(t.app);
+    const job = (await submit(user, { workflow: 'txt2img-sdxl', params: { prompt: 'left at once' } })).json().data as { id: string };
+    // Browsers that give up as soon as they have asked: the request and the connection's end arrive together,
+    // before the stream has begun.
+    const { port } = new URL(base);
+    for (let i = 0; i < MAX_STREAMS_PER_ACCOUNT + 1; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.end(`GET /api/v1/jobs/${job.id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${user.cookie}\r\n\r\n`);
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve());
+        socket.resume();
+      });
+    }
+    const streams: Awaited<ReturnType<typeof openStream>>[] = [];
+    try {
+      await vi.waitFor(
+        async () => {
+          for (const stream of streams.splice(0)) stream.close();
+          for (let i = 0; i < MAX_STREAMS_PER_ACCOUNT; i++) streams.push(await openStream(user, job.id));
+          expect(streams.map((stream) => stream.status)).toEqual(Array(MAX_STREAMS_PER_ACCOUNT).fill(200));
+        },
+        { timeout: 5000, interval: 500 },
       );
     } finally {
       for (const stream of streams) stream.close();

@@ -144,6 +144,8 @@ export const jobRoutes: FastifyPluginAsyncZod<{ jobs: JobService }> = async (app
         reply.raw.end();
       };
       request.raw.on('close', finish);
+      // A browser gone while the stream was being set up has closed already: its place is freed now, not never.
+      if (request.raw.socket.destroyed) finish();
 
       async function relay(signal: JobSignal) {
         if (closed) return;
