@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { eq } from 'drizzle-orm';
@@ -175,8 +175,7 @@ describe('live queue positions', () => {
   let base: string;
   beforeAll(async () => {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
 
   /** A job's event stream as a browser reads it: the events so far, in order. */
@@ -281,10 +280,10 @@ describe('live queue positions', () => {
     const job = (await submit(user, { workflow: 'txt2img-sdxl', params: { prompt: 'left at once' } })).json().data as { id: string };
     // Browsers that give up as soon as they have asked: the request and the connection's end arrive together,
     // before the stream has begun.
-    const { port } = new URL(base);
+    const { port } = t.app.server.address() as AddressInfo;
     for (let i = 0; i < MAX_STREAMS_PER_ACCOUNT + 1; i++) {
       await new Promise<void>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => {
+        const socket = connect(port, '127.0.0.1', () => {
           socket.end(`GET /api/v1/jobs/${job.id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${user.cookie}\r\n\r\n`);
         });
         socket.on('error', reject);
