@@ -119,6 +119,34 @@ describe('publishing', () => {
     expect((await t.app.inject({ url: updated.pages[0].image.url })).statusCode).toBe(200);
   });
 
+  it('another API instance shows readers the newest publication and its reads: what a snapshot shows is kept by snapshot, not by comic', async () => {
+    const other = await createTestApp({ storage: { driver: 'local', dir: storageDir } });
+    try {
+      const readOn = async (app: TestApp) => (await app.app.inject({ url: `/api/v1/read/${comicId}` })).json().data;
+      const comicId = await newComic('Where are we?');
+      await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });
+      const first = await readOn(other);
+      expect(first.pages[0].panels[0].lettering[0].text).toBe('Where are we?');
+
+      // Published again through this instance: the other one, which showed the first publication, shows the new one.
+      await storeSummary(t.db, comicId, summaryWith({ mediaId: pictureId, bubble: 'Changed on the canvas' }));
+      await call(owner, 'POST', `/comics/${comicId}/publish`, { visibility: 'public' });
+      await call(null, 'POST', `/read/${comicId}/view`);
+      const second = await readOn(other);
+      expect(second.pages[0].panels[0].lettering[0].text).toBe('Changed on the canvas');
+      expect(second.readCount).toBe(1);
+      expect((await other.app.inject({ url: first.pages[0].image.url })).statusCode).toBe(404);
+      expect((await other.app.inject({ url: second.pages[0].image.url })).statusCode).toBe(200);
+      expect(await readOn(t)).toEqual(second);
+
+      // Unpublished here: gone there too, although it was read there a moment ago.
+      await call(owner, 'POST', `/comics/${comicId}/unpublish`);
+      expect((await other.app.inject({ url: `/api/v1/read/${comicId}` })).statusCode).toBe(404);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers 404 for comics that are private, never published, or unpublished after being unlisted', async () => {
     const neverPublished = await newComic();
     const unlisted = await newComic();

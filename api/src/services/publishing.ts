@@ -25,6 +25,8 @@ const PAGE_WIDTH = 1600;
 const COVER_WIDTH = 1200;
 /** What `url` serves when no width is asked for. */
 const DEFAULT_WIDTH = 1200;
+/** Reader views kept (`readerViewOf`); a 60-panel comic's is some tens of kilobytes. */
+const READER_VIEWS = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface PublishInput {
@@ -78,6 +80,8 @@ export function createPublishingService(deps: {
   onCleanupError(err: unknown): void;
 }) {
   const { db, storage, publicUrl } = deps;
+  /** The snapshots readers saw lately, by snapshot id (readers ask for the same few), at most READER_VIEWS. */
+  const readerViews = new Map<string, ReaderView>();
 
   const snapshotColumns = {
     id: comics.id,
@@ -91,16 +95,44 @@ export function createPublishingService(deps: {
   };
 
   /**
-   * The published snapshot `viewer` may read: 404 for a comic that is unpublished, private or gone, and for a
-   * hidden or removed one unless the viewer is its owner or a moderator.
+   * The publication `viewer` may read: 404 for a comic that is unpublished, private or gone, and for a hidden
+   * or removed one unless the viewer is its owner or a moderator. Of its snapshot only the id and the images'
+   * list are read here; what readers are shown of it comes from `readerViewOf`.
    */
   async function readable(comicId: string, viewer: Auth | null) {
+    const snapshot = comics.publishedSnapshot;
     const [row] = await db
-      .select({ ...snapshotColumns, ownerId: comics.userId, moderationState: comics.moderationState })
+      .select({
+        snapshotId: sql<string | null>`${snapshot}->>'id'`,
+        images: sql<Pick<PublishedSnapshot, 'cover' | 'pages'>>`jsonb_build_object('cover', ${snapshot}->'cover', 'pages', ${snapshot}->'pages')`,
+        privacy: comics.privacy,
+        publishedAt: comics.publishedAt,
+        readCount: comics.readCount,
+        ownerId: comics.userId,
+        moderationState: comics.moderationState,
+      })
       .from(comics)
       .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private')));
-    if (!row?.publishedSnapshot || !row.publishedAt || !seesModerated(viewer, row.ownerId, row.moderationState)) throw notFound('Comic');
-    return { ...row, publishedSnapshot: row.publishedSnapshot, publishedAt: row.publishedAt };
+    if (!row?.snapshotId || !row.publishedAt || !seesModerated(viewer, row.ownerId, row.moderationState)) throw notFound('Comic');
+    return { ...row, snapshotId: row.snapshotId, publishedAt: row.publishedAt };
+  }
+
+  /**
+   * What readers are shown of the comic's snapshot `snapshotId`, worked out once and kept for the next
+   * readers: a snapshot never changes (publishing again makes a new one, with a new id), and a 60-panel
+   * comic's is 60 KB of JSON to fetch, parse and lay out, for every view and every page image.
+   */
+  async function readerViewOf(comicId: string, snapshotId: string): Promise<ReaderView> {
+    const known = readerViews.get(snapshotId);
+    if (known) return known;
+    const [row] = await db.select({ snapshot: comics.publishedSnapshot }).from(comics).where(eq(comics.id, comicId));
+    if (!row?.snapshot) throw notFound('Comic');
+    // Published again since `snapshotId` was read: readers now see the newer snapshot.
+    const snapshot = row.snapshot;
+    const view = readerViews.get(snapshot.id) ?? (await readerViewFrom(comicId, snapshot));
+    if (readerViews.size >= READER_VIEWS) readerViews.delete(readerViews.keys().next().value!);
+    readerViews.set(snapshot.id, view);
+    return view;
   }
 
   /**
@@ -247,64 +279,8 @@ export function createPublishingService(deps: {
     /** The published comic as the reader shows it: boxes as fractions of their page image, text as text. */
     async read(comicId: string, viewer: Auth | null): Promise<ReaderComic> {
       const comic = await readable(comicId, viewer);
-      const snapshot = comic.publishedSnapshot;
-      const imageUrl = (name: string, image: PublishedImage) => {
-        const base = `/api/v1/read/${comicId}/images/${snapshot.id}/${name}`;
-        // Widths past the image's own would only serve it again (the server never enlarges).
-        const widths = READER_IMAGE_WIDTHS.filter((w, n) => n === 0 || w <= image.width);
-        return {
-          url: `${base}?w=${DEFAULT_WIDTH}`,
-          srcset: widths.map((w) => `${base}?w=${w} ${w}w`).join(', '),
-          width: image.width,
-          height: image.height,
-        };
-      };
-      const fitted = await fittedSizes(snapshot);
-      let panelNumber = 0;
-      return {
-        id: comicId,
-        slug: snapshot.slug,
-        title: snapshot.title,
-        description: snapshot.description,
-        author: { username: snapshot.author },
-        visibility: comic.privacy as Visibility,
-        publishedAt: comic.publishedAt.toISOString(),
-        readCount: comic.readCount,
-        cover: imageUrl('cover', snapshot.cover),
-        pages: snapshot.summary.pages.map((page, n) => {
-          const area = pageArea(page);
-          const fx = (x: number) => round((x - area.x) / area.w);
-          const fy = (y: number) => round((y - area.y) / area.h);
-          const box = (b: { x: number; y: number; w: number; h: number }) => ({ x: fx(b.x), y: fy(b.y), w: round(b.w / area.w), h: round(b.h / area.h) });
-          return {
-            id: page.id,
-            name: page.name,
-            image: imageUrl(`page-${n}`, snapshot.pages[n]!),
-            panels: page.panels.map((panel) => {
-              panelNumber++;
-              const alt = snapshot.altTexts[panel.id] ?? snapshot.prompts[panel.id] ?? `Panel ${panelNumber}${panel.text.length > 0 ? `: ${panel.text.join(' ')}` : ''}`;
-              return {
-                id: panel.id,
-                ...box(panel),
-                alt,
-                lettering: panel.lettering.map((l) => ({
-                  id: l.id,
-                  kind: l.kind,
-                  ...box(l),
-                  tail: l.tail && { x: fx(l.tail.x), y: fy(l.tail.y) },
-                  textBox: box(textBoxOf(l)),
-                  text: l.text,
-                  font: l.font,
-                  size: l.size,
-                  fontSize: round(fitted.get(l.id)! / area.w),
-                  align: l.align,
-                  color: inkOf(l.color),
-                })),
-              };
-            }),
-          };
-        }),
-      };
+      const view = await readerViewOf(comicId, comic.snapshotId);
+      return { ...view, visibility: comic.privacy as Visibility, publishedAt: comic.publishedAt.toISOString(), readCount: comic.readCount };
     },
 
     /**
@@ -313,9 +289,9 @@ export function createPublishingService(deps: {
      * publication's images are gone with it.
      */
     async image(comicId: string, snapshotId: string, name: string, width: number, viewer: Auth | null): Promise<{ bytes: Buffer; restricted: boolean }> {
-      const { publishedSnapshot: snapshot, moderationState } = await readable(comicId, viewer);
+      const { snapshotId: current, images, moderationState } = await readable(comicId, viewer);
       const restricted = moderationState !== 'visible';
-      const original = snapshot.id !== snapshotId ? undefined : name === 'cover' ? snapshot.cover : snapshot.pages[Number(name.slice('page-'.length))];
+      const original = current !== snapshotId ? undefined : name === 'cover' ? images.cover : images.pages[Number(name.slice('page-'.length))];
       if (!original) throw notFound('Image');
       const w = Math.min(width, original.width);
       const key = resizedKey(original, w);
@@ -353,22 +329,66 @@ function resizedKey(image: PublishedImage, width: number): string {
   return `${image.key}.w${width}.webp`;
 }
 
-/** Snapshots whose lettering was laid out lately: a snapshot never changes, and readers ask for the same few. */
-const fittedBySnapshot = new Map<string, Map<string, number>>();
-const FITTED_SNAPSHOTS = 200;
+/** What readers are shown of a snapshot, the same for every reader: the reader's comic but its publication's state. */
+type ReaderView = Omit<ReaderComic, 'visibility' | 'publishedAt' | 'readCount'>;
 
-/**
- * The size each text of a snapshot is set at in its balloon, by lettering id: shrunk to fit, as on the
- * canvas and in exports.
- */
-async function fittedSizes(snapshot: PublishedSnapshot): Promise<Map<string, number>> {
-  const known = fittedBySnapshot.get(snapshot.id);
-  if (known) return known;
+/** The reader's view of `snapshot`, its texts set at the size that fits their balloons (as on the canvas and in exports). */
+async function readerViewFrom(comicId: string, snapshot: PublishedSnapshot): Promise<ReaderView> {
+  const imageUrl = (name: string, image: PublishedImage) => {
+    const base = `/api/v1/read/${comicId}/images/${snapshot.id}/${name}`;
+    // Widths past the image's own would only serve it again (the server never enlarges).
+    const widths = READER_IMAGE_WIDTHS.filter((w, n) => n === 0 || w <= image.width);
+    return {
+      url: `${base}?w=${DEFAULT_WIDTH}`,
+      srcset: widths.map((w) => `${base}?w=${w} ${w}w`).join(', '),
+      width: image.width,
+      height: image.height,
+    };
+  };
   const lettering = snapshot.summary.pages.flatMap((page) => page.panels.flatMap((panel) => panel.lettering));
   const fitted = new Map(await Promise.all(lettering.map(async (l) => [l.id, (await layOutLettering(l)).fontSize] as const)));
-  if (fittedBySnapshot.size >= FITTED_SNAPSHOTS) fittedBySnapshot.delete(fittedBySnapshot.keys().next().value!);
-  fittedBySnapshot.set(snapshot.id, fitted);
-  return fitted;
+  let panelNumber = 0;
+  return {
+    id: comicId,
+    slug: snapshot.slug,
+    title: snapshot.title,
+    description: snapshot.description,
+    author: { username: snapshot.author },
+    cover: imageUrl('cover', snapshot.cover),
+    pages: snapshot.summary.pages.map((page, n) => {
+      const area = pageArea(page);
+      const fx = (x: number) => round((x - area.x) / area.w);
+      const fy = (y: number) => round((y - area.y) / area.h);
+      const box = (b: { x: number; y: number; w: number; h: number }) => ({ x: fx(b.x), y: fy(b.y), w: round(b.w / area.w), h: round(b.h / area.h) });
+      return {
+        id: page.id,
+        name: page.name,
+        image: imageUrl(`page-${n}`, snapshot.pages[n]!),
+        panels: page.panels.map((panel) => {
+          panelNumber++;
+          const alt = snapshot.altTexts[panel.id] ?? snapshot.prompts[panel.id] ?? `Panel ${panelNumber}${panel.text.length > 0 ? `: ${panel.text.join(' ')}` : ''}`;
+          return {
+            id: panel.id,
+            ...box(panel),
+            alt,
+            lettering: panel.lettering.map((l) => ({
+              id: l.id,
+              kind: l.kind,
+              ...box(l),
+              tail: l.tail && { x: fx(l.tail.x), y: fy(l.tail.y) },
+              textBox: box(textBoxOf(l)),
+              text: l.text,
+              font: l.font,
+              size: l.size,
+              fontSize: round(fitted.get(l.id)! / area.w),
+              align: l.align,
+              color: inkOf(l.color),
+            })),
+          };
+        }),
+      };
+    }),
+  };
 }
 
 function round(value: number): number {
