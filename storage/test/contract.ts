@@ -1,4 +1,5 @@
-import { text } from 'node:stream/consumers';
+import { randomBytes } from 'node:crypto';
+import { buffer, text } from 'node:stream/consumers';
 import { expect, it } from 'vitest';
 import type { ObjectStorage } from '../src/index.ts';
 
@@ -17,6 +18,15 @@ export function behavesAsObjectStorage(storage: () => ObjectStorage): void {
     const body = Buffer.from('ünïcode bytes, not characters');
     await storage().put('media/u1/a.png', body, 'image/png');
     expect(await read('media/u1/a.png')).toEqual({ size: body.length, body: body.toString() });
+  });
+
+  it('gives back an empty object, and one larger than a read at a time, byte for byte', async () => {
+    for (const [key, body] of [['media/u1/empty.png', Buffer.alloc(0)], ['media/u1/large.png', randomBytes(200_001)]] as const) {
+      await storage().put(key, body, 'image/png');
+      const found = await storage().get(key);
+      expect(found?.size).toBe(body.length);
+      expect((await buffer(found!.body)).equals(body)).toBe(true);
+    }
   });
 
   it('replaces an object put again under the same key', async () => {
