@@ -127,6 +127,12 @@ export async function benchReader(): Promise<string[]> {
     const reader = await json<{ pages: { image: { url: string } }[] }>(await fetch(`${api}/api/v1/read/${comic.id}`));
     const imageAt800 = (n: number) => fetch(`${api}${reader.pages[n]!.image.url.replace(/w=\d+/, 'w=800')}`).then(async (r) => Buffer.from(await r.arrayBuffer()));
     const images = await Promise.all(reader.pages.map((_, n) => imageAt800(n)));
+    // A page image as the reader's browser asks for it (through the front server), once its 800-wide copy is kept:
+    // a visit asks for one a page.
+    const {
+      result: image,
+      cpuMsPerRequest: [imageApiCpu],
+    } = await loadWithCpu(`${web}${reader.pages[0]!.image.url.replace(/w=\d+/, 'w=800')}`, { seconds: SECONDS, connections: 1 }, [apiServer.pid!]);
     const jsGz = gz(scripts);
     // A browser fetches only the faces the page uses: this comic letters in two of them.
     const used = fonts.filter((_, n) => /Shantell_Sans|IBMPlexSans-/.test(fontNames[n]!));
@@ -140,6 +146,8 @@ export async function benchReader(): Promise<string[]> {
       row('reader page, 1 at a time', render),
       row('reader page, 4 at a time', loaded),
       `  CPU per page view: web server ${fmt(webCpu!, 2)} ms, API ${fmt(apiCpu!, 2)} ms`,
+      row('a page image at 800 w (kept), 1 at a time', image),
+      `  API CPU per page image ${fmt(imageApiCpu!, 2)} ms`,
       `  ratio p99 reader / baseline ${fmt(render.p99 / Math.max(baseline.p99, 1), 1)}   target: reader p99 <= 50 ms`,
       `  JavaScript ${kb(jsGz)} gzipped in ${scripts.length} files (${kb(raw(scripts))} raw), target <= ${JS_BUDGET_KB} KB gzipped`,
       `  HTML ${kb(gz([html]))} gzipped (${kb(html.length)} raw), CSS ${kb(gz(styles))} gzipped, fonts ${kb(raw(fonts))} (${fonts.length} WOFF2 faces, ${used.length} used here)`,

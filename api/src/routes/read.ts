@@ -42,11 +42,15 @@ export const readRoutes: FastifyPluginAsyncZod<{ publishing: PublishingService }
     },
     async (request, reply) => {
       const { id, snapshotId, image } = request.params;
-      const { bytes, restricted } = await publishing.image(id, snapshotId, image, Number(request.query.w ?? 1200), request.auth);
+      const { body, size, restricted } = await publishing.image(id, snapshotId, image, Number(request.query.w ?? 1200), request.auth);
       // The snapshot id in the address changes with each publication; a short max-age lets moderation (hiding
       // a comic) and unpublishing take effect in caches within a minute. A hidden comic's images, seen by its
       // owner and moderators only, are never kept by a shared cache.
-      return reply.type('image/webp').header('cache-control', restricted ? RESTRICTED_CACHE : PUBLIC_CACHE).send(bytes);
+      return reply
+        .type('image/webp')
+        .header('content-length', size)
+        .header('cache-control', restricted ? RESTRICTED_CACHE : PUBLIC_CACHE)
+        .send(body);
     },
   );
 };

@@ -2,6 +2,7 @@
 // a cover, alt texts), and anyone reads that snapshot until the owner publishes again or unpublishes: later
 // edits on the canvas never reach readers by themselves.
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import sharp from 'sharp';
@@ -94,25 +95,28 @@ export function createPublishingService(deps: {
     readCount: comics.readCount,
   };
 
+  // Every view and page image reads the publication: built by drizzle once, parsed by Postgres once per connection.
+  const publication = db
+    .select({
+      snapshotId: sql<string | null>`${comics.publishedSnapshot}->>'id'`,
+      images: sql<Pick<PublishedSnapshot, 'cover' | 'pages'>>`jsonb_build_object('cover', ${comics.publishedSnapshot}->'cover', 'pages', ${comics.publishedSnapshot}->'pages')`,
+      privacy: comics.privacy,
+      publishedAt: comics.publishedAt,
+      readCount: comics.readCount,
+      ownerId: comics.userId,
+      moderationState: comics.moderationState,
+    })
+    .from(comics)
+    .where(and(eq(comics.id, sql.placeholder('comicId')), eq(comics.isPublished, true), ne(comics.privacy, 'private')))
+    .prepare('reader_publication');
+
   /**
    * The publication `viewer` may read: 404 for a comic that is unpublished, private or gone, and for a hidden
    * or removed one unless the viewer is its owner or a moderator. Of its snapshot only the id and the images'
    * list are read here; what readers are shown of it comes from `readerViewOf`.
    */
   async function readable(comicId: string, viewer: Auth | null) {
-    const snapshot = comics.publishedSnapshot;
-    const [row] = await db
-      .select({
-        snapshotId: sql<string | null>`${snapshot}->>'id'`,
-        images: sql<Pick<PublishedSnapshot, 'cover' | 'pages'>>`jsonb_build_object('cover', ${snapshot}->'cover', 'pages', ${snapshot}->'pages')`,
-        privacy: comics.privacy,
-        publishedAt: comics.publishedAt,
-        readCount: comics.readCount,
-        ownerId: comics.userId,
-        moderationState: comics.moderationState,
-      })
-      .from(comics)
-      .where(and(eq(comics.id, comicId), eq(comics.isPublished, true), ne(comics.privacy, 'private')));
+    const [row] = await publication.execute({ comicId });
     if (!row?.snapshotId || !row.publishedAt || !seesModerated(viewer, row.ownerId, row.moderationState)) throw notFound('Comic');
     return { ...row, snapshotId: row.snapshotId, publishedAt: row.publishedAt };
   }
@@ -288,20 +292,21 @@ export function createPublishingService(deps: {
      * is resized once and kept beside the original. `snapshotId` must be the current one: an older
      * publication's images are gone with it.
      */
-    async image(comicId: string, snapshotId: string, name: string, width: number, viewer: Auth | null): Promise<{ bytes: Buffer; restricted: boolean }> {
+    async image(comicId: string, snapshotId: string, name: string, width: number, viewer: Auth | null): Promise<{ body: Readable | Buffer; size: number; restricted: boolean }> {
       const { snapshotId: current, images, moderationState } = await readable(comicId, viewer);
       const restricted = moderationState !== 'visible';
       const original = current !== snapshotId ? undefined : name === 'cover' ? images.cover : images.pages[Number(name.slice('page-'.length))];
       if (!original) throw notFound('Image');
       const w = Math.min(width, original.width);
       const key = resizedKey(original, w);
-      const cached = await bytesOf(key);
-      if (cached) return { bytes: cached, restricted };
+      // The kept copy goes out as it is read from storage, never gathered in memory first.
+      const kept = await storage.get(key);
+      if (kept) return { ...kept, restricted };
       const png = await bytesOf(original.key);
       if (!png) throw notFound('Image');
       const webp = await sharp(png).resize({ width: w, withoutEnlargement: true }).webp({ quality: 82 }).toBuffer();
       await storage.put(key, webp, 'image/webp');
-      return { bytes: webp, restricted };
+      return { body: webp, size: webp.length, restricted };
     },
 
     /** Counts one read of a published comic; who read is not kept. */
