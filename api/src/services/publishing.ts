@@ -133,8 +133,9 @@ export function createPublishingService(deps: {
     if (!row?.snapshot) throw notFound('Comic');
     // Published again since `snapshotId` was read: readers now see the newer snapshot.
     const snapshot = row.snapshot;
-    const view = readerViews.get(snapshot.id) ?? (await readerViewFrom(comicId, snapshot));
-    if (readerViews.size >= READER_VIEWS) readerViews.delete(readerViews.keys().next().value!);
+    const view = await readerViewFrom(comicId, snapshot);
+    // Another request may have kept it meanwhile: then nothing is added, and nothing need make room.
+    if (!readerViews.has(snapshot.id) && readerViews.size >= READER_VIEWS) readerViews.delete(readerViews.keys().next().value!);
     readerViews.set(snapshot.id, view);
     return view;
   }
